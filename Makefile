@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need
+# (system packages if missing, the virtual environment, the Kafka jars) and are safe to rerun.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: demo test install lint lock clean
+
+demo: install
+	$(BIN)/pantau demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
+	@bash scripts/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock -e .
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check .
+
+# Re-resolve the pinned environment after changing pyproject.toml.
+lock:
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	-$(BIN)/pantau stack down
+	rm -rf .pantau

@@ -1,0 +1,182 @@
+"""The `pantau` command: one entry point per job. Run `pantau <command> --help` for details."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+
+from pantau.exceptions import PantauError, TransientError
+from pantau.settings import Settings, settings_markdown
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    if args.markdown:
+        print(settings_markdown())
+    else:
+        for name, value in settings.describe():
+            print(f"{name}={value}")
+    return 0
+
+
+def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.stack import LocalKafka
+
+    kafka = LocalKafka(settings)
+    if args.action == "up":
+        status = kafka.up(say=_say)
+        _say(f"Kafka: {status.detail}")
+        return 0
+    if args.action == "down":
+        _say(kafka.down())
+        return 0
+    status = kafka.status()
+    _say(f"Kafka: {status.detail}")
+    return 0 if status.answering else 3
+
+
+def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
+    from producers import Publisher, synthetic
+
+    started = time.monotonic()
+    with Publisher(settings, source="synthetic",
+                   on_progress=lambda r: _say(f"  … {r.sent:,} sent")) as publisher:
+        report = publisher.publish_all(synthetic.generate(args.count, seed=args.seed),
+                                       progress_every=max(1000, args.count // 10))
+    _say(f"Produced to {settings.topic_posts}: {report.summary()} "
+         f"in {time.monotonic() - started:.1f}s")
+    return 0 if report.ok else 1
+
+
+def cmd_ingest(_args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.ingest import Loader
+
+    def progress(report, lag: int) -> None:  # type: ignore[no-untyped-def]
+        _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, lag {lag:,}")
+
+    report = Loader(settings, on_progress=progress).run()
+    _say(f"Ingested into {settings.warehouse_path}: {report.summary()}")
+    return 0
+
+
+def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.audit import audit
+    from pantau.transform import dbt_build
+
+    result = dbt_build(settings)
+    _say(f"dbt build: {result.passed} passed, {result.skipped} skipped")
+    for suite in audit(settings):
+        _say(f"GX {suite.suite_name}: {suite.evaluated} expectations, all passed")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        if args.command_text:
+            con.sql(args.command_text).show(max_width=200)
+            return 0
+        _say(f"Connected read-only to {settings.warehouse_path}. End a statement with ';', "
+             "quit with Ctrl-D.")
+        buffer = ""
+        while True:
+            try:
+                line = input("pantau> " if not buffer else "   ...> ")
+            except EOFError:
+                return 0
+            buffer += line + "\n"
+            if buffer.rstrip().endswith(";"):
+                try:
+                    con.sql(buffer).show(max_width=200)
+                except Exception as error:
+                    print(f"error: {error}", file=sys.stderr)
+                buffer = ""
+    finally:
+        con.close()
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.demo import run_demo
+
+    return run_demo(settings, count=args.count, seed=args.seed, say=_say)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pantau",
+        description="Pantau: how Indonesian police precincts go viral on social media. "
+                    "Settings come from PANTAU_* environment variables (`pantau settings`).")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("settings", help="print the effective settings")
+    p.add_argument("--markdown", action="store_true", help="print the README's settings table")
+    p.set_defaults(func=cmd_settings)
+
+    p = commands.add_parser("stack", help="start, stop or inspect the local Kafka broker",
+                            description="Local single-node Apache Kafka (KRaft) from jars that "
+                            "Maven resolves. `up` is a no-op when a broker already answers; `down` "
+                            "stops only a broker Pantau started; `status` exits 3 when none "
+                            "answers.")
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.set_defaults(func=cmd_stack)
+
+    p = commands.add_parser("produce", help="send posts to Kafka")
+    sources = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    s = sources.add_parser("synthetic", help="generated Indonesian posts about real Polres",
+                           description="Send N synthetic posts (valid contract events) to the "
+                           "posts topic. Exits 1 when any message failed to be delivered.")
+    s.add_argument("--count", type=int, default=1000, help="how many posts (default 1000)")
+    s.add_argument("--seed", type=int, default=None,
+                   help="make the posts identical run after run (default: random)")
+    s.set_defaults(func=cmd_produce)
+
+    p = commands.add_parser("ingest", help="load Kafka into the warehouse, exactly once",
+                            description="Drain every message waiting in the posts topic into "
+                            "raw.social_posts (invalid ones into raw.rejected_messages) and exit.")
+    p.set_defaults(func=cmd_ingest)
+
+    p = commands.add_parser("build", help="dbt build, then the Great Expectations audit")
+    p.set_defaults(func=cmd_build)
+
+    p = commands.add_parser("sql", help="query the warehouse read-only",
+                            description="An SQL shell on the warehouse (read-only), or one query "
+                            "with -c.")
+    p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
+    p.set_defaults(func=cmd_sql)
+
+    p = commands.add_parser("demo", help="the whole pipeline end to end on local defaults",
+                            description="Start Kafka, produce synthetic posts, run the Airflow "
+                            "DAG (ingest, dbt build, GX audit) and print a summary.")
+    p.add_argument("--count", type=int, default=2000, help="posts to produce (default 2000)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic posts")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        return int(args.func(args, settings))
+    except PantauError as error:
+        kind = "temporary error" if isinstance(error, TransientError) else "error"
+        print(f"pantau: {kind}: {error}", file=sys.stderr)
+        return 75 if isinstance(error, TransientError) else 2
+    except KeyboardInterrupt:
+        print("pantau: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Every option a user can set, in one place, read from ``PANTAU_*`` environment variables.
+
+Build one ``Settings`` with :meth:`Settings.from_env` at the edge of the program (the CLI, a DAG
+task) and pass it in; nothing deeper reads the environment. The README's settings table is
+generated from :data:`FIELDS` (``pantau settings --markdown``) and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from pantau.exceptions import ConfigurationError
+
+#: The repository checkout Pantau runs from (the package is installed in editable mode).
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class _Field:
+    env: str
+    default: str
+    help: str
+
+
+#: Setting name -> environment variable, default (``{state}`` is the state directory) and meaning.
+FIELDS: dict[str, _Field] = {
+    "kafka_bootstrap_servers": _Field(
+        "PANTAU_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
+        "Kafka brokers, comma-separated. The local broker of `pantau stack up` listens here.",
+    ),
+    "kafka_security_protocol": _Field(
+        "PANTAU_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT",
+        "PLAINTEXT locally; SASL_SSL (or SSL, SASL_PLAINTEXT) for real clusters.",
+    ),
+    "kafka_sasl_mechanism": _Field(
+        "PANTAU_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+        "SASL mechanism when the protocol is SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.",
+    ),
+    "kafka_sasl_username": _Field(
+        "PANTAU_KAFKA_SASL_USERNAME", "", "SASL user name (SASL_* protocols)."
+    ),
+    "kafka_sasl_password": _Field(
+        "PANTAU_KAFKA_SASL_PASSWORD", "", "SASL password (SASL_* protocols); never printed."
+    ),
+    "kafka_ssl_cafile": _Field(
+        "PANTAU_KAFKA_SSL_CAFILE", "",
+        "PEM file of the CA that signed the brokers' certificates (SSL and SASL_SSL).",
+    ),
+    "topic_posts": _Field(
+        "PANTAU_TOPIC_POSTS", "social.posts.v1", "Topic of contract events."
+    ),
+    "topic_dlq": _Field(
+        "PANTAU_TOPIC_DLQ", "social.posts.dlq", "Dead-letter topic: items producers could not map."
+    ),
+    "topic_partitions": _Field(
+        "PANTAU_TOPIC_PARTITIONS", "6", "Partitions of the posts topic when Pantau creates it."
+    ),
+    "topic_retention_hours": _Field(
+        "PANTAU_TOPIC_RETENTION_HOURS", "168", "Retention of both topics when Pantau creates them."
+    ),
+    "consumer_group": _Field(
+        "PANTAU_CONSUMER_GROUP", "pantau-loader",
+        "Kafka consumer group of the loader (offsets are kept in DuckDB; Kafka's copy shows lag).",
+    ),
+    "ingest_batch_size": _Field(
+        "PANTAU_INGEST_BATCH_SIZE", "5000", "Messages per loader transaction at most."
+    ),
+    "state_dir": _Field(
+        "PANTAU_STATE_DIR", str(PROJECT_DIR / ".pantau"),
+        "Where generated state lives: Kafka jars and data, warehouse, Airflow home, logs.",
+    ),
+    "warehouse_path": _Field(
+        "PANTAU_WAREHOUSE_PATH", "{state}/warehouse.duckdb", "The working DuckDB warehouse."
+    ),
+    "published_path": _Field(
+        "PANTAU_PUBLISHED_PATH", "{state}/published.duckdb",
+        "The published read-only snapshot of the marts, for SQL and BI.",
+    ),
+    "airflow_home": _Field(
+        "PANTAU_AIRFLOW_HOME", "{state}/airflow", "AIRFLOW_HOME for the local Airflow."
+    ),
+    "kafka_version": _Field(
+        "PANTAU_KAFKA_VERSION", "4.1.1", "Apache Kafka version Maven resolves for the local broker."
+    ),
+    "kafka_controller_port": _Field(
+        "PANTAU_KAFKA_CONTROLLER_PORT", "9093", "KRaft controller port of the local broker."
+    ),
+    "kafka_heap": _Field(
+        "PANTAU_KAFKA_HEAP", "512m", "Java heap (-Xmx) of the local broker."
+    ),
+}
+
+
+def _int(name: str, value: str, *, minimum: int = 1) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(name, value, "a whole number") from None
+    if number < minimum:
+        raise ConfigurationError(name, value, f"a whole number of at least {minimum}")
+    return number
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Pantau's configuration. Build it with :meth:`from_env`; pass it to what needs it."""
+
+    kafka_bootstrap_servers: str
+    kafka_security_protocol: SecurityProtocol
+    kafka_sasl_mechanism: str
+    kafka_sasl_username: str
+    kafka_sasl_password: str
+    kafka_ssl_cafile: str
+    topic_posts: str
+    topic_dlq: str
+    topic_partitions: int
+    topic_retention_hours: int
+    consumer_group: str
+    ingest_batch_size: int
+    state_dir: Path
+    warehouse_path: Path
+    published_path: Path
+    airflow_home: Path
+    kafka_version: str
+    kafka_controller_port: int
+    kafka_heap: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every ``PANTAU_*`` variable, fall back to local defaults, validate.
+
+        Args:
+            environ: the environment to read; ``os.environ`` when omitted.
+            **overrides: values that win over the environment (tests, CLI flags).
+
+        Raises:
+            ConfigurationError: a value has the wrong form; the message names the variable.
+        """
+        env = os.environ if environ is None else environ
+        raw = {name: env.get(f.env, "") or f.default for name, f in FIELDS.items()}
+        state_dir = Path(raw["state_dir"]).expanduser().resolve()
+
+        def path(name: str) -> Path:
+            return Path(raw[name].replace("{state}", str(state_dir))).expanduser().resolve()
+
+        protocol = raw["kafka_security_protocol"].upper()
+        if protocol not in _PROTOCOLS:
+            raise ConfigurationError(FIELDS["kafka_security_protocol"].env, protocol,
+                                     "one of " + ", ".join(_PROTOCOLS))
+        mechanism = raw["kafka_sasl_mechanism"].upper()
+        if mechanism not in _MECHANISMS:
+            raise ConfigurationError(FIELDS["kafka_sasl_mechanism"].env, mechanism,
+                                     "one of " + ", ".join(_MECHANISMS))
+        if protocol.startswith("SASL") and not raw["kafka_sasl_username"]:
+            raise ConfigurationError(FIELDS["kafka_sasl_username"].env, "",
+                                     f"a user name when the protocol is {protocol}")
+        values: dict[str, Any] = {
+            **raw,
+            "kafka_security_protocol": protocol,
+            "kafka_sasl_mechanism": mechanism,
+            "topic_partitions": _int(FIELDS["topic_partitions"].env, raw["topic_partitions"]),
+            "topic_retention_hours": _int(FIELDS["topic_retention_hours"].env,
+                                          raw["topic_retention_hours"]),
+            "ingest_batch_size": _int(FIELDS["ingest_batch_size"].env, raw["ingest_batch_size"]),
+            "kafka_controller_port": _int(FIELDS["kafka_controller_port"].env,
+                                          raw["kafka_controller_port"]),
+            "state_dir": state_dir,
+            "warehouse_path": path("warehouse_path"),
+            "published_path": path("published_path"),
+            "airflow_home": path("airflow_home"),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def project_dir(self) -> Path:
+        return PROJECT_DIR
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_DIR / "dbt_project"
+
+    @property
+    def kafka_dir(self) -> Path:
+        """Jars, config, data and log of the local broker."""
+        return self.state_dir / "kafka"
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """Security options for every kafka-python client (producer, consumer, admin)."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap_servers.split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL"):
+            config.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password,
+            )
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL") and self.kafka_ssl_cafile:
+            config["ssl_cafile"] = self.kafka_ssl_cafile
+        return config
+
+    def environment(self) -> dict[str, str]:
+        """These settings as ``PANTAU_*`` variables, for child processes (dbt, Airflow)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[FIELDS[f.name].env] = str(value)
+        return out
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(variable, value) pairs with secrets masked, for `pantau settings`."""
+        rows = []
+        for name, f in FIELDS.items():
+            value = str(getattr(self, name))
+            if name == "kafka_sasl_password" and value:
+                value = "********"
+            rows.append((f.env, value))
+        return rows
+
+
+def settings_markdown() -> str:
+    """The README's settings table."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, f in FIELDS.items():
+        default = "`.pantau` in the checkout" if name == "state_dir" else (
+            f"`{f.default}`" if f.default else "(empty)")
+        lines.append(f"| `{f.env}` | {default} | {f.help} |")
+    return "\n".join(lines)

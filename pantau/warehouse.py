@@ -1,0 +1,116 @@
+"""The DuckDB working warehouse: connecting with clear lock errors, and the raw/ops tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pantau.exceptions import WarehouseLockedError
+
+RAW_DDL = """
+create schema if not exists raw;
+create schema if not exists ops;
+create schema if not exists audit;
+
+create table if not exists raw.social_posts (
+    event_id varchar primary key,
+    schema_version integer not null,
+    platform varchar not null,
+    post_id varchar not null,
+    url varchar,
+    post_type varchar not null,
+    parent_post_id varchar,
+    root_post_id varchar,
+    author_id varchar not null,
+    author_handle varchar not null,
+    author_display_name varchar,
+    author_followers bigint,
+    author_verified boolean not null,
+    author_is_official boolean not null,
+    text varchar not null,
+    lang varchar,
+    created_at timestamp not null,
+    observed_at timestamp not null,
+    likes bigint,
+    replies bigint,
+    shares bigint,
+    quotes bigint,
+    views bigint,
+    hashtags varchar[] not null,
+    mentions varchar[] not null,
+    media_urls varchar[] not null,
+    source_name varchar not null,
+    source_version varchar not null,
+    extra json,
+    kafka_topic varchar not null,
+    kafka_partition integer not null,
+    kafka_offset bigint not null,
+    kafka_timestamp timestamp,
+    ingested_at timestamp not null
+);
+
+create table if not exists raw.rejected_messages (
+    kafka_topic varchar not null,
+    kafka_partition integer not null,
+    kafka_offset bigint not null,
+    kafka_timestamp timestamp,
+    kafka_key varchar,
+    raw_value blob,
+    raw_text varchar,
+    error varchar not null,
+    error_field varchar,
+    rejected_at timestamp not null
+);
+
+create table if not exists ops.kafka_offsets (
+    topic varchar not null,
+    partition integer not null,
+    next_offset bigint not null,
+    updated_at timestamp not null,
+    primary key (topic, partition)
+);
+
+create table if not exists audit.validation_results (
+    run_id varchar not null,
+    suite_name varchar not null,
+    data_asset varchar not null,
+    success boolean not null,
+    evaluated_expectations integer not null,
+    failed_expectations integer not null,
+    failures json,
+    validated_at timestamp not null
+);
+"""
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a held lock becomes :class:`WarehouseLockedError`.
+
+    Args:
+        path: the DuckDB file (its folder is created when missing).
+        read_only: open without taking the write lock (readers of a snapshot).
+    """
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" in message.lower():
+            holder = message.split("Conflicting lock is held in", 1)[-1].strip()
+            raise WarehouseLockedError(str(path), f"held by {holder}" if holder != message
+                                       else message) from None
+        raise
+
+
+def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw, ops and audit tables when missing (idempotent)."""
+    con.execute(RAW_DDL)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
+    """The single value of a query, with the result fully consumed (DuckDB 2 keeps unfinished
+    results open and then refuses other work on the connection)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

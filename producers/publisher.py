@@ -1,0 +1,177 @@
+"""The Kafka publisher: validates, keys and sends events; routes invalid items to the DLQ.
+
+Nothing is dropped silently: each item ends as delivered, dead-lettered (with its reason and the
+original payload) or failed (counted, with the error, and the exit code says so).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from pantau.contract import message_key, validate
+from pantau.exceptions import ContractViolation, KafkaUnavailableError
+from pantau.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PublishReport:
+    """What happened to every item handed to the publisher."""
+
+    sent: int = 0
+    dead_lettered: int = 0
+    failed: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.interrupted
+
+    def summary(self) -> str:
+        text = f"sent {self.sent}, dead-lettered {self.dead_lettered}, failed {self.failed}"
+        if self.errors:
+            text += " (" + "; ".join(f"{n} x {e}" for e, n in self.errors.most_common(3)) + ")"
+        return text + (" — interrupted" if self.interrupted else "")
+
+
+def serialize(event: dict[str, Any]) -> bytes:
+    """The one place events become bytes: compact UTF-8 JSON."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def dead_letter(reason: str, field_name: str | None, original: Any, source: str) -> bytes:
+    """The DLQ envelope: why, where, what came from which source, and when."""
+    if isinstance(original, bytes):
+        original = original.decode("utf-8", errors="replace")
+    return serialize({
+        "reason": reason,
+        "field": field_name,
+        "source": source,
+        "original": original,
+        "failed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    })
+
+
+class Publisher:
+    """Sends contract events to Kafka with ``acks=all`` and idempotence.
+
+    Use as a context manager; on exit (and on SIGINT/SIGTERM) it flushes what is in flight and
+    reports what was still waiting.
+    """
+
+    def __init__(self, settings: Settings, *, source: str = "pantau",
+                 on_progress: Callable[[PublishReport], None] | None = None) -> None:
+        self.settings = settings
+        self.source = source
+        self.report = PublishReport()
+        self._on_progress = on_progress
+        self._stop = threading.Event()
+        try:
+            self._producer = KafkaProducer(
+                **settings.kafka_client_config(),
+                client_id=f"pantau-producer-{source}",
+                bootstrap_timeout_ms=15_000,
+                acks="all",
+                enable_idempotence=True,
+                compression_type="gzip",
+                linger_ms=20,
+                batch_size=256 * 1024,
+                retries=2_147_483_647,
+                delivery_timeout_ms=120_000,
+                max_in_flight_requests_per_connection=5,
+            )
+        except KafkaError as error:
+            raise KafkaUnavailableError(settings.kafka_bootstrap_servers,
+                                        type(error).__name__) from None
+
+    # delivery callbacks ---------------------------------------------------------------------
+    def _delivered(self, _metadata: Any) -> None:
+        self.report.sent += 1
+
+    def _failed(self, topic: str, error: Exception) -> None:
+        self.report.failed += 1
+        self.report.errors[f"{type(error).__name__}: {error}"[:200]] += 1
+        log.error("delivery to %s failed: %s", topic, error)
+
+    def _dlq_delivered(self, _metadata: Any) -> None:
+        self.report.dead_lettered += 1
+
+    def _send(self, topic: str, key: bytes | None, value: bytes,
+              ok: Callable[[Any], None]) -> None:
+        future = self._producer.send(topic, key=key, value=value)
+        future.add_callback(ok)
+        future.add_errback(lambda error: self._failed(topic, error))
+
+    # public API -----------------------------------------------------------------------------
+    def publish(self, event: Any) -> bool:
+        """Validate and send one event; an invalid one goes to the DLQ. True when it was valid."""
+        try:
+            validate(event)
+        except ContractViolation as violation:
+            self.dead_letter(violation.reason, violation.field, event)
+            return False
+        self._send(self.settings.topic_posts, message_key(event), serialize(event), self._delivered)
+        return True
+
+    def dead_letter(self, reason: str, field_name: str | None, original: Any) -> None:
+        """Send an item that could not become a contract event to the DLQ with its reason."""
+        payload = dead_letter(reason, field_name, original, self.source)
+        self._send(self.settings.topic_dlq, None, payload, self._dlq_delivered)
+
+    def publish_all(self, events: Iterable[Any], *, progress_every: int = 10_000) -> PublishReport:
+        """Publish every event until done or a stop signal; then flush and return the report."""
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        in_main = threading.current_thread() is threading.main_thread()
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.warning("received %s: flushing what is in flight", signal.Signals(signum).name)
+            self._stop.set()
+
+        if in_main:
+            for sig in previous:
+                signal.signal(sig, stop)
+        try:
+            for count, event in enumerate(events, start=1):
+                if self._stop.is_set():
+                    self.report.interrupted = True
+                    break
+                self.publish(event)
+                if self._on_progress and count % progress_every == 0:
+                    self._on_progress(self.report)
+        finally:
+            self.close()
+            if in_main:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+        return self.report
+
+    def close(self, timeout_s: float = 120.0) -> None:
+        """Flush what is in flight, then close; messages still waiting count as failed."""
+        if self._producer is None:
+            return
+        try:
+            self._producer.flush(timeout=timeout_s)
+        except KafkaError as error:
+            log.error("flush did not complete: %s", error)
+        self._producer.close(timeout=timeout_s)
+        self._producer = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
