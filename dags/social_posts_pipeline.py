@@ -14,6 +14,11 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from pantau.settings import Settings
+
+# Reads PANTAU_* variables only: no file, database or network access at parse time.
+SETTINGS = Settings.from_env()
+
 RAW_POSTS = Asset("duckdb://pantau/raw/social_posts")
 MARTS = Asset("duckdb://pantau/marts")
 WRITER_POOL = "duckdb_writer"
@@ -25,7 +30,8 @@ WRITER_POOL = "duckdb_writer"
     catchup=False,
     max_active_runs=1,
     tags=["pantau", "ingest", "dbt", "gx"],
-    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=30),
+    default_args={"retries": SETTINGS.task_retries,
+                  "retry_delay": pendulum.duration(seconds=SETTINGS.task_retry_delay_s),
                   "retry_exponential_backoff": True, "pool": WRITER_POOL},
     doc_md=__doc__,
 )

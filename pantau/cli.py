@@ -166,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # kafka-python logs every refused connection; Pantau's errors say it once
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:
         settings = Settings.from_env()
         return int(args.func(args, settings))

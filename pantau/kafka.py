@@ -65,6 +65,16 @@ def wait_for_broker(settings: Settings, *, timeout_s: float = 60.0) -> float:
     return time.monotonic() - start
 
 
+def missing_topics(settings: Settings, topics: list[str]) -> list[str]:
+    """Which of ``topics`` the cluster does not have."""
+    client = admin_client(settings)
+    try:
+        existing = set(client.list_topics())
+    finally:
+        client.close()
+    return [topic for topic in topics if topic not in existing]
+
+
 def topic_specs(settings: Settings) -> list[NewTopic]:
     """The topics Pantau owns, with explicit partitions and retention."""
     retention_ms = str(settings.topic_retention_hours * 3600 * 1000)

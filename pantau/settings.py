@@ -73,6 +73,13 @@ FIELDS: dict[str, _Field] = {
     "ingest_batch_size": _Field(
         "PANTAU_INGEST_BATCH_SIZE", "5000", "Messages per loader transaction at most."
     ),
+    "task_retries": _Field(
+        "PANTAU_TASK_RETRIES", "2", "Retries of each Airflow task before the DAG run fails."
+    ),
+    "task_retry_delay_s": _Field(
+        "PANTAU_TASK_RETRY_DELAY_S", "30",
+        "Seconds before the first retry of a failed task (doubling after each retry).",
+    ),
     "state_dir": _Field(
         "PANTAU_STATE_DIR", str(PROJECT_DIR / ".pantau"),
         "Where generated state lives: Kafka jars and data, warehouse, Airflow home, logs.",
@@ -125,6 +132,8 @@ class Settings:
     topic_retention_hours: int
     consumer_group: str
     ingest_batch_size: int
+    task_retries: int
+    task_retry_delay_s: int
     state_dir: Path
     warehouse_path: Path
     published_path: Path
@@ -170,6 +179,9 @@ class Settings:
             "topic_retention_hours": _int(FIELDS["topic_retention_hours"].env,
                                           raw["topic_retention_hours"]),
             "ingest_batch_size": _int(FIELDS["ingest_batch_size"].env, raw["ingest_batch_size"]),
+            "task_retries": _int(FIELDS["task_retries"].env, raw["task_retries"], minimum=0),
+            "task_retry_delay_s": _int(FIELDS["task_retry_delay_s"].env,
+                                       raw["task_retry_delay_s"], minimum=0),
             "kafka_controller_port": _int(FIELDS["kafka_controller_port"].env,
                                           raw["kafka_controller_port"]),
             "state_dir": state_dir,

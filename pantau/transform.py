@@ -1,11 +1,18 @@
-"""Running dbt on the working warehouse, in-process through dbt's programmatic runner."""
+"""Running dbt on the working warehouse.
+
+dbt runs in a child process (``python -m dbt.cli.main``): dbt-duckdb keeps its DuckDB connection
+open for the life of the process, and a child that exits is the only way to be sure the
+warehouse's write lock is released when the build is over.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from pantau.exceptions import BuildFailedError
 from pantau.settings import Settings
@@ -19,59 +26,66 @@ class BuildResult:
     failed: int
     skipped: int
     failures: tuple[str, ...]
+    log_path: Path
 
 
-@contextmanager
-def dbt_environment(settings: Settings) -> Iterator[None]:
-    """Expose the settings to dbt (profiles.yml reads PANTAU_WAREHOUSE_PATH) for one call."""
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a dbt run: the settings (profiles.yml reads PANTAU_WAREHOUSE_PATH),
+    with dbt's target and logs in the state directory."""
     dbt_state = settings.state_dir / "dbt"
-    extra = {
+    return {
+        **os.environ,
         **settings.environment(),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_TARGET_PATH": str(dbt_state / "target"),
         "DBT_LOG_PATH": str(dbt_state / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    saved = {key: os.environ.get(key) for key in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
-def dbt_build(settings: Settings, *, select: str | None = None, quiet: bool = False) -> BuildResult:
+def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``dbt <args>`` on the project; its console output goes to ``<state>/dbt/<cmd>.log``."""
+    log_path = settings.state_dir / "dbt" / f"{args[0]}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        return subprocess.run(
+            [sys.executable, "-m", "dbt.cli.main", *args,
+             "--project-dir", str(settings.dbt_project_dir)],
+            env=dbt_environment(settings), stdout=log, stderr=subprocess.STDOUT, text=True,
+            check=False)
+
+
+def dbt_build(settings: Settings, *, select: str | None = None) -> BuildResult:
     """Run ``dbt build`` (seeds, models, tests) against the working warehouse.
 
     Raises:
-        BuildFailedError: a model or test failed; the message lists them.
+        BuildFailedError: dbt could not run, or a model or test failed; the message lists them
+            and names the log.
     """
-    from dbt.cli.main import dbtRunner  # heavy import, only when building
-
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", "--project-dir", str(settings.dbt_project_dir)]
-    if select:
-        args += ["--select", select]
-    if quiet:
-        args = ["--quiet", *args]
-    with dbt_environment(settings):
-        result = dbtRunner().invoke(args)
-    if result.exception is not None:
-        raise BuildFailedError(f"dbt build could not run: {result.exception}")
-    statuses = [(r.node.name, str(r.status)) for r in (result.result or [])]
+    args = ["build", *(["--select", select] if select else [])]
+    process = run_dbt(settings, *args)
+    log_path = settings.state_dir / "dbt" / "build.log"
+    results_path = settings.state_dir / "dbt" / "target" / "run_results.json"
+    try:
+        results = json.loads(results_path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        results = []
+    # unique ids look like "test.pantau.<name>.<hash>" and "model.pantau.<name>"
+    statuses = [(r["unique_id"].split(".")[2], r["status"]) for r in results]
     failures = tuple(f"{name}: {status}" for name, status in statuses
-                     if status in ("error", "fail"))
-    build = BuildResult(
+                     if status in ("error", "fail", "runtime error"))
+    result = BuildResult(
         passed=sum(status in ("success", "pass") for _, status in statuses),
         failed=len(failures),
         skipped=sum(status == "skipped" for _, status in statuses),
         failures=failures,
+        log_path=log_path,
     )
-    if not result.success:
-        raise BuildFailedError("dbt build failed: " + "; ".join(failures or ("see dbt log",))
-                               + f" (log: {settings.state_dir / 'dbt' / 'logs'})")
-    return build
+    if process.returncode != 0:
+        if not failures:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+            raise BuildFailedError(f"dbt build could not run (exit {process.returncode}); "
+                                   f"last lines of {log_path}:\n{tail}")
+        raise BuildFailedError(f"dbt build failed: {'; '.join(failures)} (log: {log_path})")
+    return result

@@ -21,7 +21,8 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from pantau.contract import message_key, validate
-from pantau.exceptions import ContractViolation, KafkaUnavailableError
+from pantau.exceptions import ContractViolation, KafkaUnavailableError, TerminalError
+from pantau.kafka import missing_topics
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,13 @@ class Publisher:
         except KafkaError as error:
             raise KafkaUnavailableError(settings.kafka_bootstrap_servers,
                                         type(error).__name__) from None
+        missing = missing_topics(settings, [settings.topic_posts, settings.topic_dlq])
+        if missing:
+            self._producer.close(timeout=5)
+            raise TerminalError(
+                f"Topic {', '.join(missing)} does not exist on {settings.kafka_bootstrap_servers}."
+                " `pantau stack up` creates Pantau's topics (or set PANTAU_TOPIC_POSTS / "
+                "PANTAU_TOPIC_DLQ to existing ones).")
 
     # delivery callbacks ---------------------------------------------------------------------
     def _delivered(self, _metadata: Any) -> None:
@@ -112,7 +120,11 @@ class Publisher:
 
     def _send(self, topic: str, key: bytes | None, value: bytes,
               ok: Callable[[Any], None]) -> None:
-        future = self._producer.send(topic, key=key, value=value)
+        try:
+            future = self._producer.send(topic, key=key, value=value)
+        except KafkaError as error:  # e.g. metadata or buffer timeouts: count it, go on
+            self._failed(topic, error)
+            return
         future.add_callback(ok)
         future.add_errback(lambda error: self._failed(topic, error))
 

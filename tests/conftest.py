@@ -1,0 +1,52 @@
+"""Shared fixtures. Integration tests talk to a real Kafka broker: the session fixture uses the
+one that answers at PANTAU_KAFKA_BOOTSTRAP_SERVERS, or starts the local one and stops it at the
+end (only what it started)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pantau.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(base_settings: Settings) -> Iterator[Settings]:
+    """A live broker for the whole session (started here only when none answers)."""
+    from pantau.stack import LocalKafka
+
+    broker = LocalKafka(base_settings)
+    started_here = not broker.status().answering
+    if started_here:
+        broker.up(say=lambda message: print(f"[kafka fixture] {message}"))
+    yield base_settings
+    if started_here:
+        print(f"[kafka fixture] {broker.down()}")
+
+
+@pytest.fixture
+def settings(kafka_broker: Settings, tmp_path: Path) -> Settings:
+    """Settings for one test: its own topics, consumer group, warehouse and state directory."""
+    from pantau.kafka import ensure_topics
+
+    run = uuid.uuid4().hex[:10]
+    test_settings = Settings.from_env(
+        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(tmp_path / "state")},
+        topic_posts=f"test.{run}.posts",
+        topic_dlq=f"test.{run}.dlq",
+        consumer_group=f"test-{run}",
+        warehouse_path=tmp_path / "state" / "warehouse.duckdb",
+        published_path=tmp_path / "state" / "published.duckdb",
+        airflow_home=tmp_path / "state" / "airflow",
+        topic_partitions=3,
+    )
+    ensure_topics(test_settings)
+    return test_settings

@@ -1,0 +1,76 @@
+"""Real dbt build and real GX validation on a warehouse loaded from real Kafka."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from pantau import warehouse
+from pantau.audit import audit
+from pantau.exceptions import BuildFailedError
+from pantau.ingest import Loader
+from pantau.reference import load_polres
+from pantau.transform import dbt_build
+from producers import Publisher, synthetic
+
+pytestmark = pytest.mark.integration
+
+
+def planted_polres(events: list[dict]) -> Counter:
+    by_tag = {}
+    for p in load_polres():
+        by_tag.update({h.lower(): p.polres_id for h in p.handles.values()})
+        by_tag.update({t.lower(): p.polres_id for t in p.hashtags})
+    return Counter(by_tag[(e["mentions"] or e["hashtags"])[0].lower()] for e in events)
+
+
+def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settings):
+    events = list(synthetic.generate(400, seed=21))
+    with Publisher(settings, source="test") as publisher:
+        publisher.publish_all(events)
+    Loader(settings).run()
+
+    result = dbt_build(settings)
+    assert result.failed == 0 and result.passed > 10
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    per_polres = dict(con.execute("""
+        select polres_id, sum(post_count)::bigint from marts.mart_polres_engagement_daily
+        group by polres_id""").fetchall())
+    con.close()
+    assert per_polres == dict(planted_polres(events))
+
+    results = audit(settings, run_id="good")
+    assert all(r.success for r in results)
+
+    con = warehouse.connect(settings.warehouse_path)
+    con.execute("""insert into marts.mart_polres_engagement_daily (polres_id, platform,
+        activity_date, post_count, likes) values ('polres_atlantis', 'myspace', current_date, 1, -5)""")
+    con.close()
+    with pytest.raises(BuildFailedError) as raised:
+        audit(settings, run_id="bad")
+    message = str(raised.value)
+    assert "expect_column_values_to_be_in_set(polres_id)" in message
+    assert "expect_column_values_to_be_in_set(platform)" in message
+    assert "expect_column_values_to_be_between(likes)" in message
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    recorded = con.execute("""select run_id, success, failed_expectations, failures
+        from audit.validation_results order by validated_at""").fetchall()
+    con.close()
+    assert [(r[0], r[1]) for r in recorded] == [("good", True), ("bad", False)]
+    assert recorded[1][2] == 3 and len(json.loads(recorded[1][3])) == 3
+
+
+def test_dbt_tests_fail_the_build_on_bad_raw_data(settings):
+    with Publisher(settings, source="test") as publisher:
+        publisher.publish_all(synthetic.generate(20, seed=2))
+    Loader(settings).run()
+    con = warehouse.connect(settings.warehouse_path)
+    con.execute("update raw.social_posts set likes = -1 where event_id in "
+                "(select event_id from raw.social_posts limit 1)")
+    con.close()
+    with pytest.raises(BuildFailedError, match="non_negative"):
+        dbt_build(settings)

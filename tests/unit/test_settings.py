@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from pantau.exceptions import ConfigurationError
+from pantau.settings import FIELDS, PROJECT_DIR, Settings, settings_markdown
+
+
+def test_defaults_are_local_and_live_under_the_state_dir():
+    settings = Settings.from_env({})
+    assert settings.kafka_bootstrap_servers == "localhost:9092"
+    assert settings.kafka_security_protocol == "PLAINTEXT"
+    assert settings.topic_posts == "social.posts.v1"
+    assert settings.topic_partitions == 6
+    assert settings.state_dir == PROJECT_DIR / ".pantau"
+    assert settings.warehouse_path == settings.state_dir / "warehouse.duckdb"
+    assert settings.airflow_home == settings.state_dir / "airflow"
+
+
+def test_environment_overrides_and_state_dir_moves_derived_paths(tmp_path: Path):
+    settings = Settings.from_env({
+        "PANTAU_STATE_DIR": str(tmp_path),
+        "PANTAU_TOPIC_POSTS": "my.posts",
+        "PANTAU_TOPIC_PARTITIONS": "12",
+    })
+    assert settings.topic_posts == "my.posts"
+    assert settings.topic_partitions == 12
+    assert settings.warehouse_path == tmp_path / "warehouse.duckdb"
+    assert settings.published_path == tmp_path / "published.duckdb"
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("PANTAU_TOPIC_PARTITIONS", "six", "a whole number"),
+    ("PANTAU_INGEST_BATCH_SIZE", "0", "at least 1"),
+    ("PANTAU_KAFKA_SECURITY_PROTOCOL", "TLS", "one of PLAINTEXT"),
+    ("PANTAU_KAFKA_SASL_MECHANISM", "GSSAPI", "one of PLAIN"),
+])
+def test_invalid_values_name_the_variable(variable: str, value: str, expected: str):
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.from_env({variable: value})
+    assert variable in str(raised.value)
+    assert expected in str(raised.value)
+
+
+def test_sasl_needs_a_user_name():
+    with pytest.raises(ConfigurationError, match="PANTAU_KAFKA_SASL_USERNAME"):
+        Settings.from_env({"PANTAU_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"})
+
+
+def test_sasl_ssl_options_reach_every_client_config():
+    settings = Settings.from_env({
+        "PANTAU_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+        "PANTAU_KAFKA_SASL_USERNAME": "pantau",
+        "PANTAU_KAFKA_SASL_PASSWORD": "s3cret",
+        "PANTAU_KAFKA_SSL_CAFILE": "/etc/ssl/ca.pem",
+        "PANTAU_KAFKA_BOOTSTRAP_SERVERS": "b1:9096,b2:9096",
+    })
+    config = settings.kafka_client_config()
+    assert config == {
+        "bootstrap_servers": ["b1:9096", "b2:9096"],
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "pantau",
+        "sasl_plain_password": "s3cret",
+        "ssl_cafile": "/etc/ssl/ca.pem",
+    }
+    assert ("PANTAU_KAFKA_SASL_PASSWORD", "********") in settings.describe()
+
+
+def test_plaintext_config_carries_no_credentials():
+    config = Settings.from_env({"PANTAU_KAFKA_SASL_PASSWORD": "x"}).kafka_client_config()
+    assert set(config) == {"bootstrap_servers", "security_protocol"}
+
+
+def test_environment_round_trips():
+    settings = Settings.from_env({"PANTAU_TOPIC_DLQ": "dead"})
+    assert Settings.from_env(settings.environment()) == settings
+
+
+def test_every_setting_is_a_pantau_variable_and_in_the_readme():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    assert all(f.env.startswith("PANTAU_") for f in FIELDS.values())
+    assert settings_markdown() in readme, "README settings table is stale: paste `pantau settings --markdown`"
