@@ -58,6 +58,11 @@ def run_demo(settings: Settings, *, count: int, seed: int | None,
             rows = warehouse.scalar(con, f"select count(*) from marts.{table}")
             say(f"  marts.{table}: {rows:,} rows")
         say(f"  posts counted in marts.mart_polres_engagement_daily: {counted or 0:,}")
+        if counted != raw_posts:
+            say(f"MISMATCH: the mart counts {counted} posts but raw holds {raw_posts} — please "
+                "report this with the log above.")
+            return 1
+        say("  = every post in the warehouse, counted once")
         say(f"Warehouse: {settings.warehouse_path}")
         say("Try:")
         say(f'  .venv/bin/pantau sql -c "{EXAMPLE_QUERY}"')
