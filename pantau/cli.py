@@ -54,13 +54,29 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_ingest(_args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.ingest import Loader
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+    import threading
 
-    def progress(report, lag: int) -> None:  # type: ignore[no-untyped-def]
-        _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, lag {lag:,}")
+    from pantau.ingest import IngestReport, Loader
 
-    report = Loader(settings, on_progress=progress).run()
+    def progress(report: IngestReport, lag: int) -> None:
+        _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, "
+             f"duplicates {report.duplicates:,}, lag {lag:,}")
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        _say(f"  … {signal.Signals(signum).name}: finishing the current batch, then stopping")
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    if args.follow:
+        _say(f"Following {settings.topic_posts} into {settings.warehouse_path} "
+             "(Ctrl-C or SIGTERM stops after the current batch)")
+    report = Loader(settings, on_progress=progress,
+                    progress_interval_s=args.progress_every).run(follow=args.follow, stop=stop)
     _say(f"Ingested into {settings.warehouse_path}: {report.summary()}")
     return 0
 
@@ -140,8 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_produce)
 
     p = commands.add_parser("ingest", help="load Kafka into the warehouse, exactly once",
-                            description="Drain every message waiting in the posts topic into "
-                            "raw.social_posts (invalid ones into raw.rejected_messages) and exit.")
+                            description="Load the posts topic into raw.social_posts (invalid "
+                            "messages into raw.rejected_messages, with the reason), committing "
+                            "rows and Kafka offsets in one DuckDB transaction. Without --follow "
+                            "it drains what is waiting and exits. Batches: PANTAU_INGEST_BATCH_SIZE"
+                            " messages, PANTAU_INGEST_BATCH_BYTES bytes or "
+                            "PANTAU_INGEST_COMMIT_INTERVAL_S seconds, whichever comes first.")
+    p.add_argument("--follow", action="store_true",
+                   help="keep loading new messages until Ctrl-C or SIGTERM (which finish the "
+                        "current batch first)")
+    p.add_argument("--progress-every", type=float, default=2.0, metavar="SECONDS",
+                   help="print loaded, rejected and lag this often (default 2; 0: every poll)")
     p.set_defaults(func=cmd_ingest)
 
     p = commands.add_parser("build", help="dbt build, then the Great Expectations audit")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,12 +124,20 @@ def _rejection(message: Any, violation: ContractViolation, now: datetime) -> dic
 
 
 class Loader:
-    """Consumes the posts topic into the warehouse. Use :meth:`run` (drain) from the CLI or DAG."""
+    """Consumes the posts topic into the warehouse.
+
+    :meth:`run` drains what is waiting and returns (the Airflow task, `pantau ingest`); with
+    ``follow=True`` it keeps going until ``stop`` is set (`pantau ingest --follow`, SIGTERM).
+    A transaction commits when it holds ``ingest_batch_size`` messages or ``ingest_batch_bytes``
+    bytes, or ``ingest_commit_interval_s`` has passed, whichever comes first.
+    """
 
     def __init__(self, settings: Settings,
-                 on_progress: Callable[[IngestReport, int], None] | None = None) -> None:
+                 on_progress: Callable[[IngestReport, int], None] | None = None,
+                 *, progress_interval_s: float = 2.0) -> None:
         self.settings = settings
         self.on_progress = on_progress
+        self.progress_interval_s = progress_interval_s
 
     def _consumer(self) -> KafkaConsumer:
         try:
@@ -140,21 +149,23 @@ class Loader:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self.settings.ingest_batch_size,
-                fetch_max_bytes=64 * 1024 * 1024,
+                fetch_max_bytes=min(64 * 1024 * 1024, self.settings.ingest_batch_bytes),
                 max_partition_fetch_bytes=8 * 1024 * 1024,
             )
         except KafkaError as error:
             raise KafkaUnavailableError(self.settings.kafka_bootstrap_servers,
                                         type(error).__name__) from None
 
-    def run(self) -> IngestReport:
-        """Drain every message present at start, then return the counts.
+    def run(self, *, follow: bool = False, stop: threading.Event | None = None) -> IngestReport:
+        """Load messages until drained (or, with ``follow``, until ``stop`` is set).
 
         Raises:
             WarehouseLockedError: another process writes the warehouse; nothing was consumed.
-            KafkaUnavailableError: no broker answers.
+            KafkaUnavailableError: no broker answered at start, or for longer than
+                ``ingest_broker_wait_s`` during the run (what was loaded until then stays).
         """
         started = time.monotonic()
+        stop = stop or threading.Event()
         report = IngestReport()
         topic = self.settings.topic_posts
         con = warehouse.connect(self.settings.warehouse_path)
@@ -173,22 +184,91 @@ class Loader:
                     else:
                         consumer.seek_to_beginning(tp)
                 targets = consumer.end_offsets(partitions)
-                while not self._drained(consumer, targets):
-                    batch = consumer.poll(timeout_ms=1000,
-                                          max_records=self.settings.ingest_batch_size)
-                    messages = [m for records in batch.values() for m in records]
-                    if not messages:
-                        continue
-                    self._write(con, messages, report)
-                    self._commit_to_kafka(consumer, messages)
-                    if self.on_progress:
-                        self.on_progress(report, self._lag(consumer, targets))
+                self._loop(con, consumer, partitions, targets, report, follow=follow, stop=stop)
             finally:
                 consumer.close()
         finally:
             con.close()
-        report.seconds = time.monotonic() - started
+            report.seconds = time.monotonic() - started
         return report
+
+    def _loop(self, con: Any, consumer: KafkaConsumer, partitions: list[TopicPartition],
+              targets: dict[TopicPartition, int], report: IngestReport, *, follow: bool,
+              stop: threading.Event) -> None:
+        settings = self.settings
+        buffer: list[Any] = []
+        buffer_bytes = 0
+        last_commit = last_message = last_progress = last_health_check = time.monotonic()
+        outage_logged = False
+        while not stop.is_set():
+            drained = not follow and self._drained(consumer, targets)
+            now = time.monotonic()
+            due = now - last_commit >= settings.ingest_commit_interval_s
+            if buffer and (drained or due or len(buffer) >= settings.ingest_batch_size
+                           or buffer_bytes >= settings.ingest_batch_bytes):
+                self._write(con, buffer, report)
+                self._commit_to_kafka(consumer, buffer)
+                buffer, buffer_bytes, last_commit = [], 0, time.monotonic()
+            elif not buffer:
+                last_commit = now
+            if drained:
+                break
+            if self.on_progress and now - last_progress >= self.progress_interval_s:
+                if follow:
+                    targets = self._end_offsets(consumer, partitions) or targets
+                self.on_progress(report, self._lag(consumer, targets))
+                last_progress = now
+            batch = consumer.poll(timeout_ms=500,
+                                  max_records=max(1, settings.ingest_batch_size - len(buffer)))
+            messages = [m for records in batch.values() for m in records]
+            if messages:
+                if outage_logged:
+                    log.warning("Kafka at %s answers again; loading resumes",
+                                settings.kafka_bootstrap_servers)
+                    outage_logged = False
+                buffer.extend(messages)
+                buffer_bytes += sum(len(m.value or b"") for m in messages)
+                last_message = time.monotonic()
+                continue
+            now = time.monotonic()
+            silent = now - last_message
+            if silent < 5 or now - last_health_check < 5:
+                continue
+            last_health_check = now
+            if self._broker_answers():
+                continue  # quiet topic (follow) or a slow fetch: the broker is there
+            if not outage_logged:
+                log.warning(
+                    "Kafka at %s is unreachable; waiting and retrying for up to %ss "
+                    "(loaded %d so far, nothing is lost: offsets are in DuckDB)",
+                    settings.kafka_bootstrap_servers, settings.ingest_broker_wait_s,
+                    report.loaded)
+                outage_logged = True
+            if silent > settings.ingest_broker_wait_s:
+                if buffer:
+                    self._write(con, buffer, report)
+                raise KafkaUnavailableError(
+                    settings.kafka_bootstrap_servers,
+                    f"no answer for {settings.ingest_broker_wait_s}s during ingest; "
+                    f"loaded {report.loaded} before that")
+        if buffer:  # stopped by a signal: keep what was already fetched
+            self._write(con, buffer, report)
+            self._commit_to_kafka(consumer, buffer)
+        if self.on_progress:
+            self.on_progress(report, self._lag(consumer, targets))
+
+    def _broker_answers(self) -> bool:
+        from pantau.kafka import broker_alive
+
+        return broker_alive(self.settings, timeout_s=2.0)
+
+    @staticmethod
+    def _end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition]
+                     ) -> dict[TopicPartition, int] | None:
+        try:
+            return consumer.end_offsets(partitions)
+        except KafkaError:
+            return None
 
     @staticmethod
     def _partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:

@@ -73,6 +73,18 @@ FIELDS: dict[str, _Field] = {
     "ingest_batch_size": _Field(
         "PANTAU_INGEST_BATCH_SIZE", "5000", "Messages per loader transaction at most."
     ),
+    "ingest_batch_bytes": _Field(
+        "PANTAU_INGEST_BATCH_BYTES", "67108864",
+        "Bytes of message values per loader transaction at most (bounds memory).",
+    ),
+    "ingest_commit_interval_s": _Field(
+        "PANTAU_INGEST_COMMIT_INTERVAL_S", "5",
+        "With `ingest --follow`: commit at least this often (seconds) when messages trickle in.",
+    ),
+    "ingest_broker_wait_s": _Field(
+        "PANTAU_INGEST_BROKER_WAIT_S", "300",
+        "How long the loader waits for an unreachable broker before it gives up (seconds).",
+    ),
     "task_retries": _Field(
         "PANTAU_TASK_RETRIES", "2", "Retries of each Airflow task before the DAG run fails."
     ),
@@ -132,6 +144,9 @@ class Settings:
     topic_retention_hours: int
     consumer_group: str
     ingest_batch_size: int
+    ingest_batch_bytes: int
+    ingest_commit_interval_s: int
+    ingest_broker_wait_s: int
     task_retries: int
     task_retry_delay_s: int
     state_dir: Path
@@ -179,6 +194,12 @@ class Settings:
             "topic_retention_hours": _int(FIELDS["topic_retention_hours"].env,
                                           raw["topic_retention_hours"]),
             "ingest_batch_size": _int(FIELDS["ingest_batch_size"].env, raw["ingest_batch_size"]),
+            "ingest_batch_bytes": _int(FIELDS["ingest_batch_bytes"].env, raw["ingest_batch_bytes"],
+                                       minimum=1024),
+            "ingest_commit_interval_s": _int(FIELDS["ingest_commit_interval_s"].env,
+                                             raw["ingest_commit_interval_s"]),
+            "ingest_broker_wait_s": _int(FIELDS["ingest_broker_wait_s"].env,
+                                         raw["ingest_broker_wait_s"]),
             "task_retries": _int(FIELDS["task_retries"].env, raw["task_retries"], minimum=0),
             "task_retry_delay_s": _int(FIELDS["task_retry_delay_s"].env,
                                        raw["task_retry_delay_s"], minimum=0),

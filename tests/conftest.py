@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from pantau.settings import Settings
+from pantau.stack import LocalKafka
+from tests.support import free_port
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +23,6 @@ def base_settings() -> Settings:
 @pytest.fixture(scope="session")
 def kafka_broker(base_settings: Settings) -> Iterator[Settings]:
     """A live broker for the whole session (started here only when none answers)."""
-    from pantau.stack import LocalKafka
-
     broker = LocalKafka(base_settings)
     started_here = not broker.status().answering
     if started_here:
@@ -50,3 +50,25 @@ def settings(kafka_broker: Settings, tmp_path: Path) -> Settings:
     )
     ensure_topics(test_settings)
     return test_settings
+
+
+@pytest.fixture
+def second_broker(kafka_broker: Settings, tmp_path: Path) -> Iterator[LocalKafka]:
+    """A second local broker on free ports, in its own state dir, reusing the resolved jars.
+
+    Not started: the test starts (and may stop) it; it is stopped at the end if still running.
+    """
+    settings = Settings.from_env(
+        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(tmp_path / "broker2")},
+        kafka_bootstrap_servers=f"localhost:{free_port()}",
+        kafka_controller_port=free_port(),
+        warehouse_path=tmp_path / "broker2" / "warehouse.duckdb",
+        topic_partitions=3,
+    )
+    broker = LocalKafka(settings)
+    shared = LocalKafka(kafka_broker).resolve_jars()
+    broker.lib_dir.parent.mkdir(parents=True)
+    broker.lib_dir.symlink_to(shared, target_is_directory=True)
+    yield broker
+    if broker.running_pid():
+        broker.down()

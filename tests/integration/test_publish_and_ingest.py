@@ -11,35 +11,12 @@ import uuid
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from pantau import warehouse
 from pantau.exceptions import TerminalError, WarehouseLockedError
 from pantau.ingest import Loader
-from pantau.settings import Settings
 from producers import Publisher, synthetic
+from tests.support import query, read_topic
 
 pytestmark = pytest.mark.integration
-
-
-def read_topic(settings: Settings, topic: str) -> list:
-    consumer = KafkaConsumer(**settings.kafka_client_config(), enable_auto_commit=False)
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    ends = consumer.end_offsets(partitions)
-    messages = []
-    while any(consumer.position(tp) < end for tp, end in ends.items()):
-        for records in consumer.poll(timeout_ms=1000).values():
-            messages.extend(records)
-    consumer.close()
-    return messages
-
-
-def query(settings: Settings, sql: str) -> list[tuple]:
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_what_is_read_back_equals_what_was_sent_and_invalid_items_go_to_the_dlq(settings):

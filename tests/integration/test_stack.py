@@ -11,34 +11,13 @@ import pytest
 
 from pantau.settings import Settings
 from pantau.stack import LocalKafka
+from tests.support import free_port
 
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def second_broker(kafka_broker: Settings, tmp_path) -> LocalKafka:
-    """A second local broker on free ports, in its own state dir, reusing the resolved jars."""
-    settings = Settings.from_env(
-        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(tmp_path)},
-        kafka_bootstrap_servers=f"localhost:{free_port()}",
-        kafka_controller_port=free_port(),
-    )
-    broker = LocalKafka(settings)
-    shared = LocalKafka(kafka_broker).resolve_jars()
-    broker.lib_dir.parent.mkdir(parents=True)
-    broker.lib_dir.symlink_to(shared, target_is_directory=True)
-    yield broker
-    if broker.running_pid():
-        broker.down()
-
-
 def test_up_twice_status_kill_status_down(second_broker: LocalKafka):
+    """The broker is started by the test itself."""
     assert second_broker.status().state == "not-running"
     lines: list[str] = []
     first = second_broker.up(say=lines.append)
