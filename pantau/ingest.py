@@ -14,16 +14,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pantau import contract, warehouse
+from pantau import bulk, contract, warehouse
 from pantau.exceptions import ContractViolation, KafkaUnavailableError
 from pantau.settings import Settings
 
@@ -47,6 +49,10 @@ _POST_SCHEMA = pa.schema([
     ("source_name", pa.string()), ("source_version", pa.string()), ("extra", pa.string()),
     ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
     ("kafka_timestamp", pa.timestamp("ms")), ("ingested_at", pa.timestamp("us")),
+])
+_RAW_BATCH_SCHEMA = pa.schema([
+    ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
+    ("kafka_timestamp", pa.timestamp("ms")), ("value", pa.string()),
 ])
 _REJECT_SCHEMA = pa.schema([
     ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
@@ -75,35 +81,40 @@ class IngestReport:
 
 
 def _naive_utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+    if value.endswith("Z"):  # the common form: no offset arithmetic needed
+        return datetime.fromisoformat(value[:-1])
+    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
 
 
-def _row(event: dict[str, Any], message: Any, now: datetime) -> dict[str, Any]:
+def _row(event: dict[str, Any], message: Any) -> tuple[Any, ...]:
+    """One valid event as a tuple in the column order of ``_POST_SCHEMA`` (less ingested_at)."""
     author, metrics, source = event["author"], event["metrics"], event["source"]
-    extra = {k: v for k, v in event.items() if k not in _KNOWN}
-    return {
-        "event_id": event["event_id"], "schema_version": event["schema_version"],
-        "platform": event["platform"], "post_id": event["post_id"], "url": event["url"],
-        "post_type": event["post_type"], "parent_post_id": event["parent_post_id"],
-        "root_post_id": event["root_post_id"],
-        "author_id": author["id"], "author_handle": author["handle"],
-        "author_display_name": author["display_name"], "author_followers": author["followers"],
-        "author_verified": author["verified"], "author_is_official": author["is_official"],
-        "text": event["text"], "lang": event["lang"],
-        "created_at": _naive_utc(event["created_at"]),
-        "observed_at": _naive_utc(event["observed_at"]),
-        "likes": metrics["likes"], "replies": metrics["replies"], "shares": metrics["shares"],
-        "quotes": metrics["quotes"], "views": metrics["views"],
-        "hashtags": event["hashtags"], "mentions": event["mentions"],
-        "media_urls": event["media_urls"],
-        "source_name": source["name"], "source_version": source["version"],
-        "extra": json.dumps(extra, ensure_ascii=False) if extra else None,
-        "kafka_topic": message.topic, "kafka_partition": message.partition,
-        "kafka_offset": message.offset,
-        "kafka_timestamp": datetime.fromtimestamp(message.timestamp / 1000, UTC).replace(tzinfo=None)
-        if message.timestamp and message.timestamp > 0 else None,
-        "ingested_at": now,
-    }
+    extra = {k: v for k, v in event.items() if k not in _KNOWN} if len(event) > len(_KNOWN) else None
+    return (
+        event["event_id"], event["schema_version"], event["platform"], event["post_id"],
+        event["url"], event["post_type"], event["parent_post_id"], event["root_post_id"],
+        author["id"], author["handle"], author["display_name"], author["followers"],
+        author["verified"], author["is_official"], event["text"], event["lang"],
+        _naive_utc(event["created_at"]), _naive_utc(event["observed_at"]),
+        metrics["likes"], metrics["replies"], metrics["shares"], metrics["quotes"],
+        metrics["views"], event["hashtags"], event["mentions"], event["media_urls"],
+        source["name"], source["version"],
+        json.dumps(extra, ensure_ascii=False) if extra else None,
+        message.topic, message.partition, message.offset,
+        message.timestamp if message.timestamp and message.timestamp > 0 else None,
+    )
+
+
+def _posts_table(rows: list[tuple[Any, ...]], now: datetime) -> pa.Table:
+    """Rows to an Arrow table, column by column (much faster than ``from_pylist`` of dicts)."""
+    fields = list(_POST_SCHEMA)
+    if not rows:
+        return _POST_SCHEMA.empty_table()
+    transposed = zip(*rows, strict=True)
+    columns = [pa.array(values, type=field.type)
+               for values, field in zip(transposed, fields[:-1], strict=True)]
+    columns.append(pa.array([now] * len(rows), type=fields[-1].type))
+    return pa.Table.from_arrays(columns, schema=_POST_SCHEMA)
 
 
 def _rejection(message: Any, violation: ContractViolation, now: datetime) -> dict[str, Any]:
@@ -121,6 +132,46 @@ def _rejection(message: Any, violation: ContractViolation, now: datetime) -> dic
         "raw_value": value, "raw_text": text.replace("\x00", "\\u0000") if text else text,
         "error": violation.reason, "error_field": violation.field, "rejected_at": now,
     }
+
+
+def _where(messages: list[Any]) -> str:
+    first, last = messages[0], messages[-1]
+    return f"{first.topic}[{first.partition}]@{first.offset}..[{last.partition}]@{last.offset}"
+
+
+class _BackgroundWriter:
+    """Writes batches in one background thread, one batch in flight at most.
+
+    DuckDB releases the GIL while it parses, validates and inserts, so the next batch is consumed
+    from Kafka meanwhile. Batches are written in order; a batch's offsets are committed to Kafka
+    (from the calling thread, as the consumer requires) only after its transaction committed, and
+    a failed write is raised in the calling thread at the next :meth:`submit` or :meth:`close`.
+    """
+
+    def __init__(self, write: Callable[[list[Any]], None],
+                 after: Callable[[list[Any]], None]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-writer")
+        self._write = write
+        self._after = after
+        self._pending: tuple[Future[None], list[Any]] | None = None
+
+    def submit(self, batch: list[Any]) -> None:
+        self.wait()
+        self._pending = (self._pool.submit(self._write, batch), batch)
+
+    def wait(self) -> None:
+        if self._pending is None:
+            return
+        future, batch = self._pending
+        self._pending = None
+        future.result()
+        self._after(batch)
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 class Loader:
@@ -195,6 +246,18 @@ class Loader:
     def _loop(self, con: Any, consumer: KafkaConsumer, partitions: list[TopicPartition],
               targets: dict[TopicPartition, int], report: IngestReport, *, follow: bool,
               stop: threading.Event) -> None:
+        writer = _BackgroundWriter(lambda batch: self._write(con, batch, report),
+                                   lambda batch: self._commit_to_kafka(consumer, batch))
+        try:
+            self._consume(consumer, partitions, targets, report, writer, follow=follow, stop=stop)
+        finally:
+            writer.close()
+        if self.on_progress:
+            self.on_progress(report, self._lag(consumer, targets))
+
+    def _consume(self, consumer: KafkaConsumer, partitions: list[TopicPartition],
+                 targets: dict[TopicPartition, int], report: IngestReport,
+                 writer: _BackgroundWriter, *, follow: bool, stop: threading.Event) -> None:
         settings = self.settings
         buffer: list[Any] = []
         buffer_bytes = 0
@@ -206,8 +269,7 @@ class Loader:
             due = now - last_commit >= settings.ingest_commit_interval_s
             if buffer and (drained or due or len(buffer) >= settings.ingest_batch_size
                            or buffer_bytes >= settings.ingest_batch_bytes):
-                self._write(con, buffer, report)
-                self._commit_to_kafka(consumer, buffer)
+                writer.submit(buffer)
                 buffer, buffer_bytes, last_commit = [], 0, time.monotonic()
             elif not buffer:
                 last_commit = now
@@ -246,16 +308,13 @@ class Loader:
                 outage_logged = True
             if silent > settings.ingest_broker_wait_s:
                 if buffer:
-                    self._write(con, buffer, report)
+                    writer.submit(buffer)
                 raise KafkaUnavailableError(
                     settings.kafka_bootstrap_servers,
                     f"no answer for {settings.ingest_broker_wait_s}s during ingest; "
                     f"loaded {report.loaded} before that")
         if buffer:  # stopped by a signal: keep what was already fetched
-            self._write(con, buffer, report)
-            self._commit_to_kafka(consumer, buffer)
-        if self.on_progress:
-            self.on_progress(report, self._lag(consumer, targets))
+            writer.submit(buffer)
 
     def _broker_answers(self) -> bool:
         from pantau.kafka import broker_alive
@@ -292,22 +351,51 @@ class Loader:
         return all(consumer.position(tp) >= end for tp, end in targets.items())
 
     def _write(self, con: Any, messages: list[Any], report: IngestReport) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
-        rows: list[dict[str, Any]] = []
+        """Validate and load one batch, with its offsets, in one DuckDB transaction.
+
+        DuckDB parses and checks the batch in bulk (:mod:`pantau.bulk`); only the messages it
+        cannot vouch for pass through the Python validator, which loads or rejects them. Should
+        the bulk SQL itself fail on some input, the batch is validated in Python alone, so no
+        message can stop the loader.
+        """
+        try:
+            self._write_batch(con, messages, report, use_bulk=True)
+        except duckdb.Error as error:
+            if isinstance(error, duckdb.IOException):
+                raise
+            log.warning("bulk validation failed on a batch at %s (%s); validating it in Python",
+                        _where(messages), error)
+            self._write_batch(con, messages, report, use_bulk=False)
+
+    def _write_batch(self, con: Any, messages: list[Any], report: IngestReport, *,
+                     use_bulk: bool) -> None:
+        aware_now = datetime.now(UTC)
+        now = aware_now.replace(tzinfo=None)
         rejects: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         next_offsets: dict[tuple[str, int], int] = {}
+        by_position: dict[tuple[int, int], Any] = {}
+        columns: dict[str, list[Any]] = {name: [] for name in _RAW_BATCH_SCHEMA.names}
         for message in messages:
             key = (message.topic, message.partition)
             next_offsets[key] = max(next_offsets.get(key, 0), message.offset + 1)
             try:
-                event = contract.decode_and_validate(message.value)
-                rows.append(_row(event, message, now))
-            except ContractViolation as violation:
-                rejects.append(_rejection(message, violation, now))
-                report.reasons[violation.reason[:80]] = report.reasons.get(
-                    violation.reason[:80], 0) + 1
-        posts = pa.Table.from_pylist(rows, schema=_POST_SCHEMA)
-        rejected = pa.Table.from_pylist(rejects, schema=_REJECT_SCHEMA)
+                text = message.value.decode("utf-8") if message.value else None
+            except UnicodeDecodeError:
+                text = None
+            if text is None or not use_bulk:  # empty or not UTF-8: the validator names it
+                row = self._reject_or_keep(message, aware_now, now, rejects)
+                if row is not None:
+                    rows.append(row)
+                continue
+            by_position[(message.partition, message.offset)] = message
+            columns["kafka_topic"].append(message.topic)
+            columns["kafka_partition"].append(message.partition)
+            columns["kafka_offset"].append(message.offset)
+            columns["kafka_timestamp"].append(
+                message.timestamp if message.timestamp and message.timestamp > 0 else None)
+            columns["value"].append(text)
+        raw_batch = pa.table(columns, schema=_RAW_BATCH_SCHEMA)
         offsets = pa.table({
             "topic": [k[0] for k in next_offsets], "partition": [k[1] for k in next_offsets],
             "next_offset": list(next_offsets.values()),
@@ -315,30 +403,68 @@ class Loader:
         con.begin()
         try:
             before = warehouse.scalar(con, "select count(*) from raw.social_posts")
-            con.register("batch_posts", posts)
-            con.execute("""
-                insert or ignore into raw.social_posts
-                select distinct on (event_id) * from batch_posts order by event_id, kafka_offset
-            """)
+            valid = len(rows)
+            if use_bulk:
+                con.register("batch_raw", raw_batch)
+                con.execute(f"create or replace temp table staged_posts as {bulk.staging_sql()}",
+                            {"now": now})
+                con.unregister("batch_raw")
+                unsure = con.execute("select kafka_partition, kafka_offset from staged_posts "
+                                     "where not ok").fetchall()
+                for position in unsure:
+                    row = self._reject_or_keep(by_position[position], aware_now, now, rejects)
+                    if row is not None:
+                        rows.append(row)
+                con.execute(f"""
+                    insert or ignore into raw.social_posts
+                    select distinct on (event_id) {", ".join(bulk.POST_COLUMNS)}
+                    from staged_posts where ok order by event_id, kafka_offset
+                """)
+                valid = len(rows) + warehouse.scalar(
+                    con, "select count(*) from staged_posts where ok")
+                con.execute("drop table staged_posts")
+            if rows:
+                con.register("batch_posts", _posts_table(rows, now))
+                con.execute("""
+                    insert or ignore into raw.social_posts
+                    select distinct on (event_id) * from batch_posts order by event_id, kafka_offset
+                """)
+                con.unregister("batch_posts")
             after = warehouse.scalar(con, "select count(*) from raw.social_posts")
-            con.register("batch_rejected", rejected)
-            con.execute("insert into raw.rejected_messages select * from batch_rejected")
+            if rejects:
+                con.register("batch_rejected", pa.Table.from_pylist(rejects, schema=_REJECT_SCHEMA))
+                con.execute("insert into raw.rejected_messages select * from batch_rejected")
+                con.unregister("batch_rejected")
             con.register("batch_offsets", offsets)
             con.execute("""
                 insert or replace into ops.kafka_offsets
                 select topic, partition, next_offset, now()::timestamp from batch_offsets
             """)
+            con.unregister("batch_offsets")
             con.commit()
         except BaseException:
             con.rollback()
-            raise
-        finally:
-            for name in ("batch_posts", "batch_rejected", "batch_offsets"):
+            for name in ("batch_raw", "batch_posts", "batch_rejected", "batch_offsets"):
                 con.unregister(name)
+            raise
+        for rejection in rejects:
+            reason = rejection["error"][:80]
+            report.reasons[reason] = report.reasons.get(reason, 0) + 1
         report.loaded += after - before
-        report.duplicates += len(rows) - (after - before)
+        report.duplicates += valid - (after - before)
         report.rejected += len(rejects)
         report.batches += 1
+
+    @staticmethod
+    def _reject_or_keep(message: Any, aware_now: datetime, now: datetime,
+                        rejects: list[dict[str, Any]]) -> tuple[Any, ...] | None:
+        """The Python validator's verdict on one message: its row, or a rejection (appended)."""
+        try:
+            event = contract.decode_and_validate(message.value, now=aware_now)
+        except ContractViolation as violation:
+            rejects.append(_rejection(message, violation, now))
+            return None
+        return _row(event, message)
 
     @staticmethod
     def _commit_to_kafka(consumer: KafkaConsumer, messages: list[Any]) -> None:

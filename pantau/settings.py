@@ -71,7 +71,7 @@ FIELDS: dict[str, _Field] = {
         "Kafka consumer group of the loader (offsets are kept in DuckDB; Kafka's copy shows lag).",
     ),
     "ingest_batch_size": _Field(
-        "PANTAU_INGEST_BATCH_SIZE", "5000", "Messages per loader transaction at most."
+        "PANTAU_INGEST_BATCH_SIZE", "20000", "Messages per loader transaction at most."
     ),
     "ingest_batch_bytes": _Field(
         "PANTAU_INGEST_BATCH_BYTES", "67108864",

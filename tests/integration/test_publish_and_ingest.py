@@ -113,3 +113,22 @@ def test_producing_to_a_missing_topic_is_a_clear_error(settings):
     missing = dataclasses.replace(settings, topic_posts=absent)
     with pytest.raises(TerminalError, match=f"Topic {absent} does not exist.*pantau stack up"):
         Publisher(missing, source="test")
+
+
+def test_a_failing_bulk_check_falls_back_to_python_validation_with_the_same_result(
+        settings, monkeypatch):
+    from pantau import bulk
+
+    events = list(synthetic.generate(200, seed=31))
+    with Publisher(settings, source="test") as publisher:
+        publisher.publish_all(events)
+    raw = KafkaProducer(**settings.kafka_client_config(), acks="all")
+    raw.send(settings.topic_posts, b"{broken")
+    raw.flush()
+    raw.close()
+    failing = "select *, error('simulated bulk failure') as ok from batch_raw where $now is not null"
+    monkeypatch.setattr(bulk, "staging_sql", lambda: failing)
+    report = Loader(settings).run()
+    assert (report.loaded, report.rejected) == (200, 1)
+    assert sorted(r[0] for r in query(settings, "select event_id from raw.social_posts")) == sorted(
+        e["event_id"] for e in events)

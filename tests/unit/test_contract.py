@@ -26,6 +26,7 @@ def violation(event: dict) -> ContractViolation:
 
 def test_synthetic_event_is_valid(event: dict):
     assert contract.validate(event, now=NOW) is event
+    assert contract._fast_path()(event), "the hot path must take valid events"
 
 
 def test_schema_lists_every_field_of_the_design():
@@ -103,3 +104,41 @@ def test_arbitrary_json_is_accepted_or_rejected_with_a_reason(value):
         contract.decode_and_validate(json.dumps(value).encode(), now=NOW)
     except ContractViolation as error:
         assert error.reason
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-3, max_value=3), st.just(2**40),
+    st.text(max_size=5), st.just(""), st.just("x" * 129), st.just("2026-05-30T10:00:00Z"),
+    st.just("2026-05-30T10:00:00.123456Z"), st.just("2026-05-30 10:00:00Z"),
+    st.just("00000000-0000-4000-8000-000000000001"), st.just("en-US"), st.just("x"),
+    st.just("reply"), st.lists(st.text(max_size=3), max_size=3), st.just(["a"] * 101),
+    st.dictionaries(st.sampled_from(["id", "name", "likes"]), st.integers(0, 3), max_size=2),
+)
+_PATHS = [(name,) for name in contract.schema()["required"]] + [
+    ("author", name) for name in contract.schema()["properties"]["author"]["required"]] + [
+    ("metrics", name) for name in contract.schema()["properties"]["metrics"]["required"]] + [
+    ("source", name) for name in contract.schema()["properties"]["source"]["required"]]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_PATHS), st.booleans(), _VALUES), min_size=1,
+                max_size=3))
+def test_fast_path_never_accepts_what_the_schema_rejects(edits):
+    event = next(synthetic.generate(1, seed=7, start=datetime(2026, 5, 30, tzinfo=UTC)))
+    for path, delete, value in edits:
+        node = event
+        for key in path[:-1]:
+            node = node[key] if isinstance(node.get(key), dict) else node.setdefault(key, {})
+        if not isinstance(node, dict):
+            continue
+        if delete:
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = copy.deepcopy(value)
+    full = True
+    try:
+        contract._compiled()(event)
+    except Exception:  # noqa: BLE001 - any rejection by the schema
+        full = False
+    if contract._fast_path()(event):
+        assert full, event
+    assert contract.schema_valid(event) == full
