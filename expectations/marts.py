@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-PLATFORMS = ["x", "instagram", "facebook", "tiktok", "youtube", "news"]
+PLATFORMS = ["x", "instagram", "facebook", "tiktok", "youtube", "news", "mastodon"]
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,10 @@ def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from pantau import warehouse
+    from pantau.text.sql import register as register_text_functions
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
+    register_text_functions(con)
     try:
         if args.command_text:
             con.sql(args.command_text).show(max_width=200)
@@ -154,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None,
                    help="make the posts identical run after run (default: random)")
     s.set_defaults(func=cmd_produce)
+    from producers.cli import register as register_produce_sources
+
+    register_produce_sources(sources)
 
     p = commands.add_parser("ingest", help="load Kafka into the warehouse, exactly once",
                             description="Load the posts topic into raw.social_posts (invalid "
@@ -174,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("sql", help="query the warehouse read-only",
                             description="An SQL shell on the warehouse (read-only), or one query "
-                            "with -c.")
+                            "with -c. The text functions sentiment_label, sentiment_score, emotion, "
+                            "topic and resolve_polres are registered.")
     p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
     p.set_defaults(func=cmd_sql)
 
@@ -184,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=2000, help="posts to produce (default 2000)")
     p.add_argument("--seed", type=int, default=None, help="seed of the synthetic posts")
     p.set_defaults(func=cmd_demo)
+
+    from pantau.text.cli import register as register_text
+
+    register_text(commands)
     return parser
 
 

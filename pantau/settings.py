@@ -118,6 +118,33 @@ FIELDS: dict[str, _Field] = {
 }
 
 
+#: Options of the live connectors (``producers.connectors.ConnectorSettings`` reads them):
+#: variable -> (default, meaning).
+CONNECTOR_VARIABLES: dict[str, tuple[str, str]] = {
+        "PANTAU_X_BEARER_TOKEN": ("", "Bearer token of the X API v2 (app-only); never printed."),
+        "PANTAU_YOUTUBE_API_KEY": ("", "API key of the YouTube Data API v3; never printed."),
+        "PANTAU_X_API_URL": ("https://api.x.com", "Base URL of the X API."),
+        "PANTAU_YOUTUBE_API_URL": ("https://www.googleapis.com/youtube/v3",
+                                   "Base URL of the YouTube Data API v3."),
+        "PANTAU_MASTODON_URL": ("https://mastodon.social", "Mastodon instance whose public "
+                                "hashtag timelines are read."),
+        "PANTAU_CURSOR_DIR": ("{state}/cursors", "Where connectors keep their cursors."),
+        "PANTAU_HTTP_TIMEOUT_S": ("20", "Seconds before an API request times out."),
+        "PANTAU_HTTP_RETRIES": ("5", "Retries of a request after a timeout, 5xx, 429 or bad JSON."),
+        "PANTAU_HTTP_BACKOFF_S": ("1", "First retry delay in seconds (doubling, with jitter)."),
+        "PANTAU_HTTP_BACKOFF_MAX_S": ("60", "Longest retry delay in seconds."),
+        "PANTAU_RATE_LIMIT_MAX_WAIT_S": ("900", "Longest wait for a rate-limit window to reset; "
+                                         "longer ones stop the run with a temporary error."),
+    }
+#: Options of the text functions' training and evaluation (``pantau.text.settings`` reads them).
+TEXT_VARIABLES: dict[str, tuple[str, str]] = {
+    "PANTAU_TEXT_DATA_DIR": ("../shared/data beside the checkout",
+                             "Labelled data for `pantau eval` and model training (never read at "
+                             "run time: the models ship in the package)."),
+}
+SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY"})
+
+
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
     try:
         number = int(value)
@@ -252,13 +279,10 @@ class Settings:
 
     def describe(self) -> list[tuple[str, str]]:
         """(variable, value) pairs with secrets masked, for `pantau settings`."""
-        rows = []
-        for name, f in FIELDS.items():
-            value = str(getattr(self, name))
-            if name == "kafka_sasl_password" and value:
-                value = "********"
-            rows.append((f.env, value))
-        return rows
+        rows = [(f.env, str(getattr(self, name))) for name, f in FIELDS.items()]
+        rows += [(name, (os.environ.get(name) or default).replace("{state}", str(self.state_dir)))
+                 for name, (default, _) in CONNECTOR_VARIABLES.items()]
+        return [(name, "********" if name in SECRETS and value else value) for name, value in rows]
 
 
 def settings_markdown() -> str:
@@ -268,4 +292,6 @@ def settings_markdown() -> str:
         default = "`.pantau` in the checkout" if name == "state_dir" else (
             f"`{f.default}`" if f.default else "(empty)")
         lines.append(f"| `{f.env}` | {default} | {f.help} |")
+    for name, (default, meaning) in {**CONNECTOR_VARIABLES, **TEXT_VARIABLES}.items():
+        lines.append(f"| `{name}` | {f'`{default}`' if default else '(empty)'} | {meaning} |")
     return "\n".join(lines)

@@ -145,7 +145,9 @@ class _FastPath:
         event_id = event["event_id"]
         if type(event_id) is not str or not self.uuid.match(event_id):
             return False
-        if event["platform"] not in self.platforms or event["post_type"] not in self.post_types:
+        platform, post_type = event["platform"], event["post_type"]
+        if (type(platform) is not str or platform not in self.platforms
+                or type(post_type) is not str or post_type not in self.post_types):
             return False
         if not (string(event["post_id"], self.max_id, minimum=1)
                 and string(event["url"], self.max_url, nullable=True)

@@ -4,7 +4,10 @@ from pantau.cli import build_parser, main
 
 
 @pytest.mark.parametrize("command", [[], ["stack"], ["produce"], ["produce", "synthetic"],
-                                     ["ingest"], ["build"], ["sql"], ["demo"], ["settings"]])
+                                     ["produce", "replay"], ["produce", "x"],
+                                     ["produce", "youtube"], ["produce", "mastodon"],
+                                     ["ingest"], ["build"], ["sql"], ["demo"], ["settings"],
+                                     ["eval"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         build_parser().parse_args([*command, "--help"])

@@ -1,0 +1,36 @@
+"""`pantau eval sentiment|emotion|polres`: figures of the text functions on labelled data.
+
+Wire it into ``pantau/cli.py`` with ``from pantau.text.cli import register`` and
+``register(commands)`` in ``build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def cmd_eval(args: argparse.Namespace, _settings: Any) -> int:
+    """Print accuracy, macro-F1 and the confusion matrix per data set (or Polres precision and
+    recall). Exits 0; the figures are the result."""
+    from pantau.text import evaluate
+
+    if args.task == "polres":
+        print(evaluate.evaluate_polres().render(), flush=True)
+        return 0
+    reports = evaluate.evaluate_sentiment() if args.task == "sentiment" else evaluate.evaluate_emotion()
+    for report in reports:
+        print(report.render(), flush=True)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``eval`` command to ``pantau``'s sub-command parsers."""
+    p = subparsers.add_parser(
+        "eval", help="accuracy of the text functions on labelled data",
+        description="sentiment: SmSA and NusaX validation files; emotion: EmoT validation file "
+                    "(both from PANTAU_TEXT_DATA_DIR, default ../shared/data beside the checkout); "
+                    "polres: the labelled posts shipped in pantau/text/data. Prints accuracy, "
+                    "macro-F1 and the confusion matrix per data set, or precision and recall.")
+    p.add_argument("task", choices=["sentiment", "emotion", "polres"])
+    p.set_defaults(func=cmd_eval)

@@ -1,0 +1,47 @@
+"""Emotion of Indonesian posts: anger, fear, happy, love or sadness.
+
+The same normalisation, features and linear model as :mod:`pantau.text.sentiment`, trained on
+EmoT (Indonesian tweets). EmoT has no "no emotion" class, so every post with at least one known
+word gets one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+
+from pantau.text.features import Words
+from pantau.text.linear import LinearModel, softmax
+from pantau.text.normalize import tokenize_batch
+from pantau.text.settings import MODELS_DIR
+from pantau.text.typing import EMOTION_LABELS, EmotionLabel
+
+MODEL_PATH = MODELS_DIR / "emotion.npz"
+
+
+@cache
+def model() -> LinearModel:
+    """The shipped emotion model (loaded once per process)."""
+    loaded = LinearModel.load(MODEL_PATH)
+    if tuple(loaded.labels) != EMOTION_LABELS:
+        raise ValueError(f"{MODEL_PATH} has labels {loaded.labels}, expected {EMOTION_LABELS}")
+    return loaded
+
+
+def emotion_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray
+                  ) -> list[EmotionLabel | None]:
+    """Emotion of many posts at once (the vectorised path used by SQL)."""
+    m = model()
+    words = Words(*tokenize_batch(texts))
+    matrix = m.vectorizer.transform(words)
+    best = softmax(m.logits(matrix)).argmax(axis=1)
+    has_features = np.diff(matrix.indptr) > 0
+    return [EMOTION_LABELS[i] if ok else None for i, ok in zip(best, has_features, strict=True)]
+
+
+def emotion(text: str | None) -> EmotionLabel | None:
+    """Emotion of one post (scalar)."""
+    return emotion_batch([text])[0]

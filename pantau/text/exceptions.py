@@ -1,0 +1,33 @@
+"""Errors of the text functions, in Pantau's one hierarchy (all are terminal: a person must act)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pantau.exceptions import TerminalError
+from pantau.text.settings import DATA_DIR_ENV, TRAIN_COMMAND
+
+
+class TextModelMissingError(TerminalError):
+    """A shipped model file is missing or unreadable."""
+
+    def __init__(self, path: Path, detail: str = "") -> None:
+        self.path = path
+        self.detail = detail
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            f"The text model {path} is missing or unreadable{extra} — it ships with the repository; "
+            f"restore it with `git checkout -- {path.name}` or rebuild it with `{TRAIN_COMMAND}`."
+        )
+
+
+class TextDataMissingError(TerminalError):
+    """A labelled data file needed for training or evaluation is not there."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"The labelled data file {path} does not exist — put the shared data set beside the "
+            f"checkout (../shared/data) or set {DATA_DIR_ENV} to the directory that holds "
+            "sentiment/ and emotion/."
+        )

@@ -1,0 +1,309 @@
+"""Vectorised features: word n-grams, word affixes and lexicon scores, as a sparse matrix.
+
+Everything here works on a whole batch of posts at once (flat Arrow word arrays plus offsets), so
+the per-post cost is a few Arrow and numpy kernels. The same code serves training and inference,
+so the two cannot drift apart.
+
+Features of a post:
+
+* ``w``: words; ``b``: word bigrams; ``p``: 4-letter word prefixes; ``s``: 3-letter suffixes
+  (Indonesian affixes such as ``meng-``, ``-kan``) — counts, sublinear TF x IDF, L2-normalised;
+* two lexicon features: the sums of positive and of negative term weights after negation and
+  intensifier rules (:func:`lexicon_scores`), on a log scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from pantau.text import lexicon
+
+KINDS = ("w", "b", "p", "s")
+MAX_PHRASE = 4
+_WINDOW = 3
+#: A negated negative term counts half as positive ("tidak buruk" is faint praise).
+_FLIPPED_NEGATIVE = 0.5
+
+
+@dataclass(frozen=True)
+class Words:
+    """Normalised words of a batch: ``words[offsets[i]:offsets[i+1]]`` belong to post ``i``."""
+
+    words: pa.Array
+    offsets: np.ndarray
+
+    @property
+    def n_posts(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def post_of(self) -> np.ndarray:
+        """The post index of every word."""
+        return np.repeat(np.arange(self.n_posts, dtype=np.int64), np.diff(self.offsets))
+
+    def ngrams(self, n: int) -> tuple[pa.Array, np.ndarray]:
+        """Every run of ``n`` words inside one post, with the index of its first word."""
+        total = len(self.words)
+        if n == 1:
+            return self.words, np.arange(total, dtype=np.int64)
+        if total < n:
+            return pa.array([], type=pa.string()), np.zeros(0, dtype=np.int64)
+        parts = [self.words.slice(i, total - n + 1) for i in range(n)]
+        joined = pc.binary_join_element_wise(*parts, " ")
+        post_of = self.post_of
+        starts = np.arange(total - n + 1, dtype=np.int64)
+        valid = post_of[starts] == post_of[starts + n - 1]
+        return joined.filter(pa.array(valid)), starts[valid]
+
+
+def lookup(values: pa.Array, table: pa.Array) -> np.ndarray:
+    """Index of every value in ``table`` (-1 when absent), via Arrow's hash lookup."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(values, value_set=table)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _TermTable:
+    texts: pa.Array
+    weights: np.ndarray
+    sources: tuple[str, ...]
+    n_words: int
+
+
+@cache
+def _term_tables() -> dict[int, _TermTable]:
+    """Sentiment terms by number of words; the police list wins over the general one."""
+    merged: dict[str, lexicon.Term] = {}
+    for term in lexicon.general_terms() + lexicon.police_terms():
+        merged[term.text] = term
+    tables = {}
+    for n in range(1, MAX_PHRASE + 1):
+        terms = [t for t in merged.values() if t.n_words == n]
+        tables[n] = _TermTable(pa.array([t.text for t in terms], type=pa.string()),
+                               np.array([t.weight for t in terms], dtype=np.float64),
+                               tuple(t.source for t in terms), n)
+    return tables
+
+
+@cache
+def _modifier_tables() -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
+    items = lexicon.modifiers()
+    one = [(k, v) for k, v in items.items() if " " not in k]
+    two = [(k, v) for k, v in items.items() if " " in k]
+    return (pa.array([k for k, _ in one], type=pa.string()),
+            np.array([v[0] == "negation" for _, v in one]),
+            np.array([v[1] for _, v in one], dtype=np.float64),
+            pa.array([k for k, _ in two], type=pa.string()),
+            np.array([v[1] for _, v in two], dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class TermHits:
+    """Every sentiment term found in a batch, after negation and intensifier rules."""
+
+    post: np.ndarray
+    start: np.ndarray
+    n_words: np.ndarray
+    term: list[str]
+    source: list[str]
+    weight: np.ndarray  # the term's own weight
+    value: np.ndarray  # its contribution after the rules
+
+
+def find_terms(words: Words) -> TermHits:
+    """Sentiment terms (longest match wins) with negation within 3 words before and intensifiers
+    just before or after."""
+    total = len(words.words)
+    post_of = words.post_of
+    hits: list[tuple[np.ndarray, np.ndarray, int, pa.Array]] = []
+    covered = np.zeros(total + 1, dtype=np.int64)
+    tables = _term_tables()
+    for n in range(MAX_PHRASE, 0, -1):
+        table = tables[n]
+        if len(table.texts) == 0:
+            continue
+        grams, starts = words.ngrams(n)
+        idx = lookup(grams, table.texts)
+        keep = idx >= 0
+        starts, idx = starts[keep], idx[keep]
+        if n == 1 and len(starts):
+            inside = np.cumsum(covered)[:-1] > 0
+            free = ~inside[starts]
+            starts, idx = starts[free], idx[free]
+        if n > 1 and len(starts):
+            np.add.at(covered, starts, 1)
+            np.add.at(covered, starts + n, -1)
+        hits.append((starts, idx, n, table.texts))
+    inside_phrase = (np.cumsum(covered)[:-1] > 0) if total else np.zeros(0, dtype=bool)
+
+    # Modifiers per word: negation factor (or 1) and intensity factor (or 1).
+    one_texts, one_neg, one_factor, two_texts, two_factor = _modifier_tables()
+    neg = np.zeros(total, dtype=np.float64)
+    intensity = np.ones(total, dtype=np.float64)
+    idx = lookup(words.words, one_texts)
+    found = (idx >= 0) & ~inside_phrase
+    where = np.nonzero(found)[0]
+    is_neg = one_neg[idx[where]]
+    neg[where[is_neg]] = one_factor[idx[where[is_neg]]]
+    intensity[where[~is_neg]] = one_factor[idx[where[~is_neg]]]
+    if len(two_texts):
+        grams, starts = words.ngrams(2)
+        idx2 = lookup(grams, two_texts)
+        ok = idx2 >= 0
+        neg[starts[ok]] = 0.0
+        intensity[starts[ok]] = 1.0
+        intensity[starts[ok] + 1] = two_factor[idx2[ok]]
+
+    posts, starts_all, lengths, terms, sources, weights, values = [], [], [], [], [], [], []
+    for starts, idx, n, _texts in hits:
+        if not len(starts):
+            continue
+        table = tables[n]
+        weight = table.weights[idx]
+        value = weight.copy()
+        post = post_of[starts]
+        negation = np.zeros(len(starts), dtype=np.float64)
+        for back in range(1, _WINDOW + 1):
+            prev = starts - back
+            ok = (prev >= 0) & (post_of[np.maximum(prev, 0)] == post)
+            factor = np.where(ok, neg[np.maximum(prev, 0)], 0.0)
+            negation = np.where(negation == 0.0, factor, negation)
+        boost = np.ones(len(starts), dtype=np.float64)
+        prev = starts - 1
+        ok = (prev >= 0) & (post_of[np.maximum(prev, 0)] == post)
+        boost = np.where(ok, intensity[np.maximum(prev, 0)], boost)
+        nxt = starts + n
+        ok = (nxt < total) & (post_of[np.minimum(nxt, total - 1)] == post)
+        boost = boost * np.where(ok, intensity[np.minimum(nxt, total - 1)], 1.0)
+        value = value * boost
+        negated = negation != 0.0
+        flipped = value * negation
+        flipped = np.where(value < 0, flipped * _FLIPPED_NEGATIVE, flipped)
+        value = np.where(negated, flipped, value)
+        posts.append(post)
+        starts_all.append(starts)
+        lengths.append(np.full(len(starts), n))
+        text_list = table.texts.take(pa.array(idx)).to_pylist()
+        terms.extend(text_list)
+        sources.extend(table.sources[i] for i in idx)
+        weights.append(weight)
+        values.append(value)
+    if not posts:
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return TermHits(empty_i, empty_i, empty_i, [], [], empty_f, empty_f)
+    return TermHits(np.concatenate(posts), np.concatenate(starts_all), np.concatenate(lengths),
+                    terms, sources, np.concatenate(weights), np.concatenate(values))
+
+
+def lexicon_scores(words: Words, hits: TermHits | None = None) -> np.ndarray:
+    """(n_posts, 2): sums of positive and of negative (as positive numbers) term contributions."""
+    hits = find_terms(words) if hits is None else hits
+    out = np.zeros((words.n_posts, 2), dtype=np.float64)
+    if len(hits.post):
+        out[:, 0] = np.bincount(hits.post, weights=np.clip(hits.value, 0, None), minlength=words.n_posts)
+        out[:, 1] = np.bincount(hits.post, weights=np.clip(-hits.value, 0, None),
+                                minlength=words.n_posts)
+    return out
+
+
+def _keys(words: Words, kind: str) -> tuple[pa.Array, np.ndarray]:
+    """Feature strings of one kind and the index of the word each starts at."""
+    if kind == "w":
+        return words.ngrams(1)
+    if kind == "b":
+        return words.ngrams(2)
+    if kind == "p":
+        return pc.utf8_slice_codeunits(words.words, 0, 4), np.arange(len(words.words))
+    if kind == "s":
+        long = pc.greater(pc.utf8_length(words.words), 4)
+        sliced = pc.utf8_slice_codeunits(words.words.filter(long), -3)
+        starts = np.nonzero(np.asarray(long.to_numpy(zero_copy_only=False)))[0]
+        return sliced, starts
+    raise ValueError(f"unknown feature kind {kind!r}")
+
+
+def count_features(words: Words) -> dict[str, tuple[pa.Array, np.ndarray]]:
+    """Every feature string per kind with the post it belongs to (for building vocabularies)."""
+    post_of = words.post_of
+    out = {}
+    for kind in KINDS:
+        keys, starts = _keys(words, kind)
+        out[kind] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
+    return out
+
+
+@dataclass
+class Vectorizer:
+    """Vocabularies (one per kind) and IDF weights; turns a batch of words into a sparse matrix."""
+
+    vocab: dict[str, pa.Array]
+    idf: np.ndarray
+    lexicon_scale: float = 1.0
+
+    @property
+    def n_sparse(self) -> int:
+        return sum(len(v) for v in self.vocab.values())
+
+    @property
+    def n_features(self) -> int:
+        return self.n_sparse + 2
+
+    def feature_names(self) -> list[str]:
+        names = []
+        for kind in KINDS:
+            names.extend(f"{kind}:{v}" for v in self.vocab[kind].to_pylist())
+        return [*names, "lexicon:positive", "lexicon:negative"]
+
+    def transform(self, words: Words, hits: TermHits | None = None) -> sp.csr_matrix:
+        """TF-IDF of the n-gram and affix features plus the two lexicon scores."""
+        n = words.n_posts
+        post_of = words.post_of
+        rows, cols = [], []
+        offset = 0
+        for kind in KINDS:
+            keys, starts = _keys(words, kind)
+            idx = lookup(keys, self.vocab[kind])
+            ok = idx >= 0
+            rows.append(post_of[starts[ok]])
+            cols.append(idx[ok] + offset)
+            offset += len(self.vocab[kind])
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        matrix = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, self.n_sparse))
+        matrix.sum_duplicates()
+        matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+        lex = np.log1p(lexicon_scores(words, hits)) * self.lexicon_scale
+        return sp.hstack([matrix, sp.csr_matrix(lex)], format="csr")
+
+    @classmethod
+    def fit(cls, words: Words, *, min_df: int = 2, max_features: dict[str, int] | None = None,
+            lexicon_scale: float = 1.0) -> Vectorizer:
+        """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first)."""
+        limits = max_features or {}
+        vocab = {}
+        dfs = []
+        n = words.n_posts
+        for kind, (keys, post) in count_features(words).items():
+            # Document frequency: distinct (post, key) pairs.
+            table = pa.table({"key": keys, "post": pa.array(post)})
+            pairs = table.group_by(["key", "post"]).aggregate([])
+            counts = pairs.group_by("key").aggregate([("post", "count")])
+            df = np.asarray(counts["post_count"].to_numpy())
+            key = counts["key"]
+            order = np.lexsort((np.asarray(key.to_pylist(), dtype=object).astype(str), -df))
+            order = order[df[order] >= min_df][: limits.get(kind, 10**9)]
+            vocab[kind] = key.take(pa.array(order)).combine_chunks()
+            dfs.append(df[order])
+        idf = np.log((1 + n) / (1 + np.concatenate(dfs))) + 1.0
+        return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale)

@@ -1,0 +1,119 @@
+"""A multinomial logistic regression: trained with plain numpy/scipy, stored as a small ``.npz``.
+
+Training minimises softmax cross-entropy with L2 regularisation and class-balanced sample weights
+by L-BFGS (``scipy.optimize``); it is deterministic (no random initialisation). A model file holds
+the vectorizer's vocabularies and IDF weights, the weight matrix (float32) and a JSON metadata
+field with provenance and licences of the training data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import scipy.optimize
+import scipy.sparse as sp
+
+from pantau.text.exceptions import TextModelMissingError
+from pantau.text.features import KINDS, Vectorizer, Words
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class LinearModel:
+    """Vectorizer + softmax weights over ``labels``."""
+
+    labels: tuple[str, ...]
+    vectorizer: Vectorizer
+    weights: np.ndarray  # (n_features, n_labels)
+    bias: np.ndarray  # (n_labels,)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def logits(self, matrix: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(matrix @ self.weights) + self.bias
+
+    def predict_proba(self, words: Words) -> np.ndarray:
+        return softmax(self.logits(self.vectorizer.transform(words)))
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            f"vocab_{kind}": np.array(self.vectorizer.vocab[kind].to_pylist(), dtype=np.str_)
+            for kind in KINDS
+        }
+        np.savez_compressed(
+            path, **arrays,
+            idf=self.vectorizer.idf.astype(np.float32),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            labels=np.array(self.labels, dtype=np.str_),
+            lexicon_scale=np.array(self.vectorizer.lexicon_scale),
+            metadata=np.array(json.dumps(self.metadata, ensure_ascii=False, sort_keys=True)),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        """Read a model file written by :meth:`save` (never touches the network)."""
+        if not path.is_file():
+            raise TextModelMissingError(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                vocab = {kind: pa.array(data[f"vocab_{kind}"].tolist(), type=pa.string())
+                         for kind in KINDS}
+                vectorizer = Vectorizer(vocab=vocab, idf=data["idf"].astype(np.float64),
+                                        lexicon_scale=float(data["lexicon_scale"]))
+                return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
+                           weights=data["weights"].astype(np.float64),
+                           bias=data["bias"].astype(np.float64),
+                           metadata=json.loads(str(data["metadata"])))
+        except (OSError, KeyError, ValueError) as error:
+            raise TextModelMissingError(path, str(error)) from error
+
+
+def train_softmax(matrix: sp.csr_matrix, y: np.ndarray, n_labels: int, *, l2: float = 1.0,
+                  balanced: bool = True, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and bias of a multinomial logistic regression.
+
+    Args:
+        matrix: (n_samples, n_features) features.
+        y: label index per sample.
+        n_labels: number of classes.
+        l2: strength of the L2 penalty on the weights (not the bias), per sample-weight unit.
+        balanced: weight samples inversely to their class frequency (macro-F1 is the target).
+        max_iter: L-BFGS iterations at most.
+    """
+    n, d = matrix.shape
+    counts = np.bincount(y, minlength=n_labels).astype(np.float64)
+    sample = (n / (n_labels * counts))[y] if balanced else np.ones(n)
+    sample = sample / sample.sum()
+    onehot = np.zeros((n, n_labels))
+    onehot[np.arange(n), y] = 1.0
+    matrix_t = matrix.T.tocsr()
+    penalty = l2 / n
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weights = theta[: d * n_labels].reshape(d, n_labels)
+        bias = theta[d * n_labels:]
+        logits = np.asarray(matrix @ weights) + bias
+        logits -= logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        log_p = logits - log_norm
+        value = -(sample * (onehot * log_p).sum(axis=1)).sum() + 0.5 * penalty * (weights**2).sum()
+        residual = (np.exp(log_p) - onehot) * sample[:, None]
+        grad_w = np.asarray(matrix_t @ residual) + penalty * weights
+        grad_b = residual.sum(axis=0)
+        return float(value), np.concatenate([grad_w.ravel(), grad_b])
+
+    theta0 = np.zeros(d * n_labels + n_labels)
+    result = scipy.optimize.minimize(loss, theta0, jac=True, method="L-BFGS-B",
+                                     options={"maxiter": max_iter})
+    theta = result.x
+    return theta[: d * n_labels].reshape(d, n_labels), theta[d * n_labels:]

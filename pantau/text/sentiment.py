@@ -1,0 +1,153 @@
+"""Sentiment of Indonesian posts: a label, a score in [-1, 1] and an explanation.
+
+The method (see ``docs/text.md``): posts are normalised (:mod:`pantau.text.normalize`), turned
+into word/bigram/affix TF-IDF features plus two lexicon scores (general and police terms, with
+negation and intensifier rules, :mod:`pantau.text.features`), and read by a multinomial logistic
+regression trained at build time on SmSA + NusaX (``scripts/train_text_models.py``). The score is
+P(positive) - P(negative); the label is the most probable class. A post with no known word at all
+(empty, only a URL or a mention) is neutral with score 0.
+
+Known limit: sarcasm ("mantap pak, laporan saya diabaikan 3 bulan 👏") is read literally when
+the praise outweighs the complaint; the explanation shows which terms won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+
+from pantau.text.features import Words, find_terms
+from pantau.text.linear import LinearModel, softmax
+from pantau.text.normalize import tokenize_batch
+from pantau.text.settings import MODELS_DIR
+from pantau.text.typing import SENTIMENT_LABELS, SentimentLabel
+
+MODEL_PATH = MODELS_DIR / "sentiment.npz"
+
+Texts = Iterable[str | None] | pa.Array | pa.ChunkedArray
+
+
+@cache
+def model() -> LinearModel:
+    """The shipped sentiment model (loaded once per process)."""
+    loaded = LinearModel.load(MODEL_PATH)
+    if tuple(loaded.labels) != SENTIMENT_LABELS:
+        raise ValueError(f"{MODEL_PATH} has labels {loaded.labels}, expected {SENTIMENT_LABELS}")
+    return loaded
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one term moved the score (in logit units; positive pushes towards positive)."""
+
+    term: str
+    effect: float
+    source: str  # "model" (learnt weight), "lexicon" (general list) or "police" (domain list)
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """The sentiment of one post, for analysts."""
+
+    label: SentimentLabel
+    score: float
+    probabilities: dict[str, float]
+    explanation: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class SentimentBatch:
+    """Sentiment of many posts: labels and scores, aligned with the input."""
+
+    labels: list[SentimentLabel]
+    scores: np.ndarray
+
+
+def _predict(words: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, has_features) of a batch."""
+    m = model()
+    matrix = m.vectorizer.transform(words)
+    probabilities = softmax(m.logits(matrix))
+    has_features = np.diff(matrix.indptr) > 0
+    return probabilities, has_features
+
+
+def sentiment_batch(texts: Texts) -> SentimentBatch:
+    """Sentiment of many posts at once (the vectorised path used by SQL).
+
+    Args:
+        texts: posts as written; nulls and empty posts come out neutral with score 0.
+    """
+    words = Words(*tokenize_batch(texts))
+    probabilities, has_features = _predict(words)
+    scores = np.where(has_features, probabilities[:, 0] - probabilities[:, 2], 0.0)
+    best = probabilities.argmax(axis=1)
+    best[~has_features] = 1
+    labels = [SENTIMENT_LABELS[i] for i in best]
+    return SentimentBatch(labels=labels, scores=np.round(scores, 6))
+
+
+def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
+    """Sentiment of one post with the terms that moved its score (the scalar path).
+
+    Args:
+        text: the post as written.
+        top: how many contributions to keep in the explanation (largest effect first).
+    """
+    m = model()
+    words = Words(*tokenize_batch([text]))
+    hits = find_terms(words)
+    matrix = m.vectorizer.transform(words, hits)
+    probabilities = softmax(m.logits(matrix))[0]
+    has_features = matrix.nnz > 0
+    direction = m.weights[:, 0] - m.weights[:, 2]
+    names = _feature_names()
+    row = matrix.getrow(0)
+    n_sparse = m.vectorizer.n_sparse
+    effects: dict[tuple[str, str], float] = {}
+    for j, value in zip(row.indices, row.data, strict=True):
+        if j < n_sparse:
+            kind, term = names[j].split(":", 1)
+            shown = f"{term}-" if kind == "p" else f"-{term}" if kind == "s" else term
+            key = (shown, "model")
+            effects[key] = effects.get(key, 0.0) + float(value * direction[j])
+    # The two lexicon features, shared out over the terms that produced them.
+    for column, sign in ((n_sparse, 1.0), (n_sparse + 1, -1.0)):
+        total_effect = float(row[0, column] * direction[column]) if row[0, column] else 0.0
+        mine = [(t, v, s) for t, v, s in zip(hits.term, hits.value, hits.source, strict=True)
+                if v * sign > 0]
+        mass = sum(abs(v) for _, v, _ in mine)
+        for term, value, source in mine:
+            key = (term, "police" if source == "police" else "lexicon")
+            effects[key] = effects.get(key, 0.0) + float(total_effect * abs(value) / mass)
+    contributions = [Contribution(term, round(effect, 4), source)
+                     for (term, source), effect in effects.items()]
+    contributions.sort(key=lambda c: (-abs(c.effect), c.term))
+    if not has_features:
+        return Sentiment("neutral", 0.0, dict(zip(SENTIMENT_LABELS, (0.0, 1.0, 0.0), strict=True)), ())
+    label = SENTIMENT_LABELS[int(probabilities.argmax())]
+    return Sentiment(
+        label=label,
+        score=round(float(probabilities[0] - probabilities[2]), 6),
+        probabilities={k: round(float(p), 6) for k, p in zip(SENTIMENT_LABELS, probabilities, strict=True)},
+        explanation=tuple(c for c in contributions[:top] if abs(c.effect) >= 1e-3),
+    )
+
+
+@cache
+def _feature_names() -> list[str]:
+    return model().vectorizer.feature_names()
+
+
+def sentiment_label(text: str | None) -> SentimentLabel:
+    """Label of one post (scalar)."""
+    return sentiment_batch([text]).labels[0]
+
+
+def sentiment_score(text: str | None) -> float:
+    """Score in [-1, 1] of one post (scalar): P(positive) - P(negative)."""
+    return float(sentiment_batch([text]).scores[0])

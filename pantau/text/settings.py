@@ -1,0 +1,41 @@
+"""Where the text functions find their files: shipped lexicons and models, and the labelled data.
+
+Only :func:`data_dir` reads the environment (``PANTAU_TEXT_DATA_DIR``); it is used by evaluation
+and training, never by the run-time functions, which need nothing outside the package.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pantau.settings import PROJECT_DIR
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LEXICON_DIR = PACKAGE_DIR / "lexicon"
+MODELS_DIR = PACKAGE_DIR / "models"
+LABELLED_DIR = PACKAGE_DIR / "data"
+SEEDS_DIR = PROJECT_DIR / "dbt_project" / "seeds"
+TAXONOMY_PATH = SEEDS_DIR / "topic_taxonomy.csv"
+
+DATA_DIR_ENV = "PANTAU_TEXT_DATA_DIR"
+#: The labelled public data sets live beside the checkout (CI clones the repo with shared/ beside it).
+DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
+
+TRAIN_COMMAND = ".venv/bin/python scripts/train_text_models.py"
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The directory of the labelled data sets (``sentiment/``, ``emotion/``).
+
+    Args:
+        environ: the environment to read; ``os.environ`` when omitted.
+
+    Returns:
+        ``$PANTAU_TEXT_DATA_DIR`` when set, else ``<checkout>/../shared/data``. Not checked here:
+        :func:`pantau.text.datasets.load` raises a clear error when a file is missing.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(DATA_DIR_ENV, "")
+    return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR

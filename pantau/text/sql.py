@@ -1,0 +1,91 @@
+"""The text functions as vectorised (Arrow) DuckDB functions, for dbt and for `pantau sql`.
+
+:func:`register` is the one place they are registered; the dbt-duckdb plugin
+(:mod:`pantau.text.dbt_plugin`) and the SQL shell both call it. Functions (NULL in, NULL out):
+
+=============================  ============  ================================================
+function                       returns       meaning
+=============================  ============  ================================================
+``sentiment_label(text)``      VARCHAR       positive / neutral / negative
+``sentiment_score(text)``      DOUBLE        P(positive) - P(negative), in [-1, 1]
+``emotion(text)``              VARCHAR       anger / fear / happy / love / sadness (NULL: no
+                                             known word)
+``topic(text)``                VARCHAR       a topic_id of the taxonomy seed, or ``lainnya``
+``resolve_polres(text)``       VARCHAR[]     polres_id of every precinct the post names
+``normalize_text(text)``       VARCHAR       the normalised text the functions read
+=============================  ============  ================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pantau.text.emotion import emotion_batch
+from pantau.text.emotion import model as emotion_model
+from pantau.text.normalize import normalize_batch
+from pantau.text.polres import resolve_batch
+from pantau.text.sentiment import model as sentiment_model
+from pantau.text.sentiment import sentiment_batch
+from pantau.text.topic import topic_batch
+
+FUNCTION_NAMES = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
+                  "normalize_text")
+
+
+def _sentiment_label(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array(sentiment_batch(texts).labels, type=pa.string())
+
+
+def _sentiment_score(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array(sentiment_batch(texts).scores, type=pa.float64())
+
+
+def _emotion(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array(emotion_batch(texts), type=pa.string())
+
+
+def _topic(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array(topic_batch(texts), type=pa.string())
+
+
+def _resolve_polres(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array(resolve_batch(texts), type=pa.list_(pa.string()))
+
+
+def _normalize_text(texts: pa.ChunkedArray) -> pa.Array:
+    return normalize_batch(texts)
+
+
+_FUNCTIONS: dict[str, tuple[Callable[[pa.ChunkedArray], pa.Array], Any]] = {
+    "sentiment_label": (_sentiment_label, duckdb.sqltype("VARCHAR")),
+    "sentiment_score": (_sentiment_score, duckdb.sqltype("DOUBLE")),
+    "emotion": (_emotion, duckdb.sqltype("VARCHAR")),
+    "topic": (_topic, duckdb.sqltype("VARCHAR")),
+    "resolve_polres": (_resolve_polres, duckdb.sqltype("VARCHAR[]")),
+    "normalize_text": (_normalize_text, duckdb.sqltype("VARCHAR")),
+}
+
+
+def register(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """Register every text function on ``con`` (again if already there); returns their names.
+
+    Loads the shipped models first, so a missing model fails here with a clear message rather
+    than inside a query.
+    """
+    sentiment_model()
+    emotion_model()
+    varchar = duckdb.sqltype("VARCHAR")
+    for name, (function, return_type) in _FUNCTIONS.items():
+        try:
+            con.remove_function(name)
+        except duckdb.InvalidInputException:
+            pass  # not registered yet
+        # emotion() may return NULL for a non-NULL text (no known word): DuckDB needs "special".
+        null_handling = "special" if name == "emotion" else "default"
+        con.create_function(name, function, [varchar], return_type, type="arrow",
+                            null_handling=null_handling)
+    return FUNCTION_NAMES

@@ -1,0 +1,34 @@
+"""Live connectors to public APIs: X API v2 recent search, YouTube comment threads, Mastodon
+hashtag timelines. Each reads pages from a persisted cursor, maps items to contract events
+(:mod:`producers.connectors.mapping`), and advances the cursor only after Kafka acknowledged them.
+"""
+
+from producers.connectors.base import (
+    ApiAuthError,
+    ApiError,
+    ApiUnavailableError,
+    Connector,
+    ConnectorReport,
+    ConnectorSettings,
+    CursorStore,
+    HttpClient,
+    PublisherSink,
+    RateLimitedError,
+)
+from producers.connectors.mapping import UnmappableError, build_event, event_id_for
+
+__all__ = [
+    "ApiAuthError",
+    "ApiError",
+    "ApiUnavailableError",
+    "Connector",
+    "ConnectorReport",
+    "ConnectorSettings",
+    "CursorStore",
+    "HttpClient",
+    "PublisherSink",
+    "RateLimitedError",
+    "UnmappableError",
+    "build_event",
+    "event_id_for",
+]

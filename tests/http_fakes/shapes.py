@@ -1,0 +1,118 @@
+"""Response bodies in the real shapes of the X API v2, YouTube Data API v3 and Mastodon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def x_tweet(tweet_id: int, *, author: str = "2244994945", minute: int = 0,
+            text: str | None = None, likes: int = 1) -> dict[str, Any]:
+    """One tweet as recent search returns it with Pantau's tweet.fields."""
+    return {
+        "id": str(tweet_id),
+        "text": text if text is not None else f"laporan warga nomor {tweet_id} ke @polres_jaksel",
+        "author_id": author,
+        "conversation_id": str(tweet_id),
+        "created_at": f"2024-10-31T15:{minute:02d}:00.000Z",
+        "lang": "in",
+        "edit_history_tweet_ids": [str(tweet_id)],
+        "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": likes,
+                           "quote_count": 0, "bookmark_count": 0, "impression_count": 10 * likes},
+        "entities": {"mentions": [{"start": 0, "end": 14, "username": "polres_jaksel",
+                                   "id": "1120004567890123777"}]},
+    }
+
+
+X_USERS = [
+    {"id": "2244994945", "name": "Warga Jaksel", "username": "wargajaksel", "verified": False,
+     "public_metrics": {"followers_count": 120, "following_count": 80, "tweet_count": 900,
+                        "listed_count": 0}},
+    {"id": "1120004567890123777", "name": "Polres Metro Jakarta Selatan",
+     "username": "polres_jaksel", "verified": True,
+     "public_metrics": {"followers_count": 410000, "following_count": 300, "tweet_count": 52000,
+                        "listed_count": 400}},
+]
+
+
+def x_page(tweets: list[dict[str, Any]], *, next_token: str | None = None) -> dict[str, Any]:
+    """A recent-search page: data, includes.users, meta (newest_id, oldest_id, next_token)."""
+    if not tweets:
+        return {"meta": {"result_count": 0}}
+    meta: dict[str, Any] = {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"],
+                            "result_count": len(tweets)}
+    if next_token:
+        meta["next_token"] = next_token
+    return {"data": tweets, "includes": {"users": X_USERS}, "meta": meta}
+
+
+def youtube_thread(comment_id: str, *, video: str = "dQw4w9WgXcQ", second: int = 0,
+                   text: str | None = "Terima kasih pak polisi, gercep!",
+                   replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A commentThread resource with part=snippet,replies."""
+    snippet: dict[str, Any] = {
+        "channelId": "UCxyz", "videoId": video,
+        "textDisplay": (text or "").replace("!", "&#33;"),
+        "authorDisplayName": "@wargabaik", "authorProfileImageUrl": "https://yt3.ggpht.com/a",
+        "authorChannelUrl": "http://www.youtube.com/@wargabaik",
+        "authorChannelId": {"value": "UCauthor123"},
+        "canRate": True, "viewerRating": "none", "likeCount": 7,
+        "publishedAt": f"2024-11-01T10:00:{second:02d}Z",
+        "updatedAt": f"2024-11-01T10:00:{second:02d}Z",
+    }
+    if text is not None:
+        snippet["textOriginal"] = text
+    thread: dict[str, Any] = {
+        "kind": "youtube#commentThread", "etag": "e", "id": comment_id,
+        "snippet": {"channelId": "UCxyz", "videoId": video,
+                    "topLevelComment": {"kind": "youtube#comment", "etag": "e", "id": comment_id,
+                                        "snippet": snippet},
+                    "canReply": True, "totalReplyCount": len(replies or []), "isPublic": True},
+    }
+    if replies:
+        thread["replies"] = {"comments": replies}
+    return thread
+
+
+def youtube_reply(reply_id: str, parent: str, *, video: str = "dQw4w9WgXcQ") -> dict[str, Any]:
+    """A reply comment inside a thread's ``replies.comments``."""
+    return {"kind": "youtube#comment", "etag": "e", "id": f"{parent}.{reply_id}",
+            "snippet": {"channelId": "UCxyz", "videoId": video, "textDisplay": "setuju",
+                        "textOriginal": "setuju", "parentId": parent,
+                        "authorDisplayName": "@polresmetrojakartaselatan",
+                        "authorChannelId": {"value": "UCpolres"}, "likeCount": 2,
+                        "publishedAt": "2024-11-01T11:00:00Z", "updatedAt": "2024-11-01T11:00:00Z"}}
+
+
+def youtube_page(items: list[dict[str, Any]], *, next_token: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": "youtube#commentThreadListResponse", "etag": "e",
+                            "pageInfo": {"totalResults": len(items), "resultsPerPage": 100},
+                            "items": items}
+    if next_token:
+        body["nextPageToken"] = next_token
+    return body
+
+
+def youtube_error(code: int, reason: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message,
+                      "errors": [{"message": message, "domain": "youtube.quota", "reason": reason}]}}
+
+
+def mastodon_status(status_id: int, *, tag: str = "polri", minute: int = 0) -> dict[str, Any]:
+    """A status as /api/v1/timelines/tag/:hashtag returns it."""
+    return {
+        "id": str(status_id), "created_at": f"2024-11-01T08:{minute:02d}:00.000Z",
+        "in_reply_to_id": None, "in_reply_to_account_id": None, "sensitive": False,
+        "spoiler_text": "", "visibility": "public", "language": "id",
+        "uri": f"https://mastodon.example/users/warga/statuses/{status_id}",
+        "url": f"https://mastodon.example/@warga/{status_id}",
+        "replies_count": 1, "reblogs_count": 2, "favourites_count": 3,
+        "content": f'<p>Polisi sigap &amp; ramah di <a href="https://mastodon.example/tags/{tag}" '
+                   f'class="mention hashtag" rel="tag">#<span>{tag}</span></a></p><p>baris kedua</p>',
+        "reblog": None,
+        "account": {"id": "109", "username": "warga", "acct": "warga@mastodon.example",
+                    "display_name": "Warga", "bot": False, "followers_count": 42},
+        "media_attachments": [{"id": "1", "type": "image",
+                               "url": "https://files.mastodon.example/a.jpg"}],
+        "mentions": [], "tags": [{"name": tag, "url": f"https://mastodon.example/tags/{tag}"}],
+        "emojis": [], "card": None, "poll": None,
+    }
