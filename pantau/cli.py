@@ -42,6 +42,10 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "scenario", None):
+        from producers.scenario import cli as scenario_cli
+
+        return scenario_cli.run(args, settings, _say)
     from producers import Publisher, synthetic
 
     started = time.monotonic()
@@ -151,10 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     sources = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
     s = sources.add_parser("synthetic", help="generated Indonesian posts about real Polres",
                            description="Send N synthetic posts (valid contract events) to the "
-                           "posts topic. Exits 1 when any message failed to be delivered.")
+                           "posts topic. Without --scenario: simple posts that each name one "
+                           "precinct by handle or hashtag. With --scenario: a realistic week of "
+                           "chatter, planted viral events, official responses and re-observed "
+                           "metrics, plus a ground-truth file (docs/synthetic.md); --count then "
+                           "counts posts, not messages. Exits 1 when any message failed.")
     s.add_argument("--count", type=int, default=1000, help="how many posts (default 1000)")
     s.add_argument("--seed", type=int, default=None,
                    help="make the posts identical run after run (default: random)")
+    from producers.scenario import cli as scenario_cli
+
+    scenario_cli.add_arguments(s)
     s.set_defaults(func=cmd_produce)
     from producers.cli import register as register_produce_sources
 

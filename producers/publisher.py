@@ -171,6 +171,24 @@ class Publisher:
                     signal.signal(sig, handler)
         return self.report
 
+    @property
+    def stopping(self) -> bool:
+        """True once SIGINT or SIGTERM was received during :meth:`publish_all`."""
+        return self._stop.is_set()
+
+    def flush(self, timeout_s: float = 120.0) -> None:
+        """Wait until every message sent so far is delivered or failed (the producer stays open).
+
+        Messages still waiting after ``timeout_s`` are logged; their callbacks count them as
+        failed when the producer gives up on them.
+        """
+        if self._producer is None:
+            return
+        try:
+            self._producer.flush(timeout=timeout_s)
+        except KafkaError as error:
+            log.error("flush did not complete: %s", error)
+
     def close(self, timeout_s: float = 120.0) -> None:
         """Flush what is in flight, then close; messages still waiting count as failed."""
         if self._producer is None:

@@ -5,19 +5,39 @@ the SQL functions of :mod:`pantau.text.sql` run). Everything runs offline on the
 shipped in this package; see ``docs/text.md``.
 """
 
-from pantau.text.emotion import emotion, emotion_batch
-from pantau.text.normalize import normalize, normalize_batch
-from pantau.text.polres import resolve as resolve_polres
-from pantau.text.polres import resolve_batch as resolve_polres_batch
-from pantau.text.sentiment import (
-    Sentiment,
-    sentiment,
-    sentiment_batch,
-    sentiment_label,
-    sentiment_score,
-)
-from pantau.text.topic import topic, topic_batch
-from pantau.text.typing import EmotionLabel, SentimentLabel, TopicLabel
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Public names -> "module:attribute". Imported on first use: the models need numpy and scipy,
+# which `pantau --help` and the DAG files should not pay for.
+_EXPORTS = {
+    "EmotionLabel": "typing:EmotionLabel",
+    "Sentiment": "sentiment:Sentiment",
+    "SentimentLabel": "typing:SentimentLabel",
+    "TopicLabel": "typing:TopicLabel",
+    "emotion": "emotion:emotion",
+    "emotion_batch": "emotion:emotion_batch",
+    "normalize": "normalize:normalize",
+    "normalize_batch": "normalize:normalize_batch",
+    "resolve_polres": "polres:resolve",
+    "resolve_polres_batch": "polres:resolve_batch",
+    "sentiment": "sentiment:sentiment",
+    "sentiment_batch": "sentiment:sentiment_batch",
+    "sentiment_label": "sentiment:sentiment_label",
+    "sentiment_score": "sentiment:sentiment_score",
+    "topic": "topic:topic",
+    "topic_batch": "topic:topic_batch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'pantau.text' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name].split(":")
+    return getattr(importlib.import_module(f"pantau.text.{module}"), attribute)
+
 
 __all__ = [
     "EmotionLabel",
