@@ -14,7 +14,7 @@ create schema if not exists ops;
 create schema if not exists audit;
 
 create table if not exists raw.social_posts (
-    event_id varchar primary key,
+    event_id varchar not null,  -- unique: the loader inserts only unseen event_ids
     schema_version integer not null,
     platform varchar not null,
     post_id varchar not null,
