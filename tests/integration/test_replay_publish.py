@@ -10,34 +10,19 @@ from pathlib import Path
 import pytest
 from http_fakes import FakeApi, Reply
 from http_fakes.shapes import x_page, x_tweet
-from kafka import KafkaConsumer, TopicPartition
 
 from pantau.contract import validate
 from pantau.exceptions import ContractViolation
-from pantau.settings import Settings
 from producers import Publisher
 from producers.connectors import ConnectorSettings, PublisherSink
 from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
 from producers.replay import read_rows, replay
+from tests.support import read_topic
 
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "replay"
 OBSERVED = datetime(2024, 12, 1, 6, 0, tzinfo=UTC)
-
-
-def read_topic(settings: Settings, topic: str) -> list:
-    consumer = KafkaConsumer(**settings.kafka_client_config(), enable_auto_commit=False)
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    ends = consumer.end_offsets(partitions)
-    messages = []
-    while any(consumer.position(tp) < end for tp, end in ends.items()):
-        for records in consumer.poll(timeout_ms=1000).values():
-            messages.extend(records)
-    consumer.close()
-    return messages
 
 
 def _valid(event: object) -> bool:
