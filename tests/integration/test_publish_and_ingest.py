@@ -132,3 +132,25 @@ def test_a_failing_bulk_check_falls_back_to_python_validation_with_the_same_resu
     assert (report.loaded, report.rejected) == (200, 1)
     assert sorted(r[0] for r in query(settings, "select event_id from raw.social_posts")) == sorted(
         e["event_id"] for e in events)
+
+
+def test_sigterm_mid_run_flushes_and_loses_no_acknowledged_message(settings):
+    import re
+    import signal as signals
+
+    from tests.support import pantau_process
+
+    producer = pantau_process(settings, "produce", "synthetic", "--count", "200000", "--seed", "8")
+    for line in producer.stdout:
+        if "sent" in line:  # the first progress line: the run is well under way
+            break
+    producer.send_signal(signals.SIGTERM)
+    output = producer.communicate(timeout=120)[0]
+    assert producer.returncode == 1, output  # interrupted runs say so in their exit code
+    sent = int(re.search(r"sent (\d+)", output.split("Produced to")[-1]).group(1))
+    assert 0 < sent < 200_000
+    assert "interrupted" in output
+    read_back = [json.loads(m.value)["event_id"] for m in read_topic(settings, settings.topic_posts)]
+    assert len(read_back) == len(set(read_back)) == sent
+    generated = {e["event_id"] for e in synthetic.generate(200_000, seed=8)}
+    assert set(read_back) <= generated
