@@ -18,11 +18,11 @@ Everything is drawn from ``random.Random`` instances seeded from ``seed``, so th
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 import random
 import time
+from bisect import bisect as _bisect
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,6 +95,11 @@ _REPLY_TYPE: dict[str, PostType] = {"x": "reply", "instagram": "comment", "faceb
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
 _UUID_SET = (0x8000 << 48) | (4 << 76)
+_N_CITIZEN_THEMES = len(CITIZEN_THEMES)
+_VIDEO_FIRST = frozenset(("instagram", "tiktok", "youtube"))
+_VIDEO = frozenset(("tiktok", "youtube"))
+#: The half-life of a post's engagement: uniform between 15 minutes and 8 hours.
+_HALF_LOW, _HALF_SPAN = 900, 8 * 3600 - 900
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,7 +158,7 @@ class _Post:
                  "lang", "media", "official", "parent", "platform", "polres", "post_id",
                  "post_type", "root", "sentiment", "text", "topic", "url")
 
-    def __init__(self, *, platform: Platform, post_id: str, post_type: PostType,
+    def __init__(self, platform: Platform, post_id: str, post_type: PostType,
                  parent: _Post | None, author: dict[str, Any], text: str, lang: str,
                  created: int, url: str | None, engagement: int, sentiment: Sentiment,
                  topic: Topic, polres: list[str], event: PlantedEvent | None,
@@ -166,7 +171,7 @@ class _Post:
         self.author = author
         self.handle: str = author["handle"]
         self.official: bool = author["is_official"]
-        self.is_comment = post_type in ("reply", "comment")
+        self.is_comment = post_type == "reply" or post_type == "comment"
         self.text = text
         self.lang = lang
         self.created = created
@@ -180,21 +185,18 @@ class _Post:
         self.half = half
 
 
-class _Clock:
-    """UTC ISO-8601 strings for epoch seconds, cached per minute (the hot path formats many)."""
+#: ``"00Z"`` … ``"59Z"``: the end of an ISO-8601 time for each second of a minute.
+_SECONDS = tuple(f"{second:02d}Z" for second in range(60))
 
-    def __init__(self) -> None:
-        self._minutes: dict[int, str] = {}
 
-    def __call__(self, epoch_s: int) -> str:
-        minute, second = divmod(epoch_s, 60)
-        prefix = self._minutes.get(minute)
-        if prefix is None:
-            prefix = time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
-            if len(self._minutes) > 200_000:
-                self._minutes.clear()
-            self._minutes[minute] = prefix
-        return f"{prefix}{second:02d}Z"
+def _minute_prefix(cache: dict[int, str], minute: int) -> str:
+    """``"YYYY-MM-DDTHH:MM:"`` (UTC) of an epoch minute, remembered in ``cache`` (the hot path
+    formats many times, a week holds only 10,080 minutes)."""
+    prefix = time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
+    if len(cache) > 200_000:
+        cache.clear()
+    cache[minute] = prefix
+    return prefix
 
 
 class Scenario:
@@ -222,6 +224,7 @@ class Scenario:
         self.start = datetime.fromtimestamp(self.window[0], UTC)
         self.precincts = precincts()
         self._cum = list(_cumulative([p.weight for p in self.precincts]))
+        self._total = self._cum[-1]
         self._official = [p for p in self.precincts if p.official]
         self._official_cum = list(_cumulative([p.weight for p in self._official]))
         self._users, self._influencers = _user_pool(
@@ -263,10 +266,10 @@ class Scenario:
 
     # --- choices -------------------------------------------------------------------------------
     def _precinct(self, rng: random.Random) -> Precinct:
-        return self.precincts[bisect.bisect(self._cum, rng.random() * self._cum[-1])]
+        return self.precincts[_bisect(self._cum, rng.random() * self._total)]
 
     def _official_precinct(self, rng: random.Random) -> Precinct:
-        index = bisect.bisect(self._official_cum, rng.random() * self._official_cum[-1])
+        index = _bisect(self._official_cum, rng.random() * self._official_cum[-1])
         return self._official[index]
 
     def _official_author(self, precinct: Precinct, platform: str) -> dict[str, Any]:
@@ -284,7 +287,7 @@ class Scenario:
             self._official_authors[key] = author
         return author
 
-    def _user(self, rng: random.Random, *, influencer: bool = False) -> dict[str, Any]:
+    def _user(self, rng: random.Random, influencer: bool = False) -> dict[str, Any]:
         pool = self._influencers if influencer and self._influencers else self._users
         return pool[int(rng.random() * len(pool))]
 
@@ -361,17 +364,24 @@ class Scenario:
         post_id, url = self._ids(rng, platform, parent, author["handle"], is_comment)
         media: list[str] = []
         if not is_comment and post_type != "repost" and (
-                platform in ("instagram", "tiktok", "youtube") or rng.random() < 0.25):
-            kind = "mp4" if platform in ("tiktok", "youtube") or rng.random() < 0.4 else "jpg"
+                platform in _VIDEO_FIRST or rng.random() < 0.25):
+            kind = "mp4" if platform in _VIDEO or rng.random() < 0.4 else "jpg"
             media = [f"https://media.example/{platform}/{post_id}.{kind}"]
-        return _Post(platform=platform, post_id=post_id, post_type=post_type, parent=parent,
-                     author=author, text=text[:100_000], lang=lang, created=created, url=url,
-                     engagement=engagement, sentiment=sentiment, topic=topic, polres=polres,
-                     event=event, media=media, half=rng.uniform(900, 8 * 3600))
+        if len(text) > 100_000:
+            text = text[:100_000]
+        return _Post(platform, post_id, post_type, parent, author, text, lang, created, url,
+                     engagement, sentiment, topic, polres, event, media,
+                     _HALF_LOW + _HALF_SPAN * rng.random())
 
     def _citizen(self, rng: random.Random, maker: TextMaker, platform: Platform,
                  theme: Theme) -> tuple[str, list[str], tuple[str, ...]]:
         """Core text of a citizen theme with its precinct references."""
+        templates = theme.templates
+        if theme.refs == 1:  # the common case, unrolled
+            precinct = self._precinct(rng)
+            ref = maker.reference(precinct, platform)
+            core = maker.fill(templates[int(rng.random() * len(templates))], {"ref": ref})
+            return core, [precinct.polres_id], (ref,)
         fixed: dict[str, str] = {}
         polres: list[str] = []
         refs: list[str] = []
@@ -383,7 +393,8 @@ class Scenario:
             fixed[slot] = ref
             polres.append(precinct.polres_id)
             refs.append(ref)
-        return maker.fill(_pick(rng, theme.templates), fixed), sorted(polres), tuple(refs)
+        return (maker.fill(templates[int(rng.random() * len(templates))], fixed), sorted(polres),
+                tuple(refs))
 
     # --- chatter -------------------------------------------------------------------------------
     def _chatter(self) -> Iterator[_Post]:
@@ -394,54 +405,71 @@ class Scenario:
         step = (finish - begin) / max(1, n)
         recent: dict[str, list[_Post]] = {p: [] for p, _ in _PLATFORM_WEIGHTS}
         official_share = self.config.official_share
-        citizen = CITIZEN_THEMES
+        random_ = rng.random
+        users = self._users
+        n_users = len(users)
+        citizen_share = official_share + 0.34
         for i in range(n):
-            created = begin + int((i + rng.random()) * step)
+            created = begin + int((i + random_()) * step)
             platform = self._platform(rng)
-            roll = rng.random()
+            roll = random_()
             buffer = recent[platform]
             if platform == "news":
                 post = self._news(rng, maker, created) if roll < 0.7 or not buffer else \
                     self._reply(rng, maker, platform, _pick(rng, buffer), created)
+            elif roll >= citizen_share or not buffer:
+                # a citizen's own post: the most common case, tested first
+                if roll < official_share:
+                    post = self._official_notice(rng, maker, created)
+                else:
+                    post = self._citizen_post(rng, maker, platform, created, users, n_users)
             elif roll < official_share:
                 post = self._official_notice(rng, maker, created)
-            elif roll < official_share + 0.24 and buffer:
+            elif roll < official_share + 0.24:
                 post = self._reply(rng, maker, platform, _pick(rng, buffer), created)
-            elif roll < official_share + 0.30 and buffer and platform in ("x", "facebook"):
+            elif roll < official_share + 0.30 and platform in ("x", "facebook"):
                 parent = _pick(rng, buffer)
                 author = self._user(rng)
                 post = self._make(rng, maker, platform=platform, post_type="repost",
                                   parent=parent, author=author,
                                   core=maker.fill(_pick(rng, REACTIONS["neutral"]), {"ref": ""}),
                                   sentiment="neutral", topic=parent.topic, polres=[], refs=(),
-                                  created=created, engagement=int(rng.paretovariate(2)) - 1,
+                                  created=created,
+                                  engagement=int((1.0 - random_()) ** (-1.0 / 2)) - 1,
                                   event=None, rich=False)
-            elif roll < official_share + 0.34 and buffer and platform == "x":
+            elif roll < citizen_share and platform == "x":
                 post = self._quote(rng, maker, _pick(rng, buffer), created, None)
             else:
-                r = rng.random()
-                if r < 0.72:
-                    theme = citizen[int(rng.random() * len(citizen))]
-                elif r < 0.76:
-                    theme = _pick(rng, TWO_PRECINCT_THEMES)
-                elif r < 0.79:
-                    theme = _pick(rng, ENGLISH_THEMES)
-                else:
-                    theme = _pick(rng, CHATTER_THEMES)
-                core, polres, refs = self._citizen(rng, maker, platform, theme)
-                author = self._user(rng)
-                engagement = int((rng.paretovariate(1.3) - 1) * (3 + author["followers"] / 400))
-                post = self._make(rng, maker, platform=platform, post_type="post", parent=None,
-                                  author=author, core=core, sentiment=theme.sentiment,
-                                  topic=theme.topic, polres=polres, refs=refs, created=created,
-                                  engagement=engagement, event=None, lang=theme.lang)
+                post = self._citizen_post(rng, maker, platform, created, users, n_users)
             if post.post_type == "post":
                 buffer = recent[post.platform]  # official notices choose their own platform
                 if len(buffer) < 256:
                     buffer.append(post)
                 else:
-                    buffer[int(rng.random() * 256)] = post
+                    buffer[int(random_() * 256)] = post
             yield post
+
+    def _citizen_post(self, rng: random.Random, maker: TextMaker, platform: Platform,
+                      created: int, users: list[dict[str, Any]], n_users: int) -> _Post:
+        """A citizen's own post about one or two precincts (or none: chatter)."""
+        random_ = rng.random
+        r = random_()
+        if r < 0.72:
+            theme = CITIZEN_THEMES[int(random_() * _N_CITIZEN_THEMES)]
+        elif r < 0.76:
+            theme = _pick(rng, TWO_PRECINCT_THEMES)
+        elif r < 0.79:
+            theme = _pick(rng, ENGLISH_THEMES)
+        else:
+            theme = _pick(rng, CHATTER_THEMES)
+        core, polres, refs = self._citizen(rng, maker, platform, theme)
+        author = users[int(random_() * n_users)]
+        engagement = int(((1.0 - random_()) ** (-1.0 / 1.3) - 1)
+                         * (3 + author["followers"] / 400))
+        return self._make(rng, maker, platform=platform, post_type="post", parent=None,
+                          author=author, core=core, sentiment=theme.sentiment,
+                          topic=theme.topic, polres=polres, refs=refs, created=created,
+                          engagement=engagement, event=None, lang=theme.lang)
 
     def _official_notice(self, rng: random.Random, maker: TextMaker, created: int) -> _Post:
         precinct = self._official_precinct(rng)
@@ -462,9 +490,9 @@ class Scenario:
         media = [f"https://media.example/{platform}/{post_id}.jpg"]
         return _Post(platform=platform, post_id=post_id, post_type="post", parent=None,
                      author=author, text=text, lang="id", created=created, url=url,
-                     engagement=int(rng.paretovariate(1.5) * 40), sentiment=theme.sentiment,
+                     engagement=int((1.0 - rng.random()) ** (-1.0 / 1.5) * 40), sentiment=theme.sentiment,
                      topic=theme.topic, polres=[precinct.polres_id], event=None, media=media,
-                     half=rng.uniform(1800, 6 * 3600))
+                     half=(1800 + (6 * 3600 - 1800) * rng.random()))
 
     def _news(self, rng: random.Random, maker: TextMaker, created: int,
               event: PlantedEvent | None = None) -> _Post:
@@ -485,10 +513,10 @@ class Scenario:
         post_id, url = self._ids(rng, "news", None, author["handle"], False)
         return _Post(platform="news", post_id=post_id, post_type="post", parent=None,
                      author=author, text=text, lang="id", created=created, url=url,
-                     engagement=int(rng.paretovariate(1.4) * 15), sentiment=sentiment,
+                     engagement=int((1.0 - rng.random()) ** (-1.0 / 1.4) * 15), sentiment=sentiment,
                      topic=topic, polres=[precinct.polres_id], event=event,
                      media=[f"https://media.example/news/{post_id}.jpg"],
-                     half=rng.uniform(1800, 4 * 3600))
+                     half=(1800 + (4 * 3600 - 1800) * rng.random()))
 
     def _reply(self, rng: random.Random, maker: TextMaker, platform: Platform, parent: _Post,
                created: int, event: PlantedEvent | None = None,
@@ -511,7 +539,7 @@ class Scenario:
             return self._make(rng, maker, platform=platform, post_type=_REPLY_TYPE[platform],
                               parent=parent, author=author, core=core, sentiment=theme.sentiment,
                               topic=theme.topic, polres=polres, refs=refs, created=created,
-                              engagement=int(rng.paretovariate(1.6)) - 1, event=None)
+                              engagement=int((1.0 - rng.random()) ** (-1.0 / 1.6)) - 1, event=None)
         else:
             precinct = self._precinct(rng)
             sentiment = parent.sentiment
@@ -532,7 +560,7 @@ class Scenario:
         return self._make(rng, maker, platform=platform, post_type=_REPLY_TYPE[platform],
                           parent=parent, author=author, core=core, sentiment=sentiment,
                           topic=topic, polres=polres, refs=refs, created=created,
-                          engagement=int((rng.paretovariate(1.5) - 1) * scale), event=event,
+                          engagement=int(((1.0 - rng.random()) ** (-1.0 / 1.5) - 1) * scale), event=event,
                           rich=rng.random() < 0.3)
 
     def _quote(self, rng: random.Random, maker: TextMaker, parent: _Post, created: int,
@@ -554,7 +582,7 @@ class Scenario:
                           topic=event.story.topic if event else parent.topic,
                           polres=[precinct.polres_id] if named else [],
                           refs=(ref,) if named else (), created=created,
-                          engagement=int((rng.paretovariate(1.4) - 1) * scale * 3), event=event)
+                          engagement=int(((1.0 - rng.random()) ** (-1.0 / 1.4) - 1) * scale * 3), event=event)
 
     # --- planted events ------------------------------------------------------------------------
     def _event(self, index: int, event: PlantedEvent) -> Iterator[_Post]:
@@ -592,7 +620,7 @@ class Scenario:
                       if precinct.hashtags and rng.random() < 0.5 else ()))))
                 post = root = self._make(
                     rng, maker, platform=event.platform, post_type="post", parent=None,
-                    author=self._user(rng, influencer=True), core=core, sentiment=sentiment,
+                    author=self._user(rng, True), core=core, sentiment=sentiment,
                     topic=event.story.topic, polres=[precinct.polres_id], refs=(ref,),
                     created=created, engagement=int(rng.lognormvariate(math.log(15_000), 0.8)),
                     event=event, tags=tags)
@@ -636,7 +664,7 @@ class Scenario:
                                             {**event.slots, "ref": ""}).strip(),
                             sentiment=mood, topic=event.story.topic, polres=[], refs=(),
                             created=max(created, parent.created),
-                            engagement=int((rng.paretovariate(1.8) - 1) * 5), event=event,
+                            engagement=int(((1.0 - rng.random()) ** (-1.0 / 1.8) - 1) * 5), event=event,
                             rich=False)
                 elif action < 0.79:
                     post = self._news(rng, maker, created, event)
@@ -646,10 +674,10 @@ class Scenario:
                     core = maker.fill(_pick(rng, event.story.roots), {**event.slots, "ref": ref})
                     post = self._make(
                         rng, maker, platform=platform, post_type="post", parent=None,
-                        author=self._user(rng, influencer=rng.random() < 0.2), core=core,
+                        author=self._user(rng, rng.random() < 0.2), core=core,
                         sentiment=sentiment, topic=event.story.topic,
                         polres=[precinct.polres_id], refs=(ref,), created=created,
-                        engagement=int((rng.paretovariate(1.3) - 1) * 300
+                        engagement=int(((1.0 - rng.random()) ** (-1.0 / 1.3) - 1) * 300
                                        * event.intensity(created)), event=event)
             nodes.append(post)
             if post.post_type in ("post", "quote"):
@@ -683,7 +711,7 @@ class Scenario:
                      engagement=int(rng.lognormvariate(math.log(800), 0.7)),
                      sentiment="neutral" if event.kind == "negative_issue" else "positive",
                      topic=event.story.topic, polres=[precinct.polres_id], event=event,
-                     media=[], half=rng.uniform(1800, 4 * 3600))
+                     media=[], half=(1800 + (4 * 3600 - 1800) * rng.random()))
 
     # --- observing -----------------------------------------------------------------------------
     def generate(self, truth: TruthWriter | None = None) -> Iterator[dict[str, Any]]:
@@ -697,77 +725,97 @@ class Scenario:
         ids = random.Random(f"{self.seed}:event_ids")
         bits = ids.getrandbits
         uniform = ids.random
-        clock = _Clock()
+        minutes: dict[int, str] = {}  # "YYYY-MM-DDTHH:MM:" per epoch minute
+        seconds = _SECONDS
         finish = self.window[1]
         max_obs = self.config.max_observations
+        event_max = min(max_obs, 2)
         fields = _FIELDS
         source = SOURCE
+        clear, set_ = _UUID_CLEAR, _UUID_SET
+        log10 = math.log10
+        write_truth = truth.post if truth is not None else None
         complete = False
         try:
             for post in heapq.merge(*streams, key=attrgetter("created")):
                 platform = post.platform
-                key = f"{platform}:{post.post_id}"
-                created_at = clock(post.created)
+                post_id = post.post_id
+                key = f"{platform}:{post_id}"
+                created = post.created
+                minute, second = divmod(created, 60)
+                prefix = minutes.get(minute)
+                if prefix is None:
+                    prefix = _minute_prefix(minutes, minute)
+                created_at = prefix + seconds[second]
                 event = post.event
                 if event is not None:
                     event.post_ids.append(key)
                     if post.official and event.response_post is None:
                         event.response_post = key  # the only official post of an event
-                if truth is not None:
-                    truth.post(key, sentiment=post.sentiment, topic=post.topic,
-                               polres_ids=post.polres, event_key=event.key if event else None,
-                               is_official=post.official, created_at=created_at)
-                hashtags, mentions = entities(post.text)
+                if write_truth is not None:
+                    write_truth(key, sentiment=post.sentiment, topic=post.topic,
+                                polres_ids=post.polres, event_key=event.key if event else None,
+                                is_official=post.official, created_at=created_at)
+                text = post.text
+                hashtags, mentions = entities(text)
                 parent = post.parent
                 base = {
                     "schema_version": 1, "event_id": "", "platform": platform,
-                    "post_id": post.post_id, "url": post.url, "post_type": post.post_type,
+                    "post_id": post_id, "url": post.url, "post_type": post.post_type,
                     "parent_post_id": parent.post_id if parent is not None else None,
-                    "root_post_id": post.root, "author": post.author, "text": post.text,
+                    "root_post_id": post.root, "author": post.author, "text": text,
                     "lang": post.lang, "created_at": created_at, "observed_at": "",
                     "metrics": None, "hashtags": hashtags, "mentions": mentions,
                     "media_urls": post.media, "source": source,
                 }
                 engagement = post.engagement if post.engagement > 0 else 0
                 # like a collector: posts with traction are re-read, the long tail read once
-                observations = 1 if engagement < 20 else min(
-                    max_obs, 1 + int(math.log10(engagement)))
-                if event is not None:
-                    observations = max(observations, min(max_obs, 2))
-                has = fields[(platform, post.is_comment)]
+                observations = 1 if engagement < 20 else min(max_obs, 1 + int(log10(engagement)))
+                if event is not None and observations < event_max:
+                    observations = event_max
+                has_likes, has_replies, has_shares, has_quotes, has_views = fields[
+                    (platform, post.is_comment)]
                 r_replies = 0.02 + uniform() * 0.1
                 r_shares = 0.03 + uniform() * 0.2
                 r_quotes = 0.005 + uniform() * 0.03
                 r_views = 15 + uniform() * 60
                 half = post.half
-                at = post.created + 60 + int(uniform() * 2700)
-                gap = at - post.created
+                at = created + 60 + int(uniform() * 2700)
+                gap = at - created
                 previous = -1
-                for number in range(observations):
+                number = 0
+                while True:
                     if at > finish:
                         if number:
                             break
                         at = finish
-                    elapsed = at - post.created
+                    elapsed = at - created
                     likes = int(engagement * elapsed / (elapsed + half))
                     if likes <= previous:
                         likes = previous + 1
                     previous = likes
-                    h = f"{bits(128) & _UUID_CLEAR | _UUID_SET:032x}"
+                    h = "%032x" % (bits(128) & clear | set_)
                     observation = base.copy()
                     observation["event_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-                    observation["observed_at"] = clock(at)
+                    minute, second = divmod(at, 60)
+                    prefix = minutes.get(minute)
+                    if prefix is None:
+                        prefix = _minute_prefix(minutes, minute)
+                    observation["observed_at"] = prefix + seconds[second]
                     observation["metrics"] = {
-                        "likes": likes if has[0] else None,
-                        "replies": int(likes * r_replies) if has[1] else None,
-                        "shares": int(likes * r_shares) if has[2] else None,
-                        "quotes": int(likes * r_quotes) if has[3] else None,
-                        "views": int(likes * r_views) + number if has[4] else None,
+                        "likes": likes if has_likes else None,
+                        "replies": int(likes * r_replies) if has_replies else None,
+                        "shares": int(likes * r_shares) if has_shares else None,
+                        "quotes": int(likes * r_quotes) if has_quotes else None,
+                        "views": int(likes * r_views) + number if has_views else None,
                     }
                     self.messages += 1
                     yield observation
                     gap = int(gap * (3 + uniform() * 3))
-                    at = post.created + gap
+                    number += 1
+                    if number == observations:
+                        break
+                    at = created + gap
             complete = True
         finally:
             if truth is not None:
@@ -812,7 +860,7 @@ def _user_pool(rng: random.Random, size: int) -> tuple[list[dict[str, Any]], lis
         while handle in seen:
             handle = f"{handle}{rng.randrange(10)}"
         seen.add(handle)
-        followers = int((rng.paretovariate(1.1) - 1) * 150)
+        followers = int(((1.0 - rng.random()) ** (-1.0 / 1.1) - 1) * 150)
         display = f"{first.title()} {last.title()}" if rng.random() < 0.7 else (
             f"{first.title()} {_pick(rng, ('✨', '🇮🇩', '🌙', '⚽', '🎮', ''))}".strip())
         users.append({"id": str(10_000_000 + number * 7919 + rng.randrange(7919)),

@@ -420,38 +420,48 @@ class TextMaker:
         self.choice = choice
 
     # building blocks ----------------------------------------------------------------------
+    # These run for every post: choices are inlined as ``seq[int(rand() * len(seq))]`` (what
+    # ``choice`` does) and the draws are made in the same order as ever, so a seed gives the
+    # same texts.
     def fill(self, template: _Compiled, fixed: dict[str, str]) -> str:
         """Fill every slot: ``fixed`` first (ref, story details), else a random word."""
         rand = self.random
+        get = fixed.get
         parts = []
+        append = parts.append
         for literal, slot in template:
-            parts.append(literal)
+            append(literal)
             if slot is not None:
-                value = fixed.get(slot)
+                value = get(slot)
                 if value is None:
                     words = SLOTS[slot]
                     value = words[int(rand() * len(words))]
-                parts.append(value)
+                append(value)
         return "".join(parts)
 
     def reference(self, precinct: Precinct, platform: Platform) -> str:
         """A string naming ``precinct`` as people write it on ``platform``."""
-        roll = self.random()
+        rand = self.random
+        roll = rand()
         if platform == "news":  # articles name the precinct in words, never by handle
             roll *= 0.549
         if roll < 0.18:
             return precinct.name
         if roll < 0.55:
-            alias = self.choice(precinct.aliases)
-            return alias.title() if self.random() < 0.3 else alias
-        if roll < 0.8 and precinct.handles:
+            aliases = precinct.aliases
+            alias = aliases[int(rand() * len(aliases))]
+            return alias.title() if rand() < 0.3 else alias
+        handles = precinct.handles
+        if roll < 0.8 and handles:
             official = precinct.official.get(platform)
-            handle = official if official and self.random() < 0.7 else self.choice(
-                precinct.handles)
-            return f"@{handle}"
-        if precinct.hashtags:
-            return f"#{self.choice(precinct.hashtags)}"
-        return self.choice(precinct.aliases)
+            handle = official if official and rand() < 0.7 else handles[
+                int(rand() * len(handles))]
+            return "@" + handle
+        hashtags = precinct.hashtags
+        if hashtags:
+            return "#" + hashtags[int(rand() * len(hashtags))]
+        aliases = precinct.aliases
+        return aliases[int(rand() * len(aliases))]
 
     def decorate(self, core: str, sentiment: Sentiment, *, protect: tuple[str, ...],
                  hashtags: tuple[str, ...] = (), rich: bool = True) -> str:
@@ -464,40 +474,44 @@ class TextMaker:
             hashtags: tags to append (without ``#``).
             rich: False for short replies (fewer additions).
         """
-        random_ = self.random
-        choice = self.choice
+        rand = self.random
         text = core
         if rich:
-            opener = choice(OPENERS[sentiment])
+            words = OPENERS[sentiment]
+            opener = words[int(rand() * len(words))]
             if opener:
                 text = f"{opener} {text}"
-            tail = choice(TAILS[sentiment])
+            words = TAILS[sentiment]
+            tail = words[int(rand() * len(words))]
             if tail:
-                text = f"{text}{choice(_SEPARATORS)}{tail}"
-        if random_() < (0.22 if rich else 0.1):
-            text = f"{text}{choice(_SEPARATORS)}{choice(CODE_MIX[sentiment])}"
+                text = f"{text}{_SEPARATORS[int(rand() * _N_SEPARATORS)]}{tail}"
+        if rand() < (0.22 if rich else 0.1):
+            separator = _SEPARATORS[int(rand() * _N_SEPARATORS)]
+            words = CODE_MIX[sentiment]
+            text = f"{text}{separator}{words[int(rand() * len(words))]}"
         # noise: typo, elongation
-        if random_() < 0.15:
+        if rand() < 0.15:
             text = self._typo(text, protect)
-        if random_() < 0.12:
+        if rand() < 0.12:
             last = text[-1]
-            if last.isalpha() and not any(text.endswith(p) for p in protect):
-                text += last * (2 + int(random_() * 4))
-        style = choice(_CASE_STYLES)
+            if last.isalpha() and not text.endswith(protect):
+                text += last * (2 + int(rand() * 4))
+        style = _CASE_STYLES[int(rand() * _N_CASE_STYLES)]
         if style == "first":
             text = text[:1].upper() + text[1:]
-        elif style == "upper" and sentiment == "negative" and random_() < 0.5:
+        elif style == "upper" and sentiment == "negative" and rand() < 0.5:
             upper = text.upper()
             for keep in protect:  # handles and hashtags keep their case
                 upper = upper.replace(keep.upper(), keep)
             text = upper
-        if random_() < 0.6:
-            emoji = choice(EMOJIS[sentiment])
-            repeat = 1 + int(random_() * 3)
-            text = f"{text} {emoji * repeat}" if random_() < 0.7 else (
-                f"{text} {emoji}{choice(EMOJIS[sentiment])}")
+        if rand() < 0.6:
+            emojis = EMOJIS[sentiment]
+            emoji = emojis[int(rand() * len(emojis))]
+            repeat = 1 + int(rand() * 3)
+            text = f"{text} {emoji * repeat}" if rand() < 0.7 else (
+                f"{text} {emoji}{emojis[int(rand() * len(emojis))]}")
         if hashtags:
-            text = text + " " + " ".join(f"#{tag}" for tag in hashtags)
+            text = f"{text} #{' #'.join(hashtags)}"
         return text
 
     def _typo(self, text: str, protect: tuple[str, ...]) -> str:
@@ -513,12 +527,16 @@ class TextMaker:
 
     def theme_hashtags(self, sentiment: Sentiment, chance: float = 0.25) -> tuple[str, ...]:
         """Zero or one general hashtag for the sentiment (#NoViralNoJustice…)."""
-        if self.random() < chance:
-            return (self.choice(THEME_HASHTAGS[sentiment]),)
+        rand = self.random
+        if rand() < chance:
+            tags = THEME_HASHTAGS[sentiment]
+            return (tags[int(rand() * len(tags))],)
         return ()
 
 
 _SEPARATORS = (", ", ". ", " ", "... ", "!! ", " - ", ". ", "\n")
+_N_SEPARATORS = len(_SEPARATORS)
+_N_CASE_STYLES = len(_CASE_STYLES)
 # No look-behind: it makes findall ~4x slower, and generated texts never glue "@" or "#" to a
 # preceding word (no e-mail addresses), so the simple patterns find the same entities.
 _MENTION = re.compile(r"@(\w[\w.]*)")

@@ -409,3 +409,41 @@ def test_truth_lines_are_json_with_a_record_kind(tmp_path: Path) -> None:
     list(Scenario(ScenarioConfig(count=200, seed=1, end=END)).generate(
         TruthWriter(again, scenario.run_record())))
     assert hashlib.sha256(again.read_bytes()).hexdigest() == digest
+
+
+def test_serialised_events_are_what_json_dumps_writes(
+        run: tuple[list[dict[str, Any]], Truth, Scenario]) -> None:
+    from producers.publisher import serialize
+
+    events, _, _ = run
+    for event in events[:3000]:
+        assert serialize(event) == json.dumps(
+            event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    tricky = {"a": ['"q"\\ \n\t\x00 é 😡 \u2028', 1.5, -0.0, None, True], "b": {"c": []}}
+    assert serialize(tricky) == json.dumps(
+        tricky, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with pytest.raises(TypeError):
+        serialize({"x": object()})
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular"):
+        serialize({"x": loop})
+    assert serialize({"x": [1]}) == b'{"x":[1]}'  # nothing left over from the failures
+
+
+def test_truth_post_lines_are_what_json_dumps_writes(tmp_path: Path) -> None:
+    path = tmp_path / "truth.jsonl"
+    posts = [
+        dict(key="x:1", sentiment="negative", topic="lainnya", polres_ids=[], event_key=None,
+             is_official=False, created_at="2025-05-01T00:00:00Z"),
+        dict(key='news:a"1\\é', sentiment="positive", topic="bencana",
+             polres_ids=["p1", "p😀2"], event_key="e\n1", is_official=True,
+             created_at="2025-05-01T00:00:59Z"),
+    ]
+    with TruthWriter(path, {"seed": 1}) as writer:
+        for post in posts:
+            writer.post(**post)  # type: ignore[arg-type]
+    lines = path.read_text(encoding="utf-8").splitlines()[1:3]
+    for line, post in zip(lines, posts, strict=True):
+        expected = {"record": "post", "post": post.pop("key"), **post}
+        assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
