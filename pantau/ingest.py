@@ -295,8 +295,12 @@ class Loader:
                     targets = self._end_offsets(consumer, partitions) or targets
                 self.on_progress(report, self._lag(consumer, targets))
                 last_progress = now
-            batch = consumer.poll(timeout_ms=500,
-                                  max_records=max(1, settings.ingest_batch_size - len(buffer)))
+            try:
+                batch = consumer.poll(timeout_ms=500,
+                                      max_records=max(1, settings.ingest_batch_size - len(buffer)))
+            except KafkaError as error:  # a broker going away mid-fetch: treat as no messages
+                log.debug("poll failed: %s", error)
+                batch = {}
             messages = [m for records in batch.values() for m in records]
             if messages:
                 if outage_logged:
@@ -359,11 +363,18 @@ class Loader:
 
     @staticmethod
     def _lag(consumer: KafkaConsumer, targets: dict[TopicPartition, int]) -> int:
-        return sum(max(0, end - consumer.position(tp)) for tp, end in targets.items())
+        """Messages left up to ``targets``; -1 when the broker cannot be asked right now."""
+        try:
+            return sum(max(0, end - consumer.position(tp)) for tp, end in targets.items())
+        except KafkaError:
+            return -1
 
     @staticmethod
     def _drained(consumer: KafkaConsumer, targets: dict[TopicPartition, int]) -> bool:
-        return all(consumer.position(tp) >= end for tp, end in targets.items())
+        try:
+            return all(consumer.position(tp) >= end for tp, end in targets.items())
+        except KafkaError:  # the broker is away: not drained; the outage logic takes over
+            return False
 
     def _write(self, con: Any, messages: list[Any], report: IngestReport) -> None:
         """Validate and load one batch, with its offsets, in one DuckDB transaction.

@@ -121,11 +121,14 @@ def test_broker_restart_mid_ingest_is_waited_out_with_a_clear_log_line(second_br
                             PANTAU_INGEST_BATCH_SIZE="300")
     wait_for_load(loader)
     second_broker.down()
+    seen = []
     for line in loader.stdout:
+        seen.append(line)
         if "is unreachable; waiting and retrying" in line:
             break
     else:
-        raise AssertionError(f"the loader exited ({loader.wait()}) instead of waiting")
+        raise AssertionError(f"the loader exited ({loader.wait()}) instead of waiting:\n"
+                             + "".join(seen[-40:]))
     second_broker.up(say=lambda _: None)
     rest = loader.communicate(timeout=300)[0]
     assert loader.returncode == 0, rest
