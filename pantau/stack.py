@@ -156,9 +156,10 @@ class LocalKafka:
         if answering:
             return BrokerStatus("external", None, True,
                                 f"running: a broker not started by Pantau answers at {where}")
-        if self._recorded():
+        recorded = self._recorded()
+        if recorded:
             return BrokerStatus("dead", None, False,
-                                f"dead: the broker Pantau started (pid {self._recorded()[0]}) "
+                                f"dead: the broker Pantau started (pid {recorded[0]}) "
                                 f"is gone and nothing answers at {where}; last lines of "
                                 f"{self.log_path} say why; `pantau stack up` starts it again")
         return BrokerStatus("not-running", None, False,
