@@ -1,0 +1,85 @@
+-- One row per post: latest metrics, what the text says, the Polres it is about,
+-- how fast it grew and how big a conversation it started.
+with
+
+posts as (
+    select * from {{ ref('int_posts_resolved') }}
+),
+
+velocity as (
+    select * from {{ ref('int_post_velocity') }}
+),
+
+conversations as (
+    select * from {{ ref('int_post_conversations') }}
+),
+
+polres as (
+    select * from {{ ref('polres') }}
+),
+
+final as (
+    select
+        -- ids
+        posts.post_key,
+        posts.platform,
+        posts.post_id,
+        posts.parent_post_key,
+        posts.root_post_key,
+        posts.author_key,
+        posts.polres_ids[1] as polres_id,
+
+        -- strings
+        posts.post_type,
+        posts.url,
+        posts.author_label,
+        posts.polres_ids,
+        posts.polres_source,
+        polres.polda_name,
+        posts.post_text,
+        posts.lang,
+        posts.hashtags,
+        posts.sentiment_label,
+        posts.emotion,
+        posts.topic,
+
+        -- numerics
+        posts.author_followers,
+        posts.sentiment_score,
+        posts.likes,
+        posts.replies,
+        posts.shares,
+        posts.quotes,
+        posts.views,
+        posts.engagement,
+        posts.engagement * 3600.0 / greatest(
+            date_diff('second', posts.created_at, posts.observed_at), 60
+        ) as engagement_per_hour,
+        coalesce(velocity.peak_engagement_per_hour, 0) as peak_engagement_per_hour,
+        coalesce(conversations.conversation_post_count, 0) as conversation_post_count,
+        coalesce(conversations.conversation_author_count, 0)
+            as conversation_author_count,
+        posts.observation_count,
+
+        -- booleans
+        posts.is_official_author,
+        posts.is_verified_author,
+
+        -- dates
+        cast(posts.created_at as date) as created_date,
+
+        -- timestamps
+        posts.created_at,
+        posts.first_observed_at,
+        posts.observed_at as last_observed_at
+
+    from posts
+    left join velocity
+        on posts.post_key = velocity.post_key
+    left join conversations
+        on posts.post_key = conversations.post_key
+    left join polres
+        on posts.polres_ids[1] = polres.polres_id
+)
+
+select * from final
