@@ -27,7 +27,7 @@ daily_counts as (
             count(*) filter (where sentiment_label = 'positive')
             - count(*) filter (where sentiment_label = 'negative')
         ) / count(*) as net_sentiment,
-        mode(polres_id) as top_polres_id
+        {{ most_frequent('polres_id') }} as top_polres_id
     from post_hashtags
     group by hashtag, created_date
 )

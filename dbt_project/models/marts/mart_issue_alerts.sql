@@ -74,7 +74,7 @@ spike_clusters as (
         alert_number as cluster_number,
         min(hour_at) as first_spike_hour_at,
         max(hour_at) as last_spike_hour_at,
-        arg_max(hour_at, negative_post_count) as peak_at,
+        list(hour_at order by negative_post_count desc, hour_at)[1] as peak_at,
         max(negative_post_count) as peak_hour_count,
         any_value(median_per_hour) as baseline_per_hour
     from spike_hours_numbered
@@ -167,7 +167,7 @@ spikes as (
         alert_number,
         min(first_spike_hour_at) as first_spike_hour_at,
         max(last_spike_hour_at) as last_spike_hour_at,
-        arg_max(peak_at, peak_hour_count) as peak_at,
+        list(peak_at order by peak_hour_count desc, peak_at)[1] as peak_at,
         max(peak_hour_count) as peak_hour_count,
         any_value(baseline_per_hour) as baseline_per_hour,
         arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
@@ -200,9 +200,11 @@ alert_summaries as (
         polres_id,
         alert_number,
         min(created_at) as first_spike_post_at,
-        coalesce(mode(topic) filter (where topic <> 'lainnya'), 'lainnya') as topic,
+        coalesce(
+            {{ most_frequent('topic', "topic <> 'lainnya'") }}, 'lainnya'
+        ) as topic,
         list(post_key order by engagement desc, post_key)[1:3] as top_post_keys,
-        arg_max(url, engagement) as top_post_url
+        list(url order by engagement desc, post_key)[1] as top_post_url
     from spike_posts
     group by polres_id, alert_number
 ),

@@ -10,8 +10,8 @@ posts as (
 authors as (
     select
         author_key,
-        any_value(author_label) as author_label,
-        any_value(platform) as platform,
+        list(author_label order by created_at desc, post_key)[1] as author_label,
+        min(platform) as platform,
         bool_or(is_official_author) as is_official_author,
         count(*) as post_count,
         sum(engagement) as engagement,
