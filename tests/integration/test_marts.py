@@ -71,6 +71,7 @@ def _mart_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) -> None:
     scenario = Scenario(ScenarioConfig(count=6_000, seed=9, events=6, end=END))
     observations = scenario.generate()
+    assert run_dbt(settings, "seed").returncode == 0
     # three slices of the message stream: later slices hold new posts and new observations of
     # posts already built, so every incremental model has both kinds of work
     for size in (5_000, 2_500, None):
