@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +55,20 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
     assert score.issue_precision >= 0.9 and score.issue_recall >= 0.9, (
         score.missed_issues, score.false_alerts)
     assert score.response_errors and score.max_response_error <= 5, score.response_errors
+
+    # the documentation: `dbt docs generate` works and every column of every model is described
+    assert run_dbt(settings, "docs", "generate").returncode == 0
+    target = settings.state_dir / "dbt" / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = [uid for uid in catalog["nodes"] if uid.startswith("model.")]
+    assert len(models) >= 18
+    for uid in models:
+        node = manifest["nodes"][uid]
+        described = {name.lower() for name, column in node["columns"].items()
+                     if column.get("description")}
+        assert node["description"], f"{uid} has no description"
+        assert set(map(str.lower, catalog["nodes"][uid]["columns"])) <= described, uid
 
 
 def _mart_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -70,15 +70,21 @@ posts_resolved as (
 
 authors_pseudonymised as (
     select
-        *,
+        -- ids
+        post_key,
         case
             when is_official_author then platform || ':' || author_id
             else platform || ':' || {{ pseudonym('platform', 'author_id') }}
         end as author_key,
+
+        -- strings
         case
             when is_official_author then '@' || author_handle
             else {{ pseudonym('platform', 'author_id') }}
-        end as author_label
+        end as author_label,
+        polres_ids,
+        polres_source
+
     from posts_resolved
 )
 

@@ -3,6 +3,14 @@
 with
 
 posts as (
+    select * from {{ ref('stg_social_posts') }}
+),
+
+enriched as (
+    select * from {{ ref('int_posts_enriched') }}
+),
+
+resolved as (
     select * from {{ ref('int_posts_resolved') }}
 ),
 
@@ -26,26 +34,26 @@ final as (
         posts.post_id,
         posts.parent_post_key,
         posts.root_post_key,
-        posts.author_key,
-        posts.polres_ids[1] as polres_id,
+        resolved.author_key,
+        resolved.polres_ids[1] as polres_id,
 
         -- strings
         posts.post_type,
         posts.url,
-        posts.author_label,
-        posts.polres_ids,
-        posts.polres_source,
+        resolved.author_label,
+        resolved.polres_ids,
+        resolved.polres_source,
         polres.polda_name,
         posts.post_text,
         posts.lang,
         posts.hashtags,
-        posts.sentiment_label,
-        posts.emotion,
-        posts.topic,
+        enriched.sentiment_label,
+        enriched.emotion,
+        enriched.topic,
 
         -- numerics
         posts.author_followers,
-        posts.sentiment_score,
+        enriched.sentiment_score,
         posts.likes,
         posts.replies,
         posts.shares,
@@ -74,12 +82,16 @@ final as (
         posts.observed_at as last_observed_at
 
     from posts
+    inner join enriched
+        on posts.post_key = enriched.post_key
+    inner join resolved
+        on posts.post_key = resolved.post_key
     left join velocity
         on posts.post_key = velocity.post_key
     left join conversations
         on posts.post_key = conversations.post_key
     left join polres
-        on posts.polres_ids[1] = polres.polres_id
+        on resolved.polres_ids[1] = polres.polres_id
 )
 
 select * from final
