@@ -313,6 +313,8 @@ MART_VARIABLES: dict[str, tuple[str, str]] = {
                                     "first post may be."),
     "PANTAU_ALERT_RESPONSE_WINDOW_HOURS": ("48", "How long after an issue's start an official "
                                            "post can be its first response."),
+    "PANTAU_DBT_THREADS": ("4", "dbt threads (models and tests run in parallel on the one "
+                           "DuckDB connection)."),
     "PANTAU_RESPONSE_TARGET_MINUTES": ("240", "Responses within this many minutes count as "
                                        "timely in the scorecard."),
 }

@@ -5,6 +5,13 @@
 -- parent, else of the post its conversation started from.
 -- Authors who are not official accounts are pseudonymised with a keyed hash
 -- (PANTAU_PSEUDONYM_KEY) so the marts never carry their ids or handles.
+-- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 posts as (
@@ -49,6 +56,14 @@ posts_with_context as (
         on posts_named.root_post_key = roots.post_key
 ),
 
+posts_to_resolve as (
+    select *
+    from posts_with_context
+    {% if is_incremental() %}
+    where post_key in {{ posts_to_rebuild() }}
+    {% endif %}
+),
+
 posts_resolved as (
     select
         *,
@@ -65,7 +80,7 @@ posts_resolved as (
             when len(parent_polres_ids) > 0 then 'parent'
             when len(root_polres_ids) > 0 then 'conversation_root'
         end as polres_source
-    from posts_with_context
+    from posts_to_resolve
 ),
 
 authors_pseudonymised as (
@@ -83,7 +98,10 @@ authors_pseudonymised as (
             else {{ pseudonym('platform', 'author_id') }}
         end as author_label,
         polres_ids,
-        polres_source
+        polres_source,
+
+        -- timestamps
+        last_ingested_at
 
     from posts_resolved
 )

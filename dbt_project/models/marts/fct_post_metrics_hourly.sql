@@ -17,8 +17,8 @@ observations as (
         select post_key
         from {{ ref('stg_post_observations') }}
         where ingested_at > (
-            select coalesce(max(last_ingested_at), '1970-01-01'::timestamp)
-            from {{ this }}
+            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+            from {{ this }} as built
         )
     )
     {% endif %}

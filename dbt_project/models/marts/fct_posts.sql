@@ -1,9 +1,19 @@
 -- One row per post: latest metrics, what the text says, the Polres it is about,
 -- how fast it grew and how big a conversation it started.
+-- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 posts as (
     select * from {{ ref('stg_social_posts') }}
+    {% if is_incremental() %}
+    where post_key in {{ posts_to_rebuild() }}
+    {% endif %}
 ),
 
 enriched as (
@@ -79,7 +89,8 @@ final as (
         -- timestamps
         posts.created_at,
         posts.first_observed_at,
-        posts.observed_at as last_observed_at
+        posts.observed_at as last_observed_at,
+        posts.last_ingested_at
 
     from posts
     inner join enriched
