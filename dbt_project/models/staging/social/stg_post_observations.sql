@@ -1,9 +1,22 @@
 -- One row per observation of a post (a contract event): the metric time series.
 -- A repeated event_id (a producer retry that reached raw twice) keeps one row.
+-- Incremental: a run appends the observations ingested since the last run.
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'social_posts') }}
+    {% if is_incremental() %}
+    where ingested_at > (
+        select coalesce(max(built.ingested_at), '1970-01-01'::timestamp)
+        from {{ this }} as built
+    )
+    {% endif %}
 ),
 
 deduplicated as (

@@ -1,9 +1,28 @@
 -- One row per post (platform × post_id): its latest observation, with how often
 -- and since when it was observed. Deduplicated on event_id first.
+-- Incremental, unlike the other staging models: it is the one pass over every
+-- observation in raw, so a run re-reads only the posts with an observation
+-- ingested since the last run (delete+insert on post_key).
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'social_posts') }}
+    {% if is_incremental() %}
+    where (platform, post_id) in (
+        select (platform, post_id)
+        from {{ source('raw', 'social_posts') }}
+        where ingested_at > (
+            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+            from {{ this }} as built
+        )
+    )
+    {% endif %}
 ),
 
 deduplicated as (
