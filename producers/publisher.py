@@ -71,12 +71,18 @@ def _make_encoder() -> Callable[[Any], str]:
     return encode
 
 
-_encode = _make_encoder()
+#: Compact JSON text of a value, as ``json.dumps(value, ensure_ascii=False,
+#: separators=(",", ":"))`` writes it.
+to_json = _make_encoder()
 
 
 def serialize(event: dict[str, Any]) -> bytes:
-    """The one place events become bytes: compact UTF-8 JSON."""
-    return _encode(event).encode("utf-8")
+    """The one place events become bytes: compact UTF-8 JSON.
+
+    (The scenario generator splices the same bytes from per-post fragments encoded with
+    :data:`to_json`; see :mod:`producers.scenario.wire`.)
+    """
+    return to_json(event).encode("utf-8")
 
 
 def dead_letter(reason: str, field_name: str | None, original: Any, source: str) -> bytes:

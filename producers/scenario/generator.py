@@ -767,12 +767,9 @@ class Scenario:
             for post, key, created_at, hashtags, mentions, observations in posts:
                 parent = post.parent
                 middle, tail = fragments(
-                    platform=post.platform, post_id=post.post_id, url=post.url,
-                    post_type=post.post_type,
-                    parent_post_id=parent.post_id if parent is not None else None,
-                    root_post_id=post.root, author=post.author, text=post.text, lang=post.lang,
-                    created_at=created_at, hashtags=hashtags, mentions=mentions,
-                    media_urls=post.media)
+                    post.platform, post.post_id, post.url, post.post_type,
+                    parent.post_id if parent is not None else None, post.root, post.author,
+                    post.text, post.lang, created_at, hashtags, mentions, post.media)
                 key_bytes = key.encode()
                 for observed in observations:
                     self.messages += 1

@@ -14,9 +14,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from producers.publisher import to_json
+
 #: A JSON string literal, as ``json.dumps(..., ensure_ascii=False)`` writes it.
 _string = json.encoder.encode_basestring
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 #: Everything before the ``event_id`` value.
 HEAD = b'{"schema_version":1,"event_id":"'
@@ -28,6 +29,14 @@ def _strings(values: Sequence[str]) -> str:
     return "[" + ",".join([_string(value) for value in values]) + "]"
 
 
+class _Quoted(dict[str, str]):
+    """JSON string literals of the few values that repeat (platforms, post types, languages)."""
+
+    def __missing__(self, value: str) -> str:
+        quoted = self[value] = _string(value)
+        return quoted
+
+
 class PostEncoder:
     """Encodes the constant fragments of posts, remembering each author's JSON.
 
@@ -37,29 +46,36 @@ class PostEncoder:
 
     def __init__(self, source: dict[str, str]) -> None:
         self._authors: dict[int, str] = {}
-        self._source = _dumps(source)
+        self._quoted = _Quoted()
+        self._source = to_json(source)
 
-    def fragments(self, *, platform: str, post_id: str, url: str | None, post_type: str,
+    def fragments(self, platform: str, post_id: str, url: str | None, post_type: str,
                   parent_post_id: str | None, root_post_id: str | None,
                   author: dict[str, Any], text: str, lang: str | None, created_at: str,
                   hashtags: list[str], mentions: list[str], media_urls: list[str],
                   ) -> tuple[bytes, bytes]:
-        """The bytes between ``event_id`` and ``observed_at``, and those after ``metrics``."""
+        """The bytes between ``event_id`` and ``observed_at``, and those after ``metrics``.
+
+        (Positional arguments, in the contract's order: this runs once per post.)
+        """
         author_json = self._authors.get(id(author))
         if author_json is None:
-            author_json = self._authors[id(author)] = _dumps(author)
-        string, strings = _string, _strings
-        middle = (f'","platform":{string(platform)},"post_id":{string(post_id)},'
-                  f'"url":{"null" if url is None else string(url)},'
-                  f'"post_type":{string(post_type)},"parent_post_id":'
-                  f'{"null" if parent_post_id is None else string(parent_post_id)},'
-                  f'"root_post_id":{"null" if root_post_id is None else string(root_post_id)},'
-                  f'"author":{author_json},"text":{string(text)},'
-                  f'"lang":{"null" if lang is None else string(lang)},'
-                  f'"created_at":{string(created_at)},"observed_at":"')
-        tail = (f',"hashtags":{strings(hashtags)},"mentions":{strings(mentions)},'
-                f'"media_urls":{strings(media_urls)},"source":{self._source}}}')
-        return middle.encode("utf-8"), tail.encode("utf-8")
+            author_json = self._authors[id(author)] = to_json(author)
+        string, quoted = _string, self._quoted
+        # the text is encoded on its own: it is the one field that is often not ASCII, and
+        # encoding a short ASCII string is a copy
+        before_text = (
+            f'","platform":{quoted[platform]},"post_id":{string(post_id)},'
+            f'"url":{"null" if url is None else string(url)},"post_type":{quoted[post_type]},'
+            f'"parent_post_id":{"null" if parent_post_id is None else string(parent_post_id)},'
+            f'"root_post_id":{"null" if root_post_id is None else string(root_post_id)},'
+            f'"author":{author_json},"text":')
+        after_text = (f',"lang":{"null" if lang is None else quoted[lang]},'
+                      f'"created_at":{string(created_at)},"observed_at":"')
+        middle = b"".join((before_text.encode(), string(text).encode(), after_text.encode()))
+        tail = (f',"hashtags":{_strings(hashtags)},"mentions":{_strings(mentions)},'
+                f'"media_urls":{_strings(media_urls)},"source":{self._source}}}')
+        return middle, tail.encode()
 
 
 def observation(middle: bytes, tail: bytes, event_id: str, observed_at: str,

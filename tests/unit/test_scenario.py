@@ -490,7 +490,6 @@ def test_spliced_fragments_equal_json_dumps_for_any_strings(
                                  strict=True)),
              "hashtags": tags, "mentions": tags[::-1], "media_urls": [], "source": SOURCE}
     middle, tail = PostEncoder(SOURCE).fragments(
-        platform="x", post_id=handle, url=url, post_type="reply", parent_post_id=parent,
-        root_post_id=parent, author=author, text=text, lang=lang,
-        created_at="2025-05-01T00:00:00Z", hashtags=tags, mentions=tags[::-1], media_urls=[])
+        "x", handle, url, "reply", parent, parent, author, text, lang, "2025-05-01T00:00:00Z",
+        tags, tags[::-1], [])
     assert observation(middle, tail, "e-1", "2025-05-01T00:01:00Z", *metrics) == serialize(event)
