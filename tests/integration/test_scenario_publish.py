@@ -51,3 +51,26 @@ def test_scenario_publish_sends_exactly_the_generated_events_and_writes_truth(
     assert len(truth.posts) == 300 and truth.summary is not None
     assert truth.summary["complete"] and truth.summary["messages"] == len(expected)
     assert any("Ground truth" in line for line in said)
+
+
+def test_publish_serialized_dead_letters_a_sampled_invalid_message_and_sends_the_rest(
+        settings: Settings) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from producers.publisher import Publisher
+    from producers.scenario import ScenarioConfig
+
+    config = ScenarioConfig(count=40, seed=3, end=datetime(2025, 5, 1, 12, tzinfo=UTC))
+    messages = list(Scenario(config).serialized())
+    broken = json.loads(messages[2][1])
+    broken["platform"] = "friendster"
+    messages[2] = (messages[2][0], json.dumps(broken).encode())
+    with Publisher(settings, source="test-scenario") as publisher:
+        report = publisher.publish_serialized(messages, check_every=2)  # checks 0, 2, 4, …
+    assert (report.sent, report.dead_lettered, report.failed) == (len(messages) - 1, 1, 0)
+    sent = read_topic(settings, settings.topic_posts)
+    assert Counter((m.key, m.value) for m in sent) == Counter(messages[:2] + messages[3:])
+    [dead] = [json.loads(m.value) for m in read_topic(settings, settings.topic_dlq)]
+    assert dead["field"] == "platform" and dead["reason"].startswith("platform must be one of")
+    assert json.loads(dead["original"]) == broken and dead["source"] == "test-scenario"
