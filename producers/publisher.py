@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 
 from pantau.contract import decode_and_validate, message_key, validate
 from pantau.exceptions import ContractViolation, KafkaUnavailableError, TerminalError
@@ -210,9 +211,18 @@ class Publisher:
         delivered = self._delivered
         failed = partial(self._failed, topic)
         countdown = 1  # the first message is checked
+        try:
+            partitions = sorted(self._producer.partitions_for(topic))
+        except KafkaError as error:
+            raise KafkaUnavailableError(self.settings.kafka_bootstrap_servers,
+                                        type(error).__name__) from None
+        # The default partitioner's choice (murmur2 of the key, as the Java client), made once
+        # per post: its observations follow each other with the very same key object.
+        last_key: bytes | None = None
+        partition = 0
 
         def publish(message: tuple[bytes, bytes]) -> None:
-            nonlocal countdown
+            nonlocal countdown, last_key, partition
             key, value = message
             countdown -= 1
             if not countdown:
@@ -222,8 +232,11 @@ class Publisher:
                 except ContractViolation as violation:
                     self.dead_letter(violation.reason, violation.field, value)
                     return
+            if key is not last_key:
+                last_key = key
+                partition = partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
             try:
-                future = send(topic, key=key, value=value)
+                future = send(topic, key=key, value=value, partition=partition)
             except KafkaError as error:  # e.g. metadata or buffer timeouts: count it, go on
                 failed(error)
                 return

@@ -6,6 +6,9 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+from kafka import KafkaConsumer
+from kafka.partitioner.default import murmur2
+
 from pantau.contract import message_key
 from pantau.settings import Settings
 from producers.publisher import serialize
@@ -44,6 +47,13 @@ def test_scenario_publish_sends_exactly_the_generated_events_and_writes_truth(
         by_post.setdefault(message.key, []).append(message.value)
     for event in expected:
         assert by_post[message_key(event)].pop(0) == serialize(event)
+    # the partition the default partitioner (murmur2 of the key, as Java's) chooses
+    consumer = KafkaConsumer(**settings.kafka_client_config())
+    partitions = sorted(consumer.partitions_for_topic(settings.topic_posts))
+    consumer.close()
+    assert len(partitions) > 1
+    for message in messages:
+        assert message.partition == (murmur2(message.key) & 0x7FFFFFFF) % len(partitions)
 
     truth_files = list((tmp_path / "truth").glob("*.jsonl"))
     assert [f.name for f in truth_files] == ["scenario-20250501T1200Z-seed5-n300.jsonl"]
