@@ -41,11 +41,13 @@ class PostEncoder:
     """Encodes the constant fragments of posts, remembering each author's JSON.
 
     Authors are shared by many posts (a user pool, official accounts, news outlets), so each
-    author dict is encoded once; the scenario keeps them alive, so ``id()`` is a stable key.
+    author dict is encoded once, keyed by ``id()``. The cache holds the dict itself too, so that
+    id cannot pass to another object while it is cached; author dicts are not changed during a
+    run.
     """
 
     def __init__(self, source: dict[str, str]) -> None:
-        self._authors: dict[int, str] = {}
+        self._authors: dict[int, tuple[dict[str, Any], str]] = {}
         self._quoted = _Quoted()
         self._source = to_json(source)
 
@@ -58,9 +60,10 @@ class PostEncoder:
 
         (Positional arguments, in the contract's order: this runs once per post.)
         """
-        author_json = self._authors.get(id(author))
-        if author_json is None:
-            author_json = self._authors[id(author)] = to_json(author)
+        cached = self._authors.get(id(author))
+        if cached is None:
+            cached = self._authors[id(author)] = (author, to_json(author))
+        author_json = cached[1]
         string, quoted = _string, self._quoted
         # the text is encoded on its own: it is the one field that is often not ASCII, and
         # encoding a short ASCII string is a copy
