@@ -165,7 +165,8 @@ def main() -> None:
             rate = result["messages"] / result["seconds"]
             print(f"  {name:<9} {result['messages']:>10,} messages in {result['seconds']:7.1f}s "
                   f"= {rate:>9,.0f} msg/s ({args.count / result['seconds']:>9,.0f} posts/s); "
-                  f"CPU {result['cpu_s']:.1f}s; peak RSS {result['peak_rss_mb']:,.0f} MB",
+                  f"CPU {result['cpu_s']:.1f}s ({args.count / result['cpu_s']:,.0f} posts per "
+                  f"CPU second); peak RSS {result['peak_rss_mb']:,.0f} MB",
                   flush=True)
     finally:
         if topics:
