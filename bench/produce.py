@@ -7,13 +7,15 @@ Needs a broker (`pantau stack up`). Every contender runs in its own child proces
 RSS is its own) against its own new topic (`bench.produce.<uuid>.<name>`, deleted at the end),
 over the same scenario (same seed, same window, so the very same payloads):
 
-- generate: the scenario generator plus `serialize` (the publisher's JSON encoding), no Kafka —
-  the CPU cost of making the posts;
-- scenario: what `pantau produce synthetic --scenario default` does — generate, validate against
-  the contract, key, serialise and send through `producers.Publisher` (delivery callbacks
-  counting every message), flush;
-- bare: the same payloads serialised beforehand (not timed; they are held in memory, which its
-  RSS includes), then only `KafkaProducer.send(topic, key, value)` in a loop and one `flush()` —
+- generate: `Scenario.serialized()`, the keyed and serialised messages the producer sends, no
+  Kafka — the CPU cost of making the posts (`--only generate` for just this figure);
+- dicts: `Scenario.generate()` plus the publisher's `serialize` per event — the same bytes the
+  slower way (events as dicts, each encoded whole), for comparison;
+- scenario: what `pantau produce synthetic --scenario default` does — generate the serialised
+  messages, validate a sample against the contract and send through
+  `producers.Publisher.publish_serialized` (delivery callbacks counting every message), flush;
+- bare: the same payloads made beforehand (not timed; they are held in memory, which its RSS
+  includes), then only `KafkaProducer.send(topic, key, value)` in a loop and one `flush()` —
   the ceiling of kafka-python on this machine.
 
 Both Kafka contenders use the publisher's producer settings: acks=all, enable_idempotence=True,
@@ -61,6 +63,18 @@ def _peak_rss_mb() -> float:
 
 
 def child_generate(count: int, seed: int) -> dict[str, Any]:
+    from producers.scenario import Scenario
+
+    scenario = Scenario(_config(count, seed))
+    started, cpu = time.perf_counter(), time.process_time()
+    size = 0
+    for _key, value in scenario.serialized():
+        size += len(value)
+    return {"messages": scenario.messages, "seconds": time.perf_counter() - started,
+            "cpu_s": time.process_time() - cpu, "bytes": size}
+
+
+def child_dicts(count: int, seed: int) -> dict[str, Any]:
     from producers.publisher import serialize
     from producers.scenario import Scenario
 
@@ -81,7 +95,7 @@ def child_scenario(count: int, seed: int, topic: str) -> dict[str, Any]:
     scenario = Scenario(_config(count, seed))
     started, cpu = time.perf_counter(), time.process_time()
     with Publisher(settings, source="bench-scenario") as publisher:
-        report = publisher.publish_all(scenario.generate(), progress_every=10**9)
+        report = publisher.publish_serialized(scenario.serialized(), progress_every=10**9)
     if not report.ok or report.sent != scenario.messages:
         raise SystemExit(f"scenario run incomplete: {report.summary()}")
     return {"messages": report.sent, "seconds": time.perf_counter() - started,
@@ -91,11 +105,9 @@ def child_scenario(count: int, seed: int, topic: str) -> dict[str, Any]:
 def child_bare(count: int, seed: int, topic: str) -> dict[str, Any]:
     from kafka import KafkaProducer
 
-    from pantau.contract import message_key
-    from producers.publisher import serialize
     from producers.scenario import Scenario
 
-    payloads = [(message_key(e), serialize(e)) for e in Scenario(_config(count, seed)).generate()]
+    payloads = list(Scenario(_config(count, seed)).serialized())
     settings = _settings(topic)
     producer = KafkaProducer(**settings.kafka_client_config(), **PRODUCER_SETTINGS)
     send = producer.send
@@ -121,7 +133,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="posts (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=["generate", "scenario", "bare"], action="append",
+    parser.add_argument("--only", choices=["generate", "dicts", "scenario", "bare"],
+                        action="append",
                         help="run only these contenders (repeatable)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--topic", help=argparse.SUPPRESS)
@@ -129,6 +142,7 @@ def main() -> None:
 
     if args.child:
         functions = {"generate": lambda: child_generate(args.count, args.seed),
+                     "dicts": lambda: child_dicts(args.count, args.seed),
                      "scenario": lambda: child_scenario(args.count, args.seed, args.topic),
                      "bare": lambda: child_bare(args.count, args.seed, args.topic)}
         result = functions[args.child]()
@@ -137,8 +151,9 @@ def main() -> None:
         return
 
     run = uuid.uuid4().hex[:8]
-    names = args.only or ["generate", "scenario", "bare"]
-    topics = {name: f"bench.produce.{run}.{name}" for name in names if name != "generate"}
+    names = args.only or ["generate", "dicts", "scenario", "bare"]
+    topics = {name: f"bench.produce.{run}.{name}" for name in names
+              if name in ("scenario", "bare")}
     for topic in topics.values():
         ensure_topics(_settings(topic))
     print(f"{args.count:,} posts, seed {args.seed}; producer settings: "
@@ -150,7 +165,8 @@ def main() -> None:
             rate = result["messages"] / result["seconds"]
             print(f"  {name:<9} {result['messages']:>10,} messages in {result['seconds']:7.1f}s "
                   f"= {rate:>9,.0f} msg/s ({args.count / result['seconds']:>9,.0f} posts/s); "
-                  f"CPU {result['cpu_s']:.1f}s; peak RSS {result['peak_rss_mb']:,.0f} MB",
+                  f"CPU {result['cpu_s']:.1f}s ({args.count / result['cpu_s']:,.0f} posts per "
+                  f"CPU second); peak RSS {result['peak_rss_mb']:,.0f} MB",
                   flush=True)
     finally:
         if topics:

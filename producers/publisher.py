@@ -14,18 +14,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 
-from pantau.contract import message_key, validate
+from pantau.contract import decode_and_validate, message_key, validate
 from pantau.exceptions import ContractViolation, KafkaUnavailableError, TerminalError
 from pantau.kafka import missing_topics
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 
 
 @dataclass
@@ -71,12 +74,18 @@ def _make_encoder() -> Callable[[Any], str]:
     return encode
 
 
-_encode = _make_encoder()
+#: Compact JSON text of a value, as ``json.dumps(value, ensure_ascii=False,
+#: separators=(",", ":"))`` writes it.
+to_json = _make_encoder()
 
 
 def serialize(event: dict[str, Any]) -> bytes:
-    """The one place events become bytes: compact UTF-8 JSON."""
-    return _encode(event).encode("utf-8")
+    """The one place events become bytes: compact UTF-8 JSON.
+
+    (The scenario generator splices the same bytes from per-post fragments encoded with
+    :data:`to_json`; see :mod:`producers.scenario.wire`.)
+    """
+    return to_json(event).encode("utf-8")
 
 
 def dead_letter(reason: str, field_name: str | None, original: Any, source: str) -> bytes:
@@ -171,6 +180,74 @@ class Publisher:
 
     def publish_all(self, events: Iterable[Any], *, progress_every: int = 10_000) -> PublishReport:
         """Publish every event until done or a stop signal; then flush and return the report."""
+        return self._drive(events, self.publish, progress_every)
+
+    def publish_serialized(self, messages: Iterable[tuple[bytes, bytes]], *,
+                           check_every: int = 100,
+                           progress_every: int = 10_000) -> PublishReport:
+        """Send ``(key, value)`` messages that a trusted generator already keyed and serialised.
+
+        For the scenario generator, whose output tests validate in full: instead of validating
+        every message (the costliest step of :meth:`publish`), the first message and then one in
+        every ``check_every`` are decoded and validated against the contract. A sampled message
+        that fails goes to the DLQ with its reason, like any invalid item, so the run exits
+        non-zero: a generator bug cannot pass silently. The loader validates every message again
+        on the way in. Sources whose items can be wrong (replay, connectors) use
+        :meth:`publish_all`, which validates each one and dead-letters the invalid ones.
+
+        Args:
+            messages: ``(key, value)`` pairs, e.g. :meth:`Scenario.serialized
+                <producers.scenario.Scenario.serialized>`.
+            check_every: validate one message in this many (1 validates every message).
+            progress_every: call ``on_progress`` after this many messages.
+
+        Returns:
+            The report, after the flush.
+        """
+        if check_every < 1:
+            raise ValueError(f"check_every must be >= 1, got {check_every}")
+        topic = self.settings.topic_posts
+        send = self._producer.send
+        delivered = self._delivered
+        failed = partial(self._failed, topic)
+        countdown = 1  # the first message is checked
+        try:
+            partitions = sorted(self._producer.partitions_for(topic))
+        except KafkaError as error:
+            raise KafkaUnavailableError(self.settings.kafka_bootstrap_servers,
+                                        type(error).__name__) from None
+        # The default partitioner's choice (murmur2 of the key, as the Java client), made once
+        # per post: its observations follow each other with the very same key object.
+        last_key: bytes | None = None
+        partition = 0
+
+        def publish(message: tuple[bytes, bytes]) -> None:
+            nonlocal countdown, last_key, partition
+            key, value = message
+            countdown -= 1
+            if not countdown:
+                countdown = check_every
+                try:
+                    decode_and_validate(value)
+                except ContractViolation as violation:
+                    self.dead_letter(violation.reason, violation.field, value)
+                    return
+            if key is not last_key:
+                last_key = key
+                partition = partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+            try:
+                future = send(topic, key=key, value=value, partition=partition)
+            except KafkaError as error:  # e.g. metadata or buffer timeouts: count it, go on
+                failed(error)
+                return
+            future.add_callback(delivered)
+            future.add_errback(failed)
+
+        return self._drive(messages, publish, progress_every)
+
+    def _drive(self, items: Iterable[_Item], publish: Callable[[_Item], object],
+               progress_every: int) -> PublishReport:
+        """Publish every item until done or a stop signal; then flush and return the report."""
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         in_main = threading.current_thread() is threading.main_thread()
 
@@ -181,14 +258,16 @@ class Publisher:
         if in_main:
             for sig in previous:
                 signal.signal(sig, stop)
+        stopping = self._stop.is_set
+        on_progress = self._on_progress
         try:
-            for count, event in enumerate(events, start=1):
-                if self._stop.is_set():
+            for count, item in enumerate(items, start=1):
+                if stopping():
                     self.report.interrupted = True
                     break
-                self.publish(event)
-                if self._on_progress and count % progress_every == 0:
-                    self._on_progress(self.report)
+                publish(item)
+                if on_progress and count % progress_every == 0:
+                    on_progress(self.report)
         finally:
             self.close()
             if in_main:

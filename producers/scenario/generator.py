@@ -65,6 +65,8 @@ from producers.scenario.vocabulary import (
     Precinct,
     precincts,
 )
+from producers.scenario.wire import PostEncoder
+from producers.scenario.wire import observation as observation_bytes
 
 SOURCE = {"name": "pantau-scenario", "version": "1.0.0"}
 _T = TypeVar("_T")
@@ -721,6 +723,72 @@ class Scenario:
             truth: where the ground truth goes; written while generating, finished (planted
                 events and the summary) when the iteration ends or is closed early.
         """
+        posts = self._observed(truth)
+        source = SOURCE
+        try:
+            for post, _key, created_at, hashtags, mentions, observations in posts:
+                parent = post.parent
+                base = {
+                    "schema_version": 1, "event_id": "", "platform": post.platform,
+                    "post_id": post.post_id, "url": post.url, "post_type": post.post_type,
+                    "parent_post_id": parent.post_id if parent is not None else None,
+                    "root_post_id": post.root, "author": post.author, "text": post.text,
+                    "lang": post.lang, "created_at": created_at, "observed_at": "",
+                    "metrics": None, "hashtags": hashtags, "mentions": mentions,
+                    "media_urls": post.media, "source": source,
+                }
+                for event_id, observed_at, likes, replies, shares, quotes, views in observations:
+                    observation = base.copy()
+                    observation["event_id"] = event_id
+                    observation["observed_at"] = observed_at
+                    observation["metrics"] = {"likes": likes, "replies": replies,
+                                              "shares": shares, "quotes": quotes,
+                                              "views": views}
+                    self.messages += 1
+                    yield observation
+        finally:
+            posts.close()
+
+    def serialized(self, truth: TruthWriter | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """Yield every observation as the Kafka ``(key, value)`` the publisher would send.
+
+        The same events as :meth:`generate`, in the same order, with the same ground truth:
+        ``value`` equals ``serialize(event)`` byte for byte and ``key`` ``message_key(event)``.
+        The constant part of each post is encoded once for all its observations (see
+        :mod:`producers.scenario.wire`), which is what makes the producer fast.
+
+        Args:
+            truth: as for :meth:`generate`.
+        """
+        posts = self._observed(truth)
+        fragments = PostEncoder(SOURCE).fragments
+        encode = observation_bytes
+        try:
+            for post, key, created_at, hashtags, mentions, observations in posts:
+                parent = post.parent
+                middle, tail = fragments(
+                    post.platform, post.post_id, post.url, post.post_type,
+                    parent.post_id if parent is not None else None, post.root, post.author,
+                    post.text, post.lang, created_at, hashtags, mentions, post.media)
+                key_bytes = key.encode()
+                for observed in observations:
+                    self.messages += 1
+                    yield key_bytes, encode(middle, tail, *observed)
+        finally:
+            posts.close()
+
+    def _observed(self, truth: TruthWriter | None
+                  ) -> Iterator[tuple[_Post, str, str, list[str], list[str],
+                                      list[tuple[str, str, int | None, int | None, int | None,
+                                                 int | None, int | None]]]]:
+        """Every post in creation order with its observations, recording the ground truth.
+
+        Yields ``(post, "platform:post_id", created_at, hashtags, mentions, observations)``;
+        an observation is ``(event_id, observed_at, likes, replies, shares, quotes, views)``,
+        a metric None where the platform does not report it. The caller counts the messages it
+        yields in ``self.messages`` (the ground truth's summary reports them) and closes this
+        iterator when it stops early.
+        """
         streams = [self._chatter(), *(self._event(i, e) for i, e in enumerate(self.planted))]
         ids = random.Random(f"{self.seed}:event_ids")
         bits = ids.getrandbits
@@ -731,7 +799,6 @@ class Scenario:
         max_obs = self.config.max_observations
         event_max = min(max_obs, 2)
         fields = _FIELDS
-        source = SOURCE
         clear, set_ = _UUID_CLEAR, _UUID_SET
         log10 = math.log10
         write_truth = truth.post if truth is not None else None
@@ -739,8 +806,7 @@ class Scenario:
         try:
             for post in heapq.merge(*streams, key=attrgetter("created")):
                 platform = post.platform
-                post_id = post.post_id
-                key = f"{platform}:{post_id}"
+                key = f"{platform}:{post.post_id}"
                 created = post.created
                 minute, second = divmod(created, 60)
                 prefix = minutes.get(minute)
@@ -756,23 +822,12 @@ class Scenario:
                     write_truth(key, sentiment=post.sentiment, topic=post.topic,
                                 polres_ids=post.polres, event_key=event.key if event else None,
                                 is_official=post.official, created_at=created_at)
-                text = post.text
-                hashtags, mentions = entities(text)
-                parent = post.parent
-                base = {
-                    "schema_version": 1, "event_id": "", "platform": platform,
-                    "post_id": post_id, "url": post.url, "post_type": post.post_type,
-                    "parent_post_id": parent.post_id if parent is not None else None,
-                    "root_post_id": post.root, "author": post.author, "text": text,
-                    "lang": post.lang, "created_at": created_at, "observed_at": "",
-                    "metrics": None, "hashtags": hashtags, "mentions": mentions,
-                    "media_urls": post.media, "source": source,
-                }
+                hashtags, mentions = entities(post.text)
                 engagement = post.engagement if post.engagement > 0 else 0
                 # like a collector: posts with traction are re-read, the long tail read once
-                observations = 1 if engagement < 20 else min(max_obs, 1 + int(log10(engagement)))
-                if event is not None and observations < event_max:
-                    observations = event_max
+                count = 1 if engagement < 20 else min(max_obs, 1 + int(log10(engagement)))
+                if event is not None and count < event_max:
+                    count = event_max
                 has_likes, has_replies, has_shares, has_quotes, has_views = fields[
                     (platform, post.is_comment)]
                 r_replies = 0.02 + uniform() * 0.1
@@ -784,6 +839,7 @@ class Scenario:
                 gap = at - created
                 previous = -1
                 number = 0
+                observations = []
                 while True:
                     if at > finish:
                         if number:
@@ -794,28 +850,25 @@ class Scenario:
                     if likes <= previous:
                         likes = previous + 1
                     previous = likes
-                    h = "%032x" % (bits(128) & clear | set_)
-                    observation = base.copy()
-                    observation["event_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+                    h = (bits(128) & clear | set_).to_bytes(16).hex()
                     minute, second = divmod(at, 60)
                     prefix = minutes.get(minute)
                     if prefix is None:
                         prefix = _minute_prefix(minutes, minute)
-                    observation["observed_at"] = prefix + seconds[second]
-                    observation["metrics"] = {
-                        "likes": likes if has_likes else None,
-                        "replies": int(likes * r_replies) if has_replies else None,
-                        "shares": int(likes * r_shares) if has_shares else None,
-                        "quotes": int(likes * r_quotes) if has_quotes else None,
-                        "views": int(likes * r_views) + number if has_views else None,
-                    }
-                    self.messages += 1
-                    yield observation
+                    observations.append((
+                        f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
+                        prefix + seconds[second],
+                        likes if has_likes else None,
+                        int(likes * r_replies) if has_replies else None,
+                        int(likes * r_shares) if has_shares else None,
+                        int(likes * r_quotes) if has_quotes else None,
+                        int(likes * r_views) + number if has_views else None))
                     gap = int(gap * (3 + uniform() * 3))
                     number += 1
-                    if number == observations:
+                    if number == count:
                         break
                     at = created + gap
+                yield post, key, created_at, hashtags, mentions, observations
             complete = True
         finally:
             if truth is not None:

@@ -447,3 +447,49 @@ def test_truth_post_lines_are_what_json_dumps_writes(tmp_path: Path) -> None:
     for line, post in zip(lines, posts, strict=True):
         expected = {"record": "post", "post": post.pop("key"), **post}
         assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_serialized_messages_are_the_generated_events_keyed_and_serialised(
+        tmp_path: Path) -> None:
+    from pantau.contract import message_key
+    from producers.publisher import serialize
+
+    config = ScenarioConfig(count=3000, seed=13, end=END, events=4)
+    dicts, spliced = Scenario(config), Scenario(config)
+    events = dicts.generate(TruthWriter(tmp_path / "a.jsonl", dicts.run_record()))
+    messages = spliced.serialized(TruthWriter(tmp_path / "b.jsonl", spliced.run_record()))
+    for event, (key, value) in zip(events, messages, strict=True):
+        assert key == message_key(event)
+        assert value == serialize(event)
+    assert dicts.messages == spliced.messages > 3000
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+_json_text = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_json_text, handle=_json_text.filter(bool), url=st.one_of(st.none(), _json_text),
+       parent=st.one_of(st.none(), _json_text), lang=st.one_of(st.none(), _json_text),
+       tags=st.lists(_json_text, max_size=3),
+       metrics=st.tuples(*[st.one_of(st.none(), st.integers(0, 10**12))] * 5))
+def test_spliced_fragments_equal_json_dumps_for_any_strings(
+        text: str, handle: str, url: str | None, parent: str | None, lang: str | None,
+        tags: list[str], metrics: tuple[int | None, ...]) -> None:
+    from producers.publisher import serialize
+    from producers.scenario.generator import SOURCE
+    from producers.scenario.wire import PostEncoder, observation
+
+    author = {"id": "1", "handle": handle, "display_name": None, "followers": 3,
+              "verified": False, "is_official": False}
+    event = {"schema_version": 1, "event_id": "e-1", "platform": "x", "post_id": handle,
+             "url": url, "post_type": "reply", "parent_post_id": parent, "root_post_id": parent,
+             "author": author, "text": text, "lang": lang, "created_at": "2025-05-01T00:00:00Z",
+             "observed_at": "2025-05-01T00:01:00Z",
+             "metrics": dict(zip(("likes", "replies", "shares", "quotes", "views"), metrics,
+                                 strict=True)),
+             "hashtags": tags, "mentions": tags[::-1], "media_urls": [], "source": SOURCE}
+    middle, tail = PostEncoder(SOURCE).fragments(
+        "x", handle, url, "reply", parent, parent, author, text, lang, "2025-05-01T00:00:00Z",
+        tags, tags[::-1], [])
+    assert observation(middle, tail, "e-1", "2025-05-01T00:01:00Z", *metrics) == serialize(event)
