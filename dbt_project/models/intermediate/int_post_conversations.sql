@@ -1,9 +1,26 @@
 -- One row per post that others replied to, quoted or reposted: the size of the
 -- conversation under it (every post whose root is this post).
+-- Incremental: a run recounts the conversations that new posts joined.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 posts as (
     select * from {{ ref('stg_social_posts') }}
+    {% if is_incremental() %}
+    where root_post_key in (
+        select root_post_key
+        from {{ ref('stg_social_posts') }}
+        where last_ingested_at > (
+            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+            from {{ this }} as built
+        )
+    )
+    {% endif %}
 ),
 
 conversations as (
@@ -13,7 +30,8 @@ conversations as (
         count(*) filter (where post_type in ('reply', 'comment')) as reply_count,
         count(*) filter (where post_type = 'quote') as quote_count,
         count(*) filter (where post_type = 'repost') as repost_count,
-        count(distinct author_id) as conversation_author_count
+        count(distinct author_id) as conversation_author_count,
+        max(last_ingested_at) as last_ingested_at
     from posts
     where root_post_key is not null
     group by root_post_key

@@ -1,10 +1,27 @@
 -- One row per post: how fast its engagement grew, from its observations.
 -- The first observation is measured against the moment of posting; each later
 -- one against the observation before it.
+-- Incremental: a run recomputes the posts observed since the last run.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
 with
 
 observations as (
     select * from {{ ref('stg_post_observations') }}
+    {% if is_incremental() %}
+    where post_key in (
+        select post_key
+        from {{ ref('stg_post_observations') }}
+        where ingested_at > (
+            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+            from {{ this }} as built
+        )
+    )
+    {% endif %}
 ),
 
 observation_gains as (
@@ -17,7 +34,8 @@ observation_gains as (
             'second',
             coalesce(lag(observed_at) over by_time, created_at),
             observed_at
-        ) as seconds_between
+        ) as seconds_between,
+        ingested_at
     from observations
     window by_time as (partition by post_key order by observed_at, event_id)
 ),
@@ -29,7 +47,8 @@ post_velocity as (
         -- after posting does not divide by almost nothing
         max(
             greatest(engagement_gain, 0) * 3600.0 / greatest(seconds_between, 60)
-        ) as peak_engagement_per_hour
+        ) as peak_engagement_per_hour,
+        max(ingested_at) as last_ingested_at
     from observation_gains
     group by post_key
 )
