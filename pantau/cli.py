@@ -121,6 +121,12 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.serve.server import serve
+
+    return serve(settings, pg=args.pg, dashboard=args.dashboard or not args.pg, say=_say)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.demo import run_demo
 
@@ -201,6 +207,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open the DuckDB UI in the browser (needs its extension from "
                         "extensions.duckdb.org; says why when it cannot)")
     p.set_defaults(func=cmd_sql)
+
+    p = commands.add_parser("serve", help="the dashboard, or the Postgres endpoint for BI tools",
+                            description="Serve the published snapshot of the marts "
+                            "(PANTAU_PUBLISHED_PATH), read-only, until Ctrl-C or SIGTERM. Default: "
+                            "the web dashboard on PANTAU_SERVE_HOST:PANTAU_SERVE_PORT. With --pg: a "
+                            "Postgres wire-protocol endpoint on PANTAU_PG_HOST:PANTAU_PG_PORT for "
+                            "psql, Metabase, Superset, Tableau or Power BI (user PANTAU_PG_USER, "
+                            "password PANTAU_PG_PASSWORD; writes are refused). A republished "
+                            "snapshot is picked up by the next request or connection. See "
+                            "docs/serving.md.")
+    p.add_argument("--pg", action="store_true", help="serve the Postgres endpoint")
+    p.add_argument("--dashboard", action="store_true",
+                   help="with --pg: serve the dashboard too")
+    p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("demo", help="the whole pipeline end to end on local defaults",
                             description="Start Kafka, produce synthetic posts, run the Airflow "
