@@ -1,0 +1,79 @@
+"""`pantau serve --pg --dashboard` as a user runs it: a child process that prints where it listens,
+answers psql and HTTP, and stops cleanly on SIGTERM; plus the errors a user meets first."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from pantau.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def _read_line_matching(process: subprocess.Popen[str], pattern: str, deadline: float) -> re.Match[str]:
+    seen = []
+    assert process.stdout is not None
+    while True:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, "timed out; output so far:\n" + "".join(seen)
+        ready, _, _ = select.select([process.stdout], [], [], remaining)
+        if ready:
+            line = process.stdout.readline()
+            assert line, "pantau serve ended early:\n" + "".join(seen)
+            seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+
+
+def test_serve_prints_where_it_listens_answers_and_stops_on_sigterm(serving_settings):
+    env = {**os.environ, **serving_settings.environment(), "PANTAU_PG_PASSWORD": "pw"}
+    process = subprocess.Popen([sys.executable, "-m", "pantau.cli", "serve", "--pg", "--dashboard"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        pg_port = int(_read_line_matching(process, r"Postgres endpoint on 127\.0\.0\.1:(\d+)",
+                                          deadline).group(1))
+        web_port = int(_read_line_matching(process, r"Dashboard on http://127\.0\.0\.1:(\d+)/",
+                                           deadline).group(1))
+        _read_line_matching(process, r"SQLAlchemy URL: duckdb:///.*access_mode=read_only", deadline)
+        done = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={pg_port} user=pantau",
+                               "-c", "select count(*) from marts.mart_issue_alerts"],
+                              env={**os.environ, "PGPASSWORD": "pw"}, capture_output=True,
+                              text=True, timeout=60)
+        assert done.stdout.strip() == "12", done.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/alerts", timeout=30) as reply:
+            assert len(json.loads(reply.read())["alerts"]) == 12
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=30) as reply:
+            assert b"chart-volume" in reply.read()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert "Stopped." in (process.stdout.read() if process.stdout else "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_serve_without_snapshot_names_the_fix(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PANTAU_STATE_DIR", str(tmp_path))
+    assert main(["serve"]) == 2
+    assert "no published snapshot at" in capsys.readouterr().err
+
+
+def test_pg_without_password_beyond_loopback_is_refused(serving_settings, monkeypatch, capsys):
+    for name, value in serving_settings.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PANTAU_PG_HOST", "0.0.0.0")
+    monkeypatch.setenv("PANTAU_PG_PASSWORD", "")
+    assert main(["serve", "--pg"]) == 2
+    assert "PANTAU_PG_PASSWORD" in capsys.readouterr().err
