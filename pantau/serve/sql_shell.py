@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import decimal
 import json
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +23,12 @@ import duckdb
 
 from pantau.exceptions import TerminalError
 from pantau.serve.snapshot import open_snapshot
+
+#: The text functions of :mod:`pantau.text.sql` (kept equal by a test). Loading their models takes
+#: seconds, so `pantau sql` registers them the first time a statement names one.
+TEXT_FUNCTIONS = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
+                  "normalize_text")
+_TEXT_FUNCTION_CALL = re.compile(r"\b(" + "|".join(TEXT_FUNCTIONS) + r")\s*\(", re.I)
 
 OutputFormat = Literal["table", "csv", "json"]
 FORMATS: tuple[OutputFormat, ...] = ("table", "csv", "json")
@@ -66,7 +73,7 @@ class UiUnavailableError(TerminalError):
 
 def connect(*, snapshot: Path | None = None, warehouse: Path | None = None
             ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with the text functions registered.
+    """A read-only connection; the text functions are registered by :func:`run` when needed.
 
     Args:
         snapshot: the published snapshot to open (the default of `pantau sql`).
@@ -75,8 +82,6 @@ def connect(*, snapshot: Path | None = None, warehouse: Path | None = None
     Raises:
         SnapshotMissingError: ``snapshot`` does not exist.
     """
-    from pantau.text.sql import register as register_text_functions
-
     if warehouse is not None:
         from pantau import warehouse as warehouse_module
 
@@ -87,8 +92,19 @@ def connect(*, snapshot: Path | None = None, warehouse: Path | None = None
         con = open_snapshot(snapshot)
     else:
         raise ValueError("connect() needs a snapshot or a warehouse path")
-    register_text_functions(con)
     return con
+
+
+def ensure_text_functions(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Register the text functions on ``con`` if ``query`` calls one and they are not there yet."""
+    if not _TEXT_FUNCTION_CALL.search(query):
+        return
+    present = con.execute("select count(*) from duckdb_functions() "
+                          "where function_name = 'sentiment_label'").fetchall()[0][0]
+    if not present:
+        from pantau.text.sql import register
+
+        register(con)
 
 
 def _json_value(value: Any) -> Any:
@@ -135,6 +151,7 @@ def run(con: duckdb.DuckDBPyConnection, query: str, *, fmt: OutputFormat = "tabl
     """Run ``query`` (one or more statements) and print the last statement's result."""
     out = out or sys.stdout
     try:
+        ensure_text_functions(con, query)
         _run(con, query, fmt, out, max_width)
     except duckdb.Error as error:
         raise QueryError(query, str(error)) from error
