@@ -381,6 +381,8 @@ class _Session:
             count = max(len(oids), pgcompat.parameter_count(statement.sql))
             oids += [25] * (count - len(oids))
             self.send(_message(b"t", struct.pack(f"!h{len(oids)}i", len(oids), *oids)))
+            if self.active is not None:
+                self.active.abandon()
             columns = pgcompat.describe(self.con, statement.sql, count, self.settings)
             self.send(_row_description(columns) if columns else _message(b"n"))
             return
