@@ -36,8 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
-from pantau.serve.pgwire import PortInUseError
-from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader, require_snapshot
+from pantau.serve.listen import SnapshotServerMixin
+from pantau.serve.snapshot import SnapshotMissingError, require_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +63,14 @@ class Filters:
               platform: str | None = "platform") -> tuple[str, list[Any]]:
         """``where …`` for the columns a mart has (None: the mart lacks it, filter ignored)."""
         conditions, params = ["true"], []
-        if self.polres:
-            conditions.append(f"{polres} = ?")
-            params.append(self.polres)
-        if self.polda and polda:
-            conditions.append(f"{polda} = ?")
-            params.append(self.polda)
-        if self.platform and platform:
-            conditions.append(f"{platform} = ?")
-            params.append(self.platform)
-        if self.date_from and date:
-            conditions.append(f"{date}::date >= ?")
-            params.append(self.date_from)
-        if self.date_to and date:
-            conditions.append(f"{date}::date <= ?")
-            params.append(self.date_to)
+        wanted = [(polres, "=", self.polres), (polda, "=", self.polda),
+                  (platform, "=", self.platform),
+                  (date and f"{date}::date", ">=", self.date_from),
+                  (date and f"{date}::date", "<=", self.date_to)]
+        for column, operator, value in wanted:
+            if column and value is not None:
+                conditions.append(f"{column} {operator} ?")
+                params.append(value)
         return "where " + " and ".join(conditions), params
 
 
@@ -301,27 +294,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send(HTTPStatus.OK, resource.read_bytes(), content_type)
 
 
-class DashboardServer(ThreadingHTTPServer):
+class DashboardServer(SnapshotServerMixin, ThreadingHTTPServer):
     """The dashboard; ``serve_forever`` in the foreground or a thread."""
 
-    daemon_threads = True
-
     def __init__(self, snapshot: Path, host: str, port: int) -> None:
-        self.reader = SnapshotReader(snapshot, lock_down=True)
-        try:
-            super().__init__((host, port), _Handler)
-        except OSError as error:
-            if error.errno == 98:  # EADDRINUSE
-                raise PortInUseError(host, port, "PANTAU_SERVE_PORT") from None
-            raise
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def server_close(self) -> None:
-        super().server_close()
-        self.reader.close()
+        self.bind_snapshot_server(snapshot, host, port, _Handler, "PANTAU_SERVE_PORT")
 
 
 def make_server(*, snapshot: Path, host: str, port: int) -> DashboardServer:

@@ -33,8 +33,9 @@ from typing import Any
 
 import duckdb
 
-from pantau.exceptions import ConfigurationError, TerminalError
+from pantau.exceptions import ConfigurationError
 from pantau.serve import pgcompat
+from pantau.serve.listen import SnapshotServerMixin
 from pantau.serve.pgcompat import PgError
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader, require_snapshot
 
@@ -45,14 +46,6 @@ GSSENC_REQUEST = 80877104
 CANCEL_REQUEST = 80877102
 PROTOCOL_3 = 196608
 FETCH_BATCH = 2048
-
-
-class PortInUseError(TerminalError):
-    """The configured port is taken."""
-
-    def __init__(self, host: str, port: int, variable: str) -> None:
-        super().__init__(f"cannot listen on {host}:{port}: the port is in use — stop the program "
-                         f"that holds it or choose another port with {variable}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,29 +435,13 @@ class _Handler(socketserver.BaseRequestHandler):
             log.exception("Postgres endpoint: unexpected error in a client session")
 
 
-class PgServer(socketserver.ThreadingTCPServer):
+class PgServer(SnapshotServerMixin, socketserver.ThreadingTCPServer):
     """The Postgres wire-protocol endpoint; ``serve_forever`` in the foreground or a thread."""
-
-    daemon_threads = True
-    allow_reuse_address = True
 
     def __init__(self, config: PgServerConfig) -> None:
         self.config = config
-        self.reader = SnapshotReader(config.snapshot, lock_down=True)
-        try:
-            super().__init__((config.host, config.port), _Handler)
-        except OSError as error:
-            if error.errno == 98:  # EADDRINUSE
-                raise PortInUseError(config.host, config.port, "PANTAU_PG_PORT") from None
-            raise
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def server_close(self) -> None:
-        super().server_close()
-        self.reader.close()
+        self.bind_snapshot_server(config.snapshot, config.host, config.port, _Handler,
+                                  "PANTAU_PG_PORT")
 
 
 def _is_loopback(host: str) -> bool:
