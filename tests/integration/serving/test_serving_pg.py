@@ -57,6 +57,18 @@ def test_psql_lists_describes_and_queries_the_marts(pg):
     assert "polrestabes_bandung" in out and "(6 rows)" in out
 
 
+def test_psql_describes_a_prepared_statement(pg):
+    # \gdesc prepares the query and asks for its columns without running it (Describe statement)
+    done = subprocess.run(
+        ["psql", "-X", f"host=127.0.0.1 port={pg.port} user=analyst dbname=pantau"],
+        input="select polres_id, count(*) as posts, avg(engagement) from marts.fct_posts "
+              "where platform = 'x' group by 1 \\gdesc\n",
+        env={**os.environ, "PGPASSWORD": PASSWORD}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "polres_id | character varying" in done.stdout
+    assert "posts     | bigint" in done.stdout and "avg       | double precision" in done.stdout
+
+
 def test_psql_wrong_password_is_refused(pg):
     done = _psql(pg, "select 1", password="wrong")
     assert done.returncode != 0
