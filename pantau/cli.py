@@ -215,8 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "Postgres wire-protocol endpoint on PANTAU_PG_HOST:PANTAU_PG_PORT for "
                             "psql, Metabase, Superset, Tableau or Power BI (user PANTAU_PG_USER, "
                             "password PANTAU_PG_PASSWORD; writes are refused). A republished "
-                            "snapshot is picked up by the next request or connection. See "
-                            "docs/serving.md.")
+                            "snapshot is picked up by the next request, connection or statement "
+                            "outside a transaction. See docs/serving.md.")
     p.add_argument("--pg", action="store_true", help="serve the Postgres endpoint")
     p.add_argument("--dashboard", action="store_true",
                    help="with --pg: serve the dashboard too")

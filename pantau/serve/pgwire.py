@@ -12,7 +12,8 @@ answered here (:mod:`pantau.serve.pgcompat`).
 Every client connection gets its own DuckDB connection on the snapshot, opened read-only in a
 locked-down instance (no file access, no ATTACH, no extension installs), so no client can reach
 the working warehouse or another file. A republished snapshot (a new file renamed over the path)
-is picked up by the next client connection. Anything but reading is refused with SQLSTATE 25006.
+is picked up by the next client connection, and by an open session at its next statement outside
+a transaction block. Anything but reading is refused with SQLSTATE 25006.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from pantau.exceptions import ConfigurationError
 from pantau.serve import pgcompat
 from pantau.serve.listen import SnapshotServerMixin
 from pantau.serve.pgcompat import PgError
-from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader, require_snapshot
+from pantau.serve.snapshot import Lease, SnapshotMissingError, SnapshotReader, require_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class _Session:
         self.skip_until_sync = False
         self.con: duckdb.DuckDBPyConnection | None = None
         self.active: pgcompat.Result | None = None
+        self.lease: Lease | None = None
         self.settings: dict[str, str] = {}
 
     # -- plumbing
@@ -226,11 +228,14 @@ class _Session:
             if params is None:
                 return
             self.authenticate(params)
-            with self.snapshot.connection() as con:
-                pgcompat.prepare_session(con, self.settings)
-                self.con = con
+            self.lease = self.snapshot.acquire()
+            try:
+                pgcompat.prepare_session(self.lease.con, self.settings)
+                self.con = self.lease.con
                 self.ready()
                 self.loop()
+            finally:
+                self.lease.release()
         except PgError as error:
             self.send(_error(b"E", error))
             self.flush()
@@ -275,6 +280,8 @@ class _Session:
                           "transaction block")
         if self.active is not None:
             self.active.abandon()  # one open result per DuckDB connection
+        if self.transaction == "I":
+            self.follow_republished_snapshot()
         result = pgcompat.execute(self.con, sql, params, self.settings)
         self.active = result
         if result.tag in ("BEGIN", "START TRANSACTION"):
@@ -284,6 +291,26 @@ class _Session:
                 result.tag = "ROLLBACK"
             self.transaction = "I"
         return result
+
+    def follow_republished_snapshot(self) -> None:
+        """Outside a transaction block, move the session to a republished snapshot file.
+
+        Pooled BI connections live for hours: without this they would read the snapshot of the
+        moment they connected. Inside ``BEGIN … COMMIT`` a session keeps its file, so a
+        transaction reads one snapshot throughout.
+        """
+        if self.lease is None or not self.lease.is_stale:
+            return
+        fresh = self.snapshot.acquire()
+        try:
+            pgcompat.prepare_session(fresh.con, self.settings)
+        except BaseException:
+            fresh.release()
+            raise
+        self.portals.clear()
+        self.active = None
+        self.lease.release()
+        self.lease, self.con = fresh, fresh.con
 
     def send_rows(self, result: pgcompat.Result, formats: Sequence[int], limit: int = 0) -> bool:
         """Send DataRows (at most ``limit`` when > 0); True when the result is exhausted."""

@@ -100,12 +100,37 @@ class _Generation:
         self.retired = False
 
 
+class Lease:
+    """A connection on one snapshot file, from :meth:`SnapshotReader.acquire`; ``release`` it."""
+
+    def __init__(self, reader: SnapshotReader, generation: _Generation,
+                 con: duckdb.DuckDBPyConnection) -> None:
+        self.reader = reader
+        self.generation = generation
+        self.con = con
+        self.released = False
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the file at the path is no longer the one this connection reads."""
+        try:
+            return _identity(self.reader.path) != self.generation.identity
+        except FileNotFoundError:
+            return False  # nothing newer to read: keep serving what we have
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self.con.close()
+            self.reader._returned(self.generation)
+
+
 class SnapshotReader:
     """Hands out read-only connections on the current snapshot; reopens it when it is republished.
 
-    Thread-safe. Each :meth:`connection` is a separate DuckDB connection (a cursor) on one
-    shared instance per snapshot file, so concurrent readers share the buffer cache. The instance
-    of a replaced file is closed when its last connection is returned.
+    Thread-safe. Each connection is a separate DuckDB connection (a cursor) on one shared
+    instance per snapshot file, so concurrent readers share the buffer cache. The instance of a
+    replaced file is closed when its last connection is returned.
     """
 
     def __init__(self, path: Path, *, lock_down: bool = False) -> None:
@@ -114,9 +139,8 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._current: _Generation | None = None
 
-    @contextmanager
-    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection on the snapshot as it is now, closed when the block ends.
+    def acquire(self) -> Lease:
+        """A connection on the snapshot as it is now; the caller releases it.
 
         Raises:
             SnapshotMissingError: there is no file at the path (yet).
@@ -134,16 +158,29 @@ class SnapshotReader:
             generation = self._current
             generation.users += 1
             cursor = generation.con.cursor()
+        lease = Lease(self, generation, cursor)
         try:
             # a cursor starts in the in-memory catalog: make the snapshot the default one
             cursor.execute(f'use "{catalog_name(self.path)}"')
-            yield cursor
+        except BaseException:
+            lease.release()
+            raise
+        return lease
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection on the snapshot as it is now, closed when the block ends."""
+        lease = self.acquire()
+        try:
+            yield lease.con
         finally:
-            cursor.close()
-            with self._lock:
-                generation.users -= 1
-                if generation.retired and generation.users == 0:
-                    generation.con.close()
+            lease.release()
+
+    def _returned(self, generation: _Generation) -> None:
+        with self._lock:
+            generation.users -= 1
+            if generation.retired and generation.users == 0:
+                generation.con.close()
 
     def _retire(self, generation: _Generation) -> None:
         generation.retired = True

@@ -160,9 +160,12 @@ def test_sqlalchemy_postgres_dialect_reflects_the_marts(pg):
         engine.dispose()
 
 
-def test_new_connections_see_a_republished_snapshot_and_hold_no_warehouse_lock(pg, serving_settings):
-    with psycopg.connect(_dsn(pg), autocommit=True) as before:
-        assert before.execute("select count(*) from marts.fct_posts").fetchone() == (600,)
+def test_a_republished_snapshot_reaches_new_and_idle_sessions_not_open_transactions(
+        pg, serving_settings):
+    with psycopg.connect(_dsn(pg), autocommit=True) as idle, psycopg.connect(_dsn(pg)) as in_tx:
+        assert idle.execute("select count(*) from marts.fct_posts").fetchone() == (600,)
+        # psycopg opens a transaction block (BEGIN) before this query and keeps it open
+        assert in_tx.execute("select count(*) from marts.fct_posts").fetchone() == (600,)
         # the working warehouse stays writable while clients are connected
         writer = duckdb.connect(str(serving_settings.warehouse_path))
         writer.execute("create table loaded as select 1 as n")
@@ -170,7 +173,11 @@ def test_new_connections_see_a_republished_snapshot_and_hold_no_warehouse_lock(p
         # publish: a new file renamed over the old path (atomic)
         fresh = write_snapshot(Path(str(serving_settings.published_path) + ".new"), posts=300)
         os.replace(fresh, serving_settings.published_path)
-        with psycopg.connect(_dsn(pg), autocommit=True) as after:
-            assert after.execute("select count(*) from marts.fct_posts").fetchone() == (300,)
-        # a session keeps reading the snapshot it started on
-        assert before.execute("select count(*) from marts.fct_posts").fetchone() == (600,)
+        with psycopg.connect(_dsn(pg), autocommit=True) as new:
+            assert new.execute("select count(*) from marts.fct_posts").fetchone() == (300,)
+        # an idle pooled session moves to the new file at its next statement
+        assert idle.execute("select count(*) from marts.fct_posts").fetchone() == (300,)
+        # a transaction reads one snapshot throughout, the new one after it ends
+        assert in_tx.execute("select count(*) from marts.fct_posts").fetchone() == (600,)
+        in_tx.commit()
+        assert in_tx.execute("select count(*) from marts.fct_posts").fetchone() == (300,)
