@@ -37,7 +37,8 @@ function link(url, label) {
 function lineChart(id, payload, yTitle, extra) {
   const datasets = payload.series.map((s, i) => ({
     label: s.label, data: s.data, borderColor: palette[i % palette.length],
-    backgroundColor: palette[i % palette.length], spanGaps: true, tension: 0.25, pointRadius: 2,
+    backgroundColor: palette[i % palette.length], spanGaps: true, pointRadius: 2,
+    cubicInterpolationMode: "monotone",  // smooth, but never above or below the data
   }));
   const existing = state.charts[id];
   if (existing) {
@@ -86,13 +87,13 @@ function drawViral(payload) {
     cell(row, post.platform);
     cell(row, post.sentiment_label, post.sentiment_label);
     cell(row, Number(post.engagement).toLocaleString(), "num");
-    cell(row, post.velocity_ratio, "num");
+    cell(row, post.velocity_ratio === null ? "" : `${Number(post.velocity_ratio).toFixed(1)}×`, "num");
   }
   if (!payload.posts.length) cell(body.insertRow(), "No viral post in this selection.").colSpan = 7;
 }
 
-function minutes(value) {
-  if (value === null || value === undefined) return "no response yet";
+function minutes(value, open) {
+  if (value === null || value === undefined) return open === false ? "none" : "no response yet";
   return value >= 120 ? `${(value / 60).toFixed(1)} h` : `${Math.round(value)} min`;
 }
 
@@ -108,7 +109,7 @@ function drawAlerts(payload) {
     cell(row, alert.top_post_url ? link(alert.top_post_url, alert.started_at) : alert.started_at);
     cell(row, alert.negative_post_count, "num");
     cell(row, alert.first_response_url ? link(alert.first_response_url, minutes(alert.response_minutes))
-      : minutes(alert.response_minutes));
+      : minutes(alert.response_minutes, alert.is_open));
   }
   if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 6;
 }
@@ -119,15 +120,19 @@ function drawScorecard(payload) {
   document.getElementById("scorecard-week").textContent = weeks.length ? `(latest week: ${weeks[weeks.length - 1]})` : "";
   const body = document.querySelector("#scorecard tbody");
   body.replaceChildren();
-  rows.forEach((r, i) => {
+  const shownRows = 20;
+  rows.slice(0, shownRows).forEach((r, i) => {
     const row = body.insertRow();
     cell(row, i + 1, "num");
     cell(row, r.polres_name);
-    cell(row, r.reputation_score, "num");
+    cell(row, Number(r.reputation_score).toFixed(2), "num");
     cell(row, Number(r.net_sentiment).toFixed(2), r.net_sentiment >= 0 ? "num positive" : "num negative");
     cell(row, r.alert_count, "num");
-    cell(row, r.alert_count ? minutes(r.median_response_minutes) : "—", "num");
+    cell(row, r.alert_count ? minutes(r.median_response_minutes, false) : "—", "num");
   });
+  if (rows.length > shownRows) {
+    cell(body.insertRow(), `… ${rows.length - shownRows} more on the map (hover a dot)`).colSpan = 6;
+  }
   // A scatter of precincts by longitude/latitude (no map tiles offline), fitted to the precincts
   // shown with at least 4 degrees each way; grid lines every degree.
   const svg = document.getElementById("map");
@@ -177,6 +182,7 @@ function drawScorecard(payload) {
     title.textContent = `${r.polres_name}: score ${r.reputation_score}, rank ${r.reputation_rank}`;
     dot.appendChild(title);
     svg.appendChild(dot);
+    if (placed.length > 15) continue;  // too many names to read: the dot's tooltip names it
     const label = document.createElementNS(ns, "text");
     const right = x(r.longitude) > w - 160;  // keep labels near the right edge inside the map
     label.setAttribute("x", x(r.longitude) + (right ? -8 : 8)); label.setAttribute("y", y(r.latitude) + 3);
