@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -20,17 +21,26 @@ from pantau.cli import main
 pytestmark = pytest.mark.integration
 
 
-def _read_line_matching(process: subprocess.Popen[str], pattern: str, deadline: float) -> re.Match[str]:
-    seen = []
-    assert process.stdout is not None
-    while True:
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, "timed out; output so far:\n" + "".join(seen)
-        ready, _, _ = select.select([process.stdout], [], [], remaining)
-        if ready:
-            line = process.stdout.readline()
-            assert line, "pantau serve ended early:\n" + "".join(seen)
-            seen.append(line)
+class _Lines:
+    """The child's output lines, read by a thread (select() on a buffered pipe misses lines)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert process.stdout is not None
+        stdout = process.stdout
+        threading.Thread(target=lambda: [self.queue.put(line) for line in stdout],
+                         daemon=True).start()
+
+    def wait_for(self, pattern: str, deadline: float) -> re.Match[str]:
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "timed out; output so far:\n" + "".join(self.seen)
+            try:
+                line = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
             if match := re.search(pattern, line):
                 return match
 
@@ -41,11 +51,10 @@ def test_serve_prints_where_it_listens_answers_and_stops_on_sigterm(serving_sett
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
-        pg_port = int(_read_line_matching(process, r"Postgres endpoint on 127\.0\.0\.1:(\d+)",
-                                          deadline).group(1))
-        web_port = int(_read_line_matching(process, r"Dashboard on http://127\.0\.0\.1:(\d+)/",
-                                           deadline).group(1))
-        _read_line_matching(process, r"SQLAlchemy URL: duckdb:///.*access_mode=read_only", deadline)
+        lines = _Lines(process)
+        pg_port = int(lines.wait_for(r"Postgres endpoint on 127\.0\.0\.1:(\d+)", deadline).group(1))
+        web_port = int(lines.wait_for(r"Dashboard on http://127\.0\.0\.1:(\d+)/", deadline).group(1))
+        lines.wait_for(r"SQLAlchemy URL: duckdb:///.*access_mode=read_only", deadline)
         done = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={pg_port} user=pantau",
                                "-c", "select count(*) from marts.mart_issue_alerts"],
                               env={**os.environ, "PGPASSWORD": "pw"}, capture_output=True,
@@ -57,7 +66,7 @@ def test_serve_prints_where_it_listens_answers_and_stops_on_sigterm(serving_sett
             assert b"chart-volume" in reply.read()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
-        assert "Stopped." in (process.stdout.read() if process.stdout else "")
+        lines.wait_for(r"^Stopped\.$", time.monotonic() + 10)
     finally:
         if process.poll() is None:
             process.kill()
