@@ -97,32 +97,34 @@ def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    from pantau import warehouse
-    from pantau.text.sql import register as register_text_functions
+    from pantau.serve import sql_shell
 
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    register_text_functions(con)
+    if args.warehouse:
+        con = sql_shell.connect(warehouse=settings.warehouse_path)
+        source = f"the working warehouse {settings.warehouse_path}"
+    else:
+        con = sql_shell.connect(snapshot=settings.published_path)
+        source = f"the published snapshot {settings.published_path}"
     try:
+        if args.ui:
+            url = sql_shell.start_ui(con)
+            _say(f"DuckDB UI on {source}: {url} (Ctrl-C stops it)")
+            import threading
+
+            threading.Event().wait()
         if args.command_text:
-            con.sql(args.command_text).show(max_width=200)
+            sql_shell.run(con, args.command_text, fmt=args.format)
             return 0
-        _say(f"Connected read-only to {settings.warehouse_path}. End a statement with ';', "
-             "quit with Ctrl-D.")
-        buffer = ""
-        while True:
-            try:
-                line = input("pantau> " if not buffer else "   ...> ")
-            except EOFError:
-                return 0
-            buffer += line + "\n"
-            if buffer.rstrip().endswith(";"):
-                try:
-                    con.sql(buffer).show(max_width=200)
-                except Exception as error:
-                    print(f"error: {error}", file=sys.stderr)
-                buffer = ""
+        return sql_shell.interactive(con, source=source, fmt=args.format,
+                                     history=settings.state_dir / "sql_history")
     finally:
         con.close()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.serve.server import serve
+
+    return serve(settings, pg=args.pg, dashboard=args.dashboard or not args.pg, say=_say)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -188,12 +190,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="dbt build, then the Great Expectations audit")
     p.set_defaults(func=cmd_build)
 
-    p = commands.add_parser("sql", help="query the warehouse read-only",
-                            description="An SQL shell on the warehouse (read-only), or one query "
-                            "with -c. The text functions sentiment_label, sentiment_score, emotion, "
-                            "topic and resolve_polres are registered.")
+    p = commands.add_parser("sql", help="query the published marts (or the warehouse) read-only",
+                            description="An SQL shell on the published snapshot of the marts "
+                            "(PANTAU_PUBLISHED_PATH), read-only, or one query with -c. History is "
+                            "kept in {state}/sql_history; Tab completes table and column names. "
+                            "The text functions sentiment_label, sentiment_score, emotion, topic, "
+                            "resolve_polres and normalize_text are registered. The analyst guide "
+                            "(docs/analyst-guide.md) has ten questions answered in SQL.")
     p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output of results (default table)")
+    p.add_argument("--warehouse", action="store_true",
+                   help="query the working warehouse (PANTAU_WAREHOUSE_PATH: raw, staging, "
+                        "marts, audit) instead of the published snapshot")
+    p.add_argument("--ui", action="store_true",
+                   help="open the DuckDB UI in the browser (needs its extension from "
+                        "extensions.duckdb.org; says why when it cannot)")
     p.set_defaults(func=cmd_sql)
+
+    p = commands.add_parser("serve", help="the dashboard, or the Postgres endpoint for BI tools",
+                            description="Serve the published snapshot of the marts "
+                            "(PANTAU_PUBLISHED_PATH), read-only, until Ctrl-C or SIGTERM. Default: "
+                            "the web dashboard on PANTAU_SERVE_HOST:PANTAU_SERVE_PORT. With --pg: a "
+                            "Postgres wire-protocol endpoint on PANTAU_PG_HOST:PANTAU_PG_PORT for "
+                            "psql, Metabase, Superset, Tableau or Power BI (user PANTAU_PG_USER, "
+                            "password PANTAU_PG_PASSWORD; writes are refused). A republished "
+                            "snapshot is picked up by the next request, connection or statement "
+                            "outside a transaction. See docs/serving.md.")
+    p.add_argument("--pg", action="store_true", help="serve the Postgres endpoint")
+    p.add_argument("--dashboard", action="store_true",
+                   help="with --pg: serve the dashboard too")
+    p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("demo", help="the whole pipeline end to end on local defaults",
                             description="Start Kafka, produce synthetic posts, run the Airflow "

@@ -103,6 +103,30 @@ FIELDS: dict[str, _Field] = {
         "PANTAU_PUBLISHED_PATH", "{state}/published.duckdb",
         "The published read-only snapshot of the marts, for SQL and BI.",
     ),
+    "serve_host": _Field(
+        "PANTAU_SERVE_HOST", "127.0.0.1",
+        "Address the dashboard of `pantau serve` listens on (0.0.0.0: every interface).",
+    ),
+    "serve_port": _Field(
+        "PANTAU_SERVE_PORT", "8050",
+        "Port of the dashboard of `pantau serve` (0: any free port, printed at start).",
+    ),
+    "pg_host": _Field(
+        "PANTAU_PG_HOST", "127.0.0.1",
+        "Address the Postgres wire-protocol endpoint of `pantau serve --pg` listens on.",
+    ),
+    "pg_port": _Field(
+        "PANTAU_PG_PORT", "5433",
+        "Port of the Postgres endpoint (not 5432, to leave a local Postgres alone; 0: any free port).",
+    ),
+    "pg_user": _Field(
+        "PANTAU_PG_USER", "pantau", "User name BI tools and psql log in to the Postgres endpoint with.",
+    ),
+    "pg_password": _Field(
+        "PANTAU_PG_PASSWORD", "",
+        "Password of the Postgres endpoint (MD5 challenge); never printed. Empty: no password, "
+        "allowed only when PANTAU_PG_HOST is a loopback address.",
+    ),
     "airflow_home": _Field(
         "PANTAU_AIRFLOW_HOME", "{state}/airflow", "AIRFLOW_HOME for the local Airflow."
     ),
@@ -142,8 +166,8 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
                              "Labelled data for `pantau eval` and model training (never read at "
                              "run time: the models ship in the package)."),
 }
-SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY",
-                     "PANTAU_PSEUDONYM_KEY"})
+SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_PASSWORD", "PANTAU_X_BEARER_TOKEN",
+                     "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
 
 
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
@@ -180,6 +204,12 @@ class Settings:
     state_dir: Path
     warehouse_path: Path
     published_path: Path
+    serve_host: str
+    serve_port: int
+    pg_host: str
+    pg_port: int
+    pg_user: str
+    pg_password: str
     airflow_home: Path
     kafka_version: str
     kafka_controller_port: int
@@ -233,6 +263,8 @@ class Settings:
                                        raw["task_retry_delay_s"], minimum=0),
             "kafka_controller_port": _int(FIELDS["kafka_controller_port"].env,
                                           raw["kafka_controller_port"]),
+            "serve_port": _int(FIELDS["serve_port"].env, raw["serve_port"], minimum=0),
+            "pg_port": _int(FIELDS["pg_port"].env, raw["pg_port"], minimum=0),
             "state_dir": state_dir,
             "warehouse_path": path("warehouse_path"),
             "published_path": path("published_path"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks the system programs Pantau needs (Python 3.11+, Java 17+, Maven) and installs the
-# missing ones from Debian's packages when it can (as root with apt-get); otherwise it says how.
+# Checks the system programs Pantau needs (Python 3.11+, Java 17+, Maven; psql, Chromium and
+# ChromeDriver for the serving tests) and installs the missing ones from Debian's packages when it
+# can (as root with apt-get); otherwise it says how.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,10 @@ if [ -z "${JAVA_HOME:-}" ] && { [ -z "$java_major" ] || [ "$java_major" -lt 17 ]
   missing+=(openjdk-17-jre-headless)
 fi
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# real clients of the serving tests: psql for the Postgres endpoint, headless Chromium for the dashboard
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,244 @@
+// Pantau dashboard: reads /api/* (JSON from the published snapshot) and draws with Chart.js.
+"use strict";
+
+const state = { filters: null, charts: {}, version: 0 };
+const palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
+
+function params() {
+  const form = new FormData(document.getElementById("filters"));
+  const query = new URLSearchParams();
+  for (const [key, value] of form.entries()) if (value) query.set(key, value);
+  return query.toString();
+}
+
+async function api(path) {
+  const response = await fetch(`/api/${path}?${params()}`);
+  const payload = await response.json();
+  if (!response.ok) throw new Error(payload.error || `${path}: HTTP ${response.status}`);
+  return payload;
+}
+
+function text(value) { return value === null || value === undefined ? "" : String(value); }
+
+function cell(row, value, className) {
+  const td = document.createElement("td");
+  if (value instanceof Node) td.appendChild(value); else td.textContent = text(value);
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+function link(url, label) {
+  const a = document.createElement("a");
+  a.href = url; a.textContent = label; a.target = "_blank"; a.rel = "noopener noreferrer";
+  return a;
+}
+
+function lineChart(id, payload, yTitle, extra) {
+  const datasets = payload.series.map((s, i) => ({
+    label: s.label, data: s.data, borderColor: palette[i % palette.length],
+    backgroundColor: palette[i % palette.length], spanGaps: true, pointRadius: 2,
+    cubicInterpolationMode: "monotone",  // smooth, but never above or below the data
+  }));
+  const existing = state.charts[id];
+  if (existing) {
+    existing.data.labels = payload.labels;
+    existing.data.datasets = datasets;
+    existing.update();
+    return existing;
+  }
+  const chart = new Chart(document.getElementById(id), {
+    type: "line",
+    data: { labels: payload.labels, datasets },
+    options: Object.assign({
+      responsive: true, maintainAspectRatio: false, animation: false,
+      interaction: { mode: "nearest", intersect: false },
+      plugins: { legend: { position: "right", labels: { boxWidth: 12 } } },
+      scales: { y: { title: { display: true, text: yTitle } } },
+    }, extra || {}),
+  });
+  state.charts[id] = chart;
+  return chart;
+}
+
+function fillSelect(select, options, keep) {
+  const current = keep ? select.value : "";
+  select.length = 1;
+  for (const [value, label] of options) select.add(new Option(label, value));
+  if ([...select.options].some((o) => o.value === current)) select.value = current;
+}
+
+function polresOptions() {
+  const polda = document.getElementById("f-polda").value;
+  return state.filters.polres.filter((p) => !polda || p.polda_name === polda)
+    .map((p) => [p.polres_id, p.polres_name]);
+}
+
+function drawViral(payload) {
+  const body = document.querySelector("#viral tbody");
+  body.replaceChildren();
+  for (const post of payload.posts) {
+    const row = body.insertRow();
+    cell(row, post.viral_rank, "num");
+    const td = cell(row, link(post.url, post.post_text), "post");
+    td.appendChild(document.createElement("br"));
+    td.appendChild(document.createTextNode(`${post.author_label} · ${post.created_at} · ${post.topic}`));
+    cell(row, post.polres_name || post.polres_id);
+    cell(row, post.platform);
+    cell(row, post.sentiment_label, post.sentiment_label);
+    cell(row, Number(post.engagement).toLocaleString(), "num");
+    cell(row, post.velocity_ratio === null ? "" : `${Number(post.velocity_ratio).toFixed(1)}×`, "num");
+  }
+  if (!payload.posts.length) cell(body.insertRow(), "No viral post in this selection.").colSpan = 7;
+}
+
+function minutes(value, open) {
+  if (value === null || value === undefined) return open === false ? "none" : "no response yet";
+  return value >= 120 ? `${(value / 60).toFixed(1)} h` : `${Math.round(value)} min`;
+}
+
+function drawAlerts(payload) {
+  document.getElementById("alerts-open").textContent = `(${payload.open} open)`;
+  const body = document.querySelector("#alerts tbody");
+  body.replaceChildren();
+  for (const alert of payload.alerts) {
+    const row = body.insertRow();
+    cell(row, alert.is_open ? "open" : "closed", alert.is_open ? "open" : "");
+    cell(row, alert.polres_name);
+    cell(row, alert.topic);
+    cell(row, alert.top_post_url ? link(alert.top_post_url, alert.started_at) : alert.started_at);
+    cell(row, alert.negative_post_count, "num");
+    cell(row, alert.first_response_url ? link(alert.first_response_url, minutes(alert.response_minutes))
+      : minutes(alert.response_minutes, alert.is_open));
+  }
+  if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 6;
+}
+
+function drawScorecard(payload) {
+  const rows = payload.polres;
+  const weeks = [...new Set(rows.map((r) => r.week_start_date))].sort();
+  document.getElementById("scorecard-week").textContent = weeks.length ? `(latest week: ${weeks[weeks.length - 1]})` : "";
+  const body = document.querySelector("#scorecard tbody");
+  body.replaceChildren();
+  const shownRows = 20;
+  rows.slice(0, shownRows).forEach((r, i) => {
+    const row = body.insertRow();
+    cell(row, i + 1, "num");
+    cell(row, r.polres_name);
+    cell(row, Number(r.reputation_score).toFixed(2), "num");
+    cell(row, Number(r.net_sentiment).toFixed(2), r.net_sentiment >= 0 ? "num positive" : "num negative");
+    cell(row, r.alert_count, "num");
+    cell(row, r.alert_count ? minutes(r.median_response_minutes, false) : "—", "num");
+  });
+  if (rows.length > shownRows) {
+    cell(body.insertRow(), `… ${rows.length - shownRows} more on the map (hover a dot)`).colSpan = 6;
+  }
+  // A scatter of precincts by longitude/latitude (no map tiles offline), fitted to the precincts
+  // shown with at least 4 degrees each way; grid lines every degree.
+  const svg = document.getElementById("map");
+  const ns = "http://www.w3.org/2000/svg";
+  svg.replaceChildren();
+  const placed = rows.filter((r) => r.latitude !== null && r.longitude !== null);
+  const lons = placed.map((r) => r.longitude), lats = placed.map((r) => r.latitude);
+  const span = (values, fallback) => {
+    if (!values.length) return fallback;
+    const mid = (Math.min(...values) + Math.max(...values)) / 2;
+    const half = Math.max(2, (Math.max(...values) - Math.min(...values)) / 2 + 0.5);
+    return [mid - half, mid + half];
+  };
+  const [lon0, lon1] = span(lons, [94, 142]);
+  const [lat0, lat1] = span(lats, [-11.5, 6.5]);
+  const [w, h] = [600, 260];
+  const x = (lon) => ((lon - lon0) / (lon1 - lon0)) * w;
+  const y = (lat) => h - ((lat - lat0) / (lat1 - lat0)) * h;
+  for (let lon = Math.ceil(lon0); lon <= lon1; lon += 1) {
+    const line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", x(lon)); line.setAttribute("x2", x(lon));
+    line.setAttribute("y1", 0); line.setAttribute("y2", h); line.setAttribute("stroke", "#d7e0ea");
+    svg.appendChild(line);
+  }
+  for (let lat = Math.ceil(lat0); lat <= lat1; lat += 1) {
+    const line = document.createElementNS(ns, "line");
+    line.setAttribute("y1", y(lat)); line.setAttribute("y2", y(lat));
+    line.setAttribute("x1", 0); line.setAttribute("x2", w); line.setAttribute("stroke", "#d7e0ea");
+    svg.appendChild(line);
+  }
+  const corner = document.createElementNS(ns, "text");
+  corner.setAttribute("x", 4); corner.setAttribute("y", h - 4);
+  corner.textContent = `${lat0.toFixed(1)}°, ${lon0.toFixed(1)}° — ${lat1.toFixed(1)}°, ${lon1.toFixed(1)}° · colour: reputation score · size: posts`;
+  svg.appendChild(corner);
+  const scores = rows.map((r) => r.reputation_score);
+  const [lo, hi] = [Math.min(...scores), Math.max(...scores)];
+  for (const r of rows) {
+    if (r.latitude === null || r.longitude === null) continue;
+    const t = hi > lo ? (r.reputation_score - lo) / (hi - lo) : 0.5;
+    const dot = document.createElementNS(ns, "circle");
+    dot.setAttribute("cx", x(r.longitude)); dot.setAttribute("cy", y(r.latitude));
+    dot.setAttribute("r", 4 + Math.min(10, Math.sqrt(r.post_count) / 2));
+    dot.setAttribute("fill", `hsl(${Math.round(t * 120)}, 70%, 45%)`);
+    dot.setAttribute("fill-opacity", "0.75");
+    dot.setAttribute("class", "polres-dot");
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${r.polres_name}: score ${r.reputation_score}, rank ${r.reputation_rank}`;
+    dot.appendChild(title);
+    svg.appendChild(dot);
+    if (placed.length > 15) continue;  // too many names to read: the dot's tooltip names it
+    const label = document.createElementNS(ns, "text");
+    const right = x(r.longitude) > w - 160;  // keep labels near the right edge inside the map
+    label.setAttribute("x", x(r.longitude) + (right ? -8 : 8)); label.setAttribute("y", y(r.latitude) + 3);
+    if (right) label.setAttribute("text-anchor", "end");
+    label.textContent = r.polres_name;
+    svg.appendChild(label);
+  }
+}
+
+async function refresh() {
+  const status = document.getElementById("status");
+  document.body.dataset.state = "loading";
+  status.className = ""; status.textContent = "Loading…";
+  try {
+    const [volume, sentiment, viral, alerts, scorecard] = await Promise.all(
+      ["volume", "sentiment", "viral", "alerts", "scorecard"].map(api));
+    lineChart("chart-volume", volume, "posts");
+    lineChart("chart-sentiment", sentiment, "net sentiment", { scales: { y: { min: -1, max: 1, title: { display: true, text: "net sentiment" } } } });
+    drawViral(viral); drawAlerts(alerts); drawScorecard(scorecard);
+    const shown = volume.series.length < volume.polres_total ? ` (top ${volume.series.length} of ${volume.polres_total} Polres by posts)` : "";
+    status.textContent = `${volume.labels.length} days${shown}.`;
+    state.version += 1;
+    document.body.dataset.version = String(state.version);
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    status.className = "error"; status.textContent = error.message;
+    document.body.dataset.state = "error";
+  }
+}
+
+async function start() {
+  try {
+    state.filters = await (await fetch("/api/filters")).json();
+    if (state.filters.error) throw new Error(state.filters.error);
+  } catch (error) {
+    const status = document.getElementById("status");
+    status.className = "error"; status.textContent = error.message;
+    document.body.dataset.state = "error";
+    return;
+  }
+  fillSelect(document.getElementById("f-polda"), state.filters.poldas.map((p) => [p, p]));
+  fillSelect(document.getElementById("f-polres"), polresOptions());
+  fillSelect(document.getElementById("f-platform"), state.filters.platforms.map((p) => [p, p]));
+  const from = document.getElementById("f-from"), to = document.getElementById("f-to");
+  from.min = to.min = state.filters.first_day || ""; from.max = to.max = state.filters.last_day || "";
+  document.getElementById("f-polda").addEventListener("change", () => {
+    fillSelect(document.getElementById("f-polres"), polresOptions(), true);
+  });
+  document.getElementById("filters").addEventListener("change", refresh);
+  document.getElementById("f-reset").addEventListener("click", () => {
+    document.getElementById("filters").reset();
+    fillSelect(document.getElementById("f-polres"), polresOptions());
+    refresh();
+  });
+  await refresh();
+}
+
+window.pantau = state;  // for the browser test and the curious
+start();

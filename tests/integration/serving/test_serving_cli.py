@@ -1,0 +1,88 @@
+"""`pantau serve --pg --dashboard` as a user runs it: a child process that prints where it listens,
+answers psql and HTTP, and stops cleanly on SIGTERM; plus the errors a user meets first."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from pantau.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+class _Lines:
+    """The child's output lines, read by a thread (select() on a buffered pipe misses lines)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert process.stdout is not None
+        stdout = process.stdout
+        threading.Thread(target=lambda: [self.queue.put(line) for line in stdout],
+                         daemon=True).start()
+
+    def wait_for(self, pattern: str, deadline: float) -> re.Match[str]:
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "timed out; output so far:\n" + "".join(self.seen)
+            try:
+                line = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+
+
+def test_serve_prints_where_it_listens_answers_and_stops_on_sigterm(serving_settings):
+    env = {**os.environ, **serving_settings.environment(), "PANTAU_PG_PASSWORD": "pw"}
+    process = subprocess.Popen([sys.executable, "-m", "pantau.cli", "serve", "--pg", "--dashboard"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        lines = _Lines(process)
+        pg_port = int(lines.wait_for(r"Postgres endpoint on 127\.0\.0\.1:(\d+)", deadline).group(1))
+        web_port = int(lines.wait_for(r"Dashboard on http://127\.0\.0\.1:(\d+)/", deadline).group(1))
+        lines.wait_for(r"SQLAlchemy URL: duckdb:///.*access_mode=read_only", deadline)
+        done = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={pg_port} user=pantau",
+                               "-c", "select count(*) from marts.mart_issue_alerts"],
+                              env={**os.environ, "PGPASSWORD": "pw"}, capture_output=True,
+                              text=True, timeout=60)
+        assert done.stdout.strip() == "12", done.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/alerts", timeout=30) as reply:
+            assert len(json.loads(reply.read())["alerts"]) == 12
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=30) as reply:
+            assert b"chart-volume" in reply.read()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        lines.wait_for(r"^Stopped\.$", time.monotonic() + 10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_serve_without_snapshot_names_the_fix(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PANTAU_STATE_DIR", str(tmp_path))
+    assert main(["serve"]) == 2
+    assert "no published snapshot at" in capsys.readouterr().err
+
+
+def test_pg_without_password_beyond_loopback_is_refused(serving_settings, monkeypatch, capsys):
+    for name, value in serving_settings.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PANTAU_PG_HOST", "0.0.0.0")
+    monkeypatch.setenv("PANTAU_PG_PASSWORD", "")
+    assert main(["serve", "--pg"]) == 2
+    assert "PANTAU_PG_PASSWORD" in capsys.readouterr().err

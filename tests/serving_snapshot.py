@@ -1,0 +1,332 @@
+"""A small published snapshot with the tables and columns of the marts contract, for serving tests.
+
+The dbt models are built elsewhere; the serving code (``pantau sql``, the Postgres endpoint, the
+dashboard, the analyst guide) is tested against the contract (``marts-spec``) with this file.
+Plain DuckDB SQL: six real precincts from the Polres seed across three Polda, ten days of posts on
+six platforms, a few viral posts and issue alerts (open and closed, answered and not). The rows
+are derived from ``fct_posts`` the way the marts are, so the numbers agree with each other.
+
+``bench/serving.py`` uses the same writer with a million posts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pantau.settings import PROJECT_DIR
+
+POLRES_IDS = (
+    "polres_metro_jakarta_selatan",
+    "polres_metro_jakarta_pusat",
+    "polrestabes_bandung",
+    "polres_bogor",
+    "polrestabes_surabaya",
+    "polres_gresik",
+)
+PLATFORMS = ("x", "instagram", "tiktok", "facebook", "youtube", "news")
+FIRST_DAY = "2026-11-13"
+DAYS = 10
+
+#: (text, sentiment_label, sentiment_score, emotion, topic)
+_TEXTS = [
+    ("makasih {name}, sigap bgt bantu korban banjir semalam 🙏", "positive", 0.82, "love",
+     "bakti_sosial"),
+    ("pelayanan SKCK di {name} cepet, ga nyampe 30 menit. mantap", "positive", 0.74, "happy",
+     "pelayanan_publik"),
+    ("oknum {name} minta damai di tempat pas tilang 😡 no viral no justice", "negative", -0.88,
+     "anger", "pelanggaran_anggota"),
+    ("lapor kehilangan motor ke {name} udah seminggu ga ada kabar", "negative", -0.61, "sadness",
+     "pelayanan_publik"),
+    ("{name} rilis info jalan ditutup malam ini karena ada acara", "neutral", 0.02, None,
+     "himbauan_informasi"),
+    ("kecelakaan beruntun di tol, {name} atur lalu lintas", "neutral", -0.05, "fear",
+     "lalu_lintas"),
+    ("{name} tangkap komplotan curanmor yang meresahkan warga", "positive", 0.55, "happy",
+     "kriminalitas"),
+    ("warga keluhkan pungli di parkiran dekat {name}, tolong ditindak", "negative", -0.7, "anger",
+     "kriminalitas"),
+]
+
+
+def write_snapshot(path: Path, *, posts: int = 600) -> Path:
+    """Write a snapshot file at ``path`` (replaced if present) and return it.
+
+    Args:
+        path: the DuckDB file to create.
+        posts: how many rows ``fct_posts`` gets; the other marts follow from them.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        _write(con, posts=posts)
+    finally:
+        con.close()
+    return path
+
+
+def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
+    seed = PROJECT_DIR / "dbt_project" / "seeds" / "polres.csv"
+    polres_list = ", ".join(f"'{p}'" for p in POLRES_IDS)
+    platforms = "[" + ", ".join(f"'{p}'" for p in PLATFORMS) + "]"
+    texts = ", ".join(
+        "(" + ", ".join("null" if v is None else (f"'{v}'" if isinstance(v, str) else str(v))
+                        for v in (i, *row)) + ")"
+        for i, row in enumerate(_TEXTS))
+    con.execute("create schema marts")
+    con.execute(f"""
+        create table marts.dim_polres as
+        select polres_id, polres_name, polres_type, polda_name, province, city,
+               latitude::double as latitude, longitude::double as longitude
+        from read_csv('{seed}', header = true, all_varchar = true)
+        where polres_id in ({polres_list})
+        order by polres_id
+    """)
+    con.execute(f"""
+        create temp table texts(text_id, template, sentiment_label, sentiment_score, emotion,
+                                topic) as
+        select * from (values {texts})
+    """)
+    # hash() is deterministic, so the same arguments give the same snapshot.
+    con.execute(f"""
+        create table marts.fct_posts as
+        with numbered as (
+            select i, hash(i, 'p') as h1, hash(i, 'q') as h2, hash(i, 'r') as h3
+            from range({posts}) t(i)
+        ),
+        polres as (select row_number() over (order by polres_id) - 1 as n, * from marts.dim_polres),
+        base as (
+            select
+                n.i,
+                {platforms}[1 + ((n.h3 >> 24) % {len(PLATFORMS)})::int] as platform,
+                p.polres_id, p.polres_name, p.polda_name,
+                t.*,
+                (n.h2 % 5000)::int as author_n,
+                timestamp '{FIRST_DAY}' + to_minutes(((n.h3 % ({DAYS} * 1440)))::bigint) as created_at,
+                -- a long tail of engagement: most posts small, a few very large
+                (pow(((n.h2 >> 20) % 1000) / 1000.0, 6) * 40000)::bigint + (n.h3 % 20)::bigint
+                    as engagement_raw
+            from numbered as n
+            inner join polres as p on p.n = n.h1 % {len(POLRES_IDS)}
+            inner join texts as t on t.text_id = (n.h1 >> 8) % {len(_TEXTS)}
+        )
+        select
+            platform || ':' || (1000000 + i)::varchar as post_key,
+            platform,
+            (1000000 + i)::varchar as post_id,
+            case when i % 9 = 4 then 'reply' when i % 13 = 5 then 'repost' else 'post' end as post_type,
+            'https://example.invalid/' || platform || '/' || (1000000 + i)::varchar as url,
+            null::varchar as parent_post_key,
+            null::varchar as root_post_key,
+            case when i % 17 = 0 then 'official:' || polres_id
+                 else 'author:' || md5(author_n::varchar)[1:12] end as author_key,
+            case when i % 17 = 0 then 'Humas ' || polres_name
+                 else 'warga_' || md5(author_n::varchar)[1:6] end as author_label,
+            i % 17 = 0 as is_official_author,
+            (author_n * 37 % 90000 + 50)::bigint as author_followers,
+            polres_id,
+            [polres_id] as polres_ids,
+            polda_name,
+            replace(template, '{{name}}', polres_name) as post_text,
+            'id' as lang,
+            ['#' || replace(polres_id, '_', ''), '#polri'] as hashtags,
+            sentiment_label,
+            sentiment_score::double as sentiment_score,
+            emotion,
+            topic,
+            (engagement_raw * 0.7)::bigint as likes,
+            (engagement_raw * 0.1)::bigint as replies,
+            (engagement_raw * 0.15)::bigint as shares,
+            (engagement_raw * 0.05)::bigint as quotes,
+            case when platform in ('x', 'tiktok', 'youtube') then engagement_raw * 30 end as views,
+            (engagement_raw * 0.7)::bigint + (engagement_raw * 0.1)::bigint
+                + (engagement_raw * 0.15)::bigint + (engagement_raw * 0.05)::bigint as engagement,
+            null::double as engagement_per_hour,
+            (1 + i % 5)::integer as observation_count,
+            created_at,
+            created_at::date as created_date,
+            created_at + interval 6 hour as last_observed_at
+        from base
+    """)
+    con.execute("update marts.fct_posts set engagement_per_hour = round(engagement / 6.0, 2)")
+    con.execute(f"""
+        create table marts.fct_post_metrics_hourly as
+        select post_key, date_trunc('hour', created_at) + to_hours(h) as hour_at,
+               (likes * (h + 1) / 6)::bigint as likes, (replies * (h + 1) / 6)::bigint as replies,
+               (shares * (h + 1) / 6)::bigint as shares, (quotes * (h + 1) / 6)::bigint as quotes,
+               (views * (h + 1) / 6)::bigint as views,
+               (engagement * (h + 1) / 6)::bigint as engagement,
+               (engagement / 6)::bigint as engagement_gain
+        from marts.fct_posts, range(6) t(h)
+        where hash(post_key) % {max(1, posts // 2000)} = 0
+    """)
+    con.execute("""
+        create table marts.mart_polres_engagement_daily as
+        select polres_id, platform, created_date as activity_date,
+               count(*) as post_count, count(distinct author_key) as author_count,
+               count(*) filter (where is_official_author) as official_post_count,
+               sum(likes) as likes, sum(replies) as replies, sum(shares) as shares,
+               sum(quotes) as quotes, sum(views) as views, sum(engagement) as engagement,
+               sum(author_followers) as potential_reach
+        from marts.fct_posts
+        group by all
+        order by all
+    """)
+    con.execute("""
+        create table marts.mart_polres_sentiment_daily as
+        with counts as (
+            select polres_id, topic, created_date as activity_date, count(*) as post_count,
+                   count(*) filter (where sentiment_label = 'positive') as positive_count,
+                   count(*) filter (where sentiment_label = 'neutral') as neutral_count,
+                   count(*) filter (where sentiment_label = 'negative') as negative_count
+            from marts.fct_posts
+            group by all
+        )
+        select *, positive_count / post_count as positive_share,
+               neutral_count / post_count as neutral_share,
+               negative_count / post_count as negative_share,
+               (positive_count - negative_count) / post_count as net_sentiment
+        from counts
+        order by all
+    """)
+    con.execute("""
+        create table marts.mart_viral_posts as
+        with ranked as (
+            select *, percent_rank() over (order by engagement) as pct
+            from marts.fct_posts
+            where not is_official_author
+        ),
+        viral as (
+            select post_key, polres_id, platform, url, author_label, post_text, sentiment_label,
+                   topic, engagement, engagement_per_hour,
+                   greatest(1, median(engagement) over (partition by polres_id))::double
+                       as baseline_engagement,
+                   created_at
+            from ranked
+            where pct >= 0.97
+        )
+        select post_key, polres_id, platform, url, author_label, post_text, sentiment_label, topic,
+               engagement, engagement_per_hour, baseline_engagement,
+               round(engagement / baseline_engagement, 2) as velocity_ratio,
+               round(ln(1 + engagement) * 10, 2) as virality_score,
+               row_number() over (order by engagement desc, post_key) as viral_rank,
+               created_at
+        from viral
+        order by viral_rank
+    """)
+    con.execute("""
+        create table marts.mart_issue_alerts as
+        with negative_days as (
+            select polres_id, topic, created_date,
+                   count(*) as negative_post_count,
+                   min(created_at) as started_at,
+                   arg_max(post_key, engagement) as top_post_key,
+                   arg_max(url, engagement) as top_post_url
+            from marts.fct_posts
+            where sentiment_label = 'negative'
+            group by all
+        ),
+        spikes as (
+            select *, row_number() over (partition by polres_id order by negative_post_count desc,
+                                         created_date) as spike_rank
+            from negative_days
+        ),
+        picked as (
+            select s.*, d.polres_name, d.polda_name,
+                   row_number() over (order by s.polres_id, s.created_date, s.topic) as n
+            from spikes as s
+            inner join marts.dim_polres as d using (polres_id)
+            where spike_rank <= 2
+        ),
+        answers as (
+            select p.*, f.post_key as first_response_post_key, f.url as first_response_url,
+                   f.created_at as first_response_at
+            from picked as p
+            left join lateral (
+                select post_key, url, created_at from marts.fct_posts as o
+                where o.is_official_author and o.polres_id = p.polres_id
+                  and o.created_at > p.started_at
+                order by o.created_at limit 1
+            ) as f on p.n % 3 <> 0
+        )
+        select 'alert_' || lpad(n::varchar, 3, '0') as alert_id,
+               polres_id, polres_name, polda_name, topic, started_at,
+               started_at + interval 3 hour as peak_at,
+               case when n % 4 = 1 then null else started_at + interval 20 hour end as ended_at,
+               negative_post_count,
+               greatest(1, negative_post_count // 3) as peak_hour_count,
+               round(negative_post_count / 24.0, 3) as baseline_per_hour,
+               [top_post_key] as top_post_keys,
+               top_post_url,
+               first_response_post_key, first_response_url, first_response_at,
+               round(date_diff('second', started_at, first_response_at) / 60.0, 1)
+                   as response_minutes,
+               first_response_at is not null as is_responded,
+               n % 4 = 1 as is_open
+        from answers
+        order by alert_id
+    """)
+    con.execute("""
+        create table marts.mart_polres_scorecard as
+        with weekly as (
+            select polres_id, date_trunc('week', created_at)::date as week_start_date,
+                   count(*) as post_count, sum(engagement) as engagement,
+                   (count(*) filter (where sentiment_label = 'positive')
+                    - count(*) filter (where sentiment_label = 'negative')) / count(*)
+                       as net_sentiment
+            from marts.fct_posts
+            group by all
+        ),
+        alerts as (
+            select polres_id, date_trunc('week', started_at)::date as week_start_date,
+                   count(*) as alert_count, median(response_minutes) as median_response_minutes,
+                   avg(is_responded::int) as response_rate
+            from marts.mart_issue_alerts
+            group by all
+        ),
+        scored as (
+            select w.*, coalesce(a.alert_count, 0) as alert_count, a.median_response_minutes,
+                   a.response_rate,
+                   round(50 + 40 * w.net_sentiment - 5 * coalesce(a.alert_count, 0)
+                         + 10 * coalesce(a.response_rate, 1), 2) as reputation_score
+            from weekly as w
+            left join alerts as a using (polres_id, week_start_date)
+        )
+        select s.polres_id, d.polres_name, d.polda_name, d.latitude, d.longitude,
+               s.week_start_date, s.post_count, s.engagement, s.net_sentiment, s.alert_count,
+               s.median_response_minutes, s.response_rate, s.reputation_score,
+               rank() over (partition by s.week_start_date order by s.reputation_score desc)
+                   as reputation_rank
+        from scored as s
+        inner join marts.dim_polres as d using (polres_id)
+        order by week_start_date, reputation_rank
+    """)
+    con.execute("""
+        create table marts.mart_top_authors as
+        with authors as (
+            select author_key, any_value(author_label) as author_label,
+                   bool_or(is_official_author) as is_official_author,
+                   mode(platform) as platform, count(*) as post_count,
+                   sum(engagement) as engagement, max(author_followers) as followers,
+                   count(distinct polres_id) as polres_count,
+                   avg((sentiment_label = 'negative')::int) as negative_share
+            from marts.fct_posts
+            group by author_key
+        )
+        select *, row_number() over (order by engagement desc, author_key) as author_rank
+        from authors
+        order by author_rank
+    """)
+    con.execute("""
+        create table marts.mart_hashtags_daily as
+        select hashtag, created_date as activity_date, count(*) as post_count,
+               sum(engagement) as engagement,
+               (count(*) filter (where sentiment_label = 'positive')
+                - count(*) filter (where sentiment_label = 'negative')) / count(*) as net_sentiment,
+               mode(polres_id) as top_polres_id
+        from (select unnest(hashtags) as hashtag, * from marts.fct_posts)
+        group by all
+        order by all
+    """)
