@@ -294,7 +294,11 @@ class Loader:
     :meth:`run` drains what is waiting and returns (the Airflow task, `pantau ingest`); with
     ``follow=True`` it keeps going until ``stop`` is set (`pantau ingest --follow`, SIGTERM).
     A transaction commits when it holds ``ingest_batch_size`` messages or ``ingest_batch_bytes``
-    bytes, or ``ingest_commit_interval_s`` has passed, whichever comes first.
+    bytes, or (with ``follow``) when ``ingest_commit_interval_s`` has passed, whichever comes
+    first. What the loader holds is bounded whatever the backlog: two batches as Arrow columns
+    (one being written, one being gathered), a poll's records, a fetch response
+    (``ingest_fetch_bytes``) and DuckDB's memory (``ingest_memory_limit``, with a checkpoint
+    every ``ingest_checkpoint_bytes`` of write-ahead log).
     """
 
     def __init__(self, settings: Settings,
@@ -533,7 +537,7 @@ class Loader:
                 """).fetchall()
                 repeated, valid = con.execute(
                     "select count(*) - count(distinct event_id), count(*) "
-                    "from staged_posts where ok").fetchone()
+                    "from staged_posts where ok").fetchall()[0]
                 known = warehouse.scalar(con, _KNOWN_IDS.format(batch="staged_posts where ok"))
                 insert = (_INSERT_NEW if repeated else _INSERT_UNIQUE if known else _INSERT_ALL)
                 con.execute(insert.format(columns=", ".join(bulk.POST_COLUMNS),
