@@ -58,8 +58,9 @@ def main() -> None:
     consumer.close()
     with pipeline.sql_client() as client:
         count = client.execute_sql("select count(*) from social_posts")[0][0]
-    print(json.dumps({"count": count, "seconds": seconds,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"count": count, "seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024,
+                      "cpu_s": usage.ru_utime + usage.ru_stime}))
 
 
 if __name__ == "__main__":

@@ -147,7 +147,9 @@ def main() -> None:
     if args.child:
         measure = measure_bare if args.child == "bare" else measure_loader
         result = measure(settings, args.topic)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mb"] = usage.ru_maxrss / 1024
+        result["cpu_s"] = usage.ru_utime + usage.ru_stime
         print(json.dumps(result))
         return
 
@@ -162,13 +164,14 @@ def main() -> None:
     for kind in args.only or ["bare", "loader", "dlt"]:
         print(f"  running {kind} …", flush=True)
         results[kind] = child(kind, settings, topic)
-    print(f"\n{'contender':<10} {'messages':>10} {'seconds':>8} {'posts/s':>9} {'peak RSS':>10}")
+    print(f"\n{'contender':<10} {'messages':>10} {'seconds':>8} {'posts/s':>9} {'peak RSS':>10}"
+          f" {'CPU s':>7}")
     for kind, r in results.items():
         if "error" in r:
             print(f"{kind:<10} failed: {r['error']}")
             continue
         print(f"{kind:<10} {r['count']:>10,} {r['seconds']:>8.1f} {r['count'] / r['seconds']:>9,.0f}"
-              f" {r['peak_rss_mb']:>7,.0f} MiB")
+              f" {r['peak_rss_mb']:>7,.0f} MiB {r.get('cpu_s', float('nan')):>7.1f}")
     ok = {k: r for k, r in results.items() if "error" not in r}
     if "loader" in ok and "bare" in ok:
         ratio = (ok["loader"]["count"] / ok["loader"]["seconds"]) / (

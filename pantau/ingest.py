@@ -17,10 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -54,12 +55,94 @@ _RAW_BATCH_SCHEMA = pa.schema([
     ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
     ("kafka_timestamp", pa.timestamp("ms")), ("value", pa.string()),
 ])
+#: A batch as the consuming thread gathers it: Arrow columns, not one Python object per message.
+_MESSAGES_SCHEMA = pa.schema([
+    ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
+    ("kafka_timestamp", pa.timestamp("ms")), ("kafka_key", pa.binary()), ("value", pa.binary()),
+])
 _REJECT_SCHEMA = pa.schema([
     ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
     ("kafka_timestamp", pa.timestamp("ms")), ("kafka_key", pa.string()),
     ("raw_value", pa.binary()), ("raw_text", pa.string()), ("error", pa.string()),
     ("error_field", pa.string()), ("rejected_at", pa.timestamp("us")),
 ])
+
+
+#: Records per poll at most: a poll's records are Python objects (about 1 KB each with their
+#: value) that live only until they are copied into Arrow columns, so a few thousand suffice.
+_POLL_RECORDS = 5000
+
+
+class _Message(NamedTuple):
+    """One message of a batch as the Python validator sees it (the fields of a ConsumerRecord
+    that it reads)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int | None
+    key: bytes | None
+    value: bytes | None
+
+
+class _Batch:
+    """The messages of one transaction, gathered as Arrow record batches.
+
+    Holding columns instead of kafka-python's records keeps a batch compact (the values' bytes
+    plus a few fixed-width columns) and costs the consuming thread, which holds the GIL, only a
+    few list comprehensions per poll.
+    """
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.chunks: list[pa.RecordBatch] = []
+        self.count = 0
+        self.bytes = 0
+        self.next_offsets: dict[int, int] = {}
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def add(self, partition: int, records: list[Any]) -> None:
+        """Append the records of one partition (in offset order, as a poll returns them)."""
+        values = pa.array([r.value for r in records], pa.binary())
+        stamps = pa.array([r.timestamp for r in records], pa.int64())
+        stamps = pc.if_else(pc.greater(stamps, 0), stamps, pa.scalar(None, pa.int64()))
+        self.chunks.append(pa.record_batch([
+            pa.repeat(pa.scalar(partition, pa.int32()), len(records)),
+            pa.array([r.offset for r in records], pa.int64()),
+            stamps.cast(pa.timestamp("ms")),
+            pa.array([r.key for r in records], pa.binary()),
+            values,
+        ], schema=_MESSAGES_SCHEMA))
+        self.count += len(records)
+        self.bytes += values.nbytes
+        self.next_offsets[partition] = records[-1].offset + 1
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(self.chunks, schema=_MESSAGES_SCHEMA)
+
+    def where(self) -> str:
+        """Where the batch lies in the topic, for log lines."""
+        spans = ", ".join(f"[{p}]..{o - 1}" for p, o in sorted(self.next_offsets.items()))
+        return f"{self.topic} {spans}"
+
+
+def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The values as UTF-8 strings; a value that is not valid UTF-8 becomes null (and so goes to
+    the Python validator, which names the problem)."""
+    try:
+        return values.cast(pa.string())
+    except pa.ArrowInvalid:
+        pass
+
+    def text(value: bytes | None) -> str | None:
+        try:
+            return value.decode("utf-8") if value is not None else None
+        except UnicodeDecodeError:
+            return None
+
+    return pa.chunked_array([pa.array([text(v) for v in values.to_pylist()], pa.string())])
 
 
 @dataclass
@@ -137,7 +220,8 @@ def _rejection(message: Any, violation: ContractViolation, now: datetime) -> dic
 #: Appends the events of a batch that raw does not hold yet, the first of each event_id in the
 #: batch. An anti-join rather than a primary key: DuckDB rewrites a whole ART index at every
 #: checkpoint, which made each commit cost more as raw grew; scanning the event_id column is
-#: cheap and stays so.
+#: cheap (DuckDB builds the hash table on the batch and streams raw's event_id column through
+#: it) and stays so.
 _INSERT_NEW = """
     insert into raw.social_posts
     select distinct on (event_id) {columns}
@@ -147,11 +231,26 @@ _INSERT_NEW = """
     )
     order by event_id, kafka_offset
 """
-
-
-def _where(messages: list[Any]) -> str:
-    first, last = messages[0], messages[-1]
-    return f"{first.topic}[{first.partition}]@{first.offset}..[{last.partition}]@{last.offset}"
+#: How many event_ids of a batch raw holds already: a semi-join whose hash table holds only the
+#: batch's event_ids, half the cost of an anti-join that carries every column of the batch.
+_KNOWN_IDS = """
+    select count(*) from raw.social_posts
+    where event_id in (select event_id from {batch})
+"""
+#: The insert of a batch whose event_ids are all new and distinct (the usual case).
+_INSERT_ALL = """
+    insert into raw.social_posts select {columns} from {batch} as batch
+"""
+#: The insert of a batch without a repeated event_id but with some raw holds: no distinct-on,
+#: whose sort of the whole wide batch cost more than the rest of the insert.
+_INSERT_UNIQUE = """
+    insert into raw.social_posts
+    select {columns}
+    from {batch} as batch
+    where not exists (
+        select 1 from raw.social_posts as existing where existing.event_id = batch.event_id
+    )
+"""
 
 
 class _BackgroundWriter:
@@ -163,14 +262,14 @@ class _BackgroundWriter:
     a failed write is raised in the calling thread at the next :meth:`submit` or :meth:`close`.
     """
 
-    def __init__(self, write: Callable[[list[Any]], None],
-                 after: Callable[[list[Any]], None]) -> None:
+    def __init__(self, write: Callable[[_Batch], None],
+                 after: Callable[[_Batch], None]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-writer")
         self._write = write
         self._after = after
-        self._pending: tuple[Future[None], list[Any]] | None = None
+        self._pending: tuple[Future[None], _Batch] | None = None
 
-    def submit(self, batch: list[Any]) -> None:
+    def submit(self, batch: _Batch) -> None:
         self.wait()
         self._pending = (self._pool.submit(self._write, batch), batch)
 
@@ -195,7 +294,11 @@ class Loader:
     :meth:`run` drains what is waiting and returns (the Airflow task, `pantau ingest`); with
     ``follow=True`` it keeps going until ``stop`` is set (`pantau ingest --follow`, SIGTERM).
     A transaction commits when it holds ``ingest_batch_size`` messages or ``ingest_batch_bytes``
-    bytes, or ``ingest_commit_interval_s`` has passed, whichever comes first.
+    bytes, or (with ``follow``) when ``ingest_commit_interval_s`` has passed, whichever comes
+    first. What the loader holds is bounded whatever the backlog: two batches as Arrow columns
+    (one being written, one being gathered), a poll's records, a fetch response
+    (``ingest_fetch_bytes``) and DuckDB's memory (``ingest_memory_limit``, with a checkpoint
+    every ``ingest_checkpoint_bytes`` of write-ahead log).
     """
 
     def __init__(self, settings: Settings,
@@ -214,9 +317,10 @@ class Loader:
                 group_id=self.settings.consumer_group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_poll_records=self.settings.ingest_batch_size,
-                fetch_max_bytes=min(64 * 1024 * 1024, self.settings.ingest_batch_bytes),
-                max_partition_fetch_bytes=8 * 1024 * 1024,
+                max_poll_records=_POLL_RECORDS,
+                # A fetch response is held whole until its records are read: these bound it.
+                fetch_max_bytes=self.settings.ingest_fetch_bytes,
+                max_partition_fetch_bytes=max(1024 * 1024, self.settings.ingest_fetch_bytes // 4),
             )
         except KafkaError as error:
             raise KafkaUnavailableError(self.settings.kafka_bootstrap_servers,
@@ -236,6 +340,9 @@ class Loader:
         topic = self.settings.topic_posts
         con = warehouse.connect(self.settings.warehouse_path)
         try:
+            # Bounds what DuckDB holds, whatever the backlog (see the two settings).
+            con.execute(f"set memory_limit = '{self.settings.ingest_memory_limit}'")
+            con.execute(f"set checkpoint_threshold = '{self.settings.ingest_checkpoint_bytes}B'")
             warehouse.ensure_raw(con)
             stored = dict(con.execute(
                 "select partition, next_offset from ops.kafka_offsets where topic = ?", [topic]
@@ -274,18 +381,19 @@ class Loader:
                  targets: dict[TopicPartition, int], report: IngestReport,
                  writer: _BackgroundWriter, *, follow: bool, stop: threading.Event) -> None:
         settings = self.settings
-        buffer: list[Any] = []
-        buffer_bytes = 0
+        buffer = _Batch(settings.topic_posts)
         last_commit = last_message = last_progress = last_health_check = time.monotonic()
         outage_logged = False
         while not stop.is_set():
             drained = not follow and self._drained(consumer, targets)
             now = time.monotonic()
-            due = now - last_commit >= settings.ingest_commit_interval_s
-            if buffer and (drained or due or len(buffer) >= settings.ingest_batch_size
-                           or buffer_bytes >= settings.ingest_batch_bytes):
+            # A drain commits by size only: cutting batches by time there only multiplied the
+            # transactions (and their scans of raw) when the machine was busy.
+            due = follow and now - last_commit >= settings.ingest_commit_interval_s
+            if buffer and (drained or due or buffer.count >= settings.ingest_batch_size
+                           or buffer.bytes >= settings.ingest_batch_bytes):
                 writer.submit(buffer)
-                buffer, buffer_bytes, last_commit = [], 0, time.monotonic()
+                buffer, last_commit = _Batch(settings.topic_posts), time.monotonic()
             elif not buffer:
                 last_commit = now
             if drained:
@@ -297,18 +405,19 @@ class Loader:
                 last_progress = now
             try:
                 batch = consumer.poll(timeout_ms=500,
-                                      max_records=max(1, settings.ingest_batch_size - len(buffer)))
+                                      max_records=min(_POLL_RECORDS, max(
+                                          1, settings.ingest_batch_size - buffer.count)))
             except KafkaError as error:  # a broker going away mid-fetch: treat as no messages
                 log.debug("poll failed: %s", error)
                 batch = {}
-            messages = [m for records in batch.values() for m in records]
-            if messages:
+            if batch:
                 if outage_logged:
                     log.warning("Kafka at %s answers again; loading resumes",
                                 settings.kafka_bootstrap_servers)
                     outage_logged = False
-                buffer.extend(messages)
-                buffer_bytes += sum(len(m.value or b"") for m in messages)
+                for tp, records in batch.items():
+                    if records:
+                        buffer.add(tp.partition, records)
                 last_message = time.monotonic()
                 continue
             now = time.monotonic()
@@ -376,7 +485,7 @@ class Loader:
         except KafkaError:  # the broker is away: not drained; the outage logic takes over
             return False
 
-    def _write(self, con: Any, messages: list[Any], report: IngestReport) -> None:
+    def _write(self, con: Any, batch: _Batch, report: IngestReport) -> None:
         """Validate and load one batch, with its offsets, in one DuckDB transaction.
 
         DuckDB parses and checks the batch in bulk (:mod:`pantau.bulk`); only the messages it
@@ -385,68 +494,70 @@ class Loader:
         message can stop the loader.
         """
         try:
-            self._write_batch(con, messages, report, use_bulk=True)
+            self._write_batch(con, batch, report, use_bulk=True)
         except duckdb.Error as error:
             if isinstance(error, duckdb.IOException):
                 raise
             log.warning("bulk validation failed on a batch at %s (%s); validating it in Python",
-                        _where(messages), error)
-            self._write_batch(con, messages, report, use_bulk=False)
+                        batch.where(), error)
+            self._write_batch(con, batch, report, use_bulk=False)
 
-    def _write_batch(self, con: Any, messages: list[Any], report: IngestReport, *,
+    def _write_batch(self, con: Any, batch: _Batch, report: IngestReport, *,
                      use_bulk: bool) -> None:
         aware_now = datetime.now(UTC)
         now = aware_now.replace(tzinfo=None)
         rejects: list[dict[str, Any]] = []
         rows: list[tuple[Any, ...]] = []
-        next_offsets: dict[tuple[str, int], int] = {}
-        by_position: dict[tuple[int, int], Any] = {}
-        columns: dict[str, list[Any]] = {name: [] for name in _RAW_BATCH_SCHEMA.names}
-        for message in messages:
-            key = (message.topic, message.partition)
-            next_offsets[key] = max(next_offsets.get(key, 0), message.offset + 1)
-            try:
-                text = message.value.decode("utf-8") if message.value else None
-            except UnicodeDecodeError:
-                text = None
-            if text is None or not use_bulk:  # empty or not UTF-8: the validator names it
-                row = self._reject_or_keep(message, aware_now, now, rejects)
-                if row is not None:
-                    rows.append(row)
-                continue
-            by_position[(message.partition, message.offset)] = message
-            columns["kafka_topic"].append(message.topic)
-            columns["kafka_partition"].append(message.partition)
-            columns["kafka_offset"].append(message.offset)
-            columns["kafka_timestamp"].append(
-                message.timestamp if message.timestamp and message.timestamp > 0 else None)
-            columns["value"].append(text)
-        raw_batch = pa.table(columns, schema=_RAW_BATCH_SCHEMA)
+        messages = batch.table()
         offsets = pa.table({
-            "topic": [k[0] for k in next_offsets], "partition": [k[1] for k in next_offsets],
-            "next_offset": list(next_offsets.values()),
+            "topic": [batch.topic] * len(batch.next_offsets),
+            "partition": list(batch.next_offsets),
+            "next_offset": list(batch.next_offsets.values()),
         })
         con.begin()
         try:
             before = warehouse.scalar(con, "select count(*) from raw.social_posts")
-            valid = len(rows)
+            valid = 0
+            con.register("batch_messages", messages)
             if use_bulk:
-                con.register("batch_raw", raw_batch)
+                con.register("batch_raw", pa.Table.from_arrays([
+                    pa.repeat(batch.topic, messages.num_rows), messages["kafka_partition"],
+                    messages["kafka_offset"], messages["kafka_timestamp"],
+                    _as_text(messages["value"]),
+                ], schema=_RAW_BATCH_SCHEMA))
                 con.execute(f"create or replace temp table staged_posts as {bulk.staging_sql()}",
                             {"now": now})
                 con.unregister("batch_raw")
-                unsure = con.execute("select kafka_partition, kafka_offset from staged_posts "
-                                     "where not ok").fetchall()
-                for position in unsure:
-                    row = self._reject_or_keep(by_position[position], aware_now, now, rejects)
-                    if row is not None:
-                        rows.append(row)
-                con.execute(_INSERT_NEW.format(
-                    columns=", ".join(bulk.POST_COLUMNS), batch="staged_posts where ok"))
-                valid = len(rows) + warehouse.scalar(
-                    con, "select count(*) from staged_posts where ok")
+                unsure = con.execute("""
+                    select kafka_partition, kafka_offset, epoch_ms(kafka_timestamp), kafka_key,
+                        value
+                    from batch_messages
+                    semi join (select kafka_partition, kafka_offset from staged_posts where not ok)
+                        using (kafka_partition, kafka_offset)
+                """).fetchall()
+                repeated, valid = con.execute(
+                    "select count(*) - count(distinct event_id), count(*) "
+                    "from staged_posts where ok").fetchall()[0]
+                known = warehouse.scalar(con, _KNOWN_IDS.format(batch="staged_posts where ok"))
+                insert = (_INSERT_NEW if repeated else _INSERT_UNIQUE if known else _INSERT_ALL)
+                con.execute(insert.format(columns=", ".join(bulk.POST_COLUMNS),
+                                          batch="(select * from staged_posts where ok)"))
                 con.execute("drop table staged_posts")
+            else:
+                unsure = con.execute("""
+                    select kafka_partition, kafka_offset, epoch_ms(kafka_timestamp), kafka_key,
+                        value
+                    from batch_messages
+                """).fetchall()
+            con.unregister("batch_messages")
+            for partition, offset, timestamp, key, value in unsure:
+                row = self._reject_or_keep(
+                    _Message(batch.topic, partition, offset, timestamp, key, value),
+                    aware_now, now, rejects)
+                if row is not None:
+                    rows.append(row)
             if rows:
+                valid += len(rows)
                 con.register("batch_posts", _posts_table(rows, now))
                 con.execute(_INSERT_NEW.format(columns="*", batch="batch_posts"))
                 con.unregister("batch_posts")
@@ -464,7 +575,8 @@ class Loader:
             con.commit()
         except BaseException:
             con.rollback()
-            for name in ("batch_raw", "batch_posts", "batch_rejected", "batch_offsets"):
+            for name in ("batch_messages", "batch_raw", "batch_posts", "batch_rejected",
+                         "batch_offsets"):
                 con.unregister(name)
             raise
         for rejection in rejects:
@@ -487,11 +599,9 @@ class Loader:
         return _row(event, message)
 
     @staticmethod
-    def _commit_to_kafka(consumer: KafkaConsumer, messages: list[Any]) -> None:
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        for m in messages:
-            tp = TopicPartition(m.topic, m.partition)
-            offsets[tp] = OffsetAndMetadata(m.offset + 1, "", -1)
+    def _commit_to_kafka(consumer: KafkaConsumer, batch: _Batch) -> None:
+        offsets = {TopicPartition(batch.topic, partition): OffsetAndMetadata(offset, "", -1)
+                   for partition, offset in batch.next_offsets.items()}
         try:
             consumer.commit(offsets)
         except KafkaError as error:  # only for lag visibility; DuckDB holds the truth

@@ -8,6 +8,7 @@ generated from :data:`FIELDS` (``pantau settings --markdown``) and a test keeps 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -71,11 +72,30 @@ FIELDS: dict[str, _Field] = {
         "Kafka consumer group of the loader (offsets are kept in DuckDB; Kafka's copy shows lag).",
     ),
     "ingest_batch_size": _Field(
-        "PANTAU_INGEST_BATCH_SIZE", "20000", "Messages per loader transaction at most."
+        "PANTAU_INGEST_BATCH_SIZE", "100000",
+        "Messages per loader transaction at most. Each transaction scans raw's event_id column "
+        "once (the dedup), so fewer, larger ones are faster.",
     ),
     "ingest_batch_bytes": _Field(
         "PANTAU_INGEST_BATCH_BYTES", "67108864",
         "Bytes of message values per loader transaction at most (bounds memory).",
+    ),
+    "ingest_fetch_bytes": _Field(
+        "PANTAU_INGEST_FETCH_BYTES", "16777216",
+        "Bytes the loader asks Kafka for per fetch at most (`fetch_max_bytes`; a quarter of it "
+        "per partition). The response is held in memory until its records are read.",
+    ),
+    "ingest_memory_limit": _Field(
+        "PANTAU_INGEST_MEMORY_LIMIT", "512MB",
+        "DuckDB memory limit of the loader (e.g. `512MB`, `2GB`). Without one DuckDB keeps the "
+        "pages of raw it has read or written, up to 80% of RAM, so the loader grew with the "
+        "backlog; past the limit it evicts them or spills to a temporary file.",
+    ),
+    "ingest_checkpoint_bytes": _Field(
+        "PANTAU_INGEST_CHECKPOINT_BYTES", "134217728",
+        "The loader checkpoints the warehouse when its write-ahead log reaches this size "
+        "(bytes): fewer checkpoints than DuckDB's 16 MB default, while the log a crash leaves "
+        "to replay, and the memory it holds, stay bounded.",
     ),
     "ingest_commit_interval_s": _Field(
         "PANTAU_INGEST_COMMIT_INTERVAL_S", "5",
@@ -180,6 +200,15 @@ def _int(name: str, value: str, *, minimum: int = 1) -> int:
     return number
 
 
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def _memory(name: str, value: str) -> str:
+    if not _MEMORY.fullmatch(value.strip()):
+        raise ConfigurationError(name, value, "a size DuckDB understands, such as 512MB or 2GB")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Pantau's configuration. Build it with :meth:`from_env`; pass it to what needs it."""
@@ -197,6 +226,9 @@ class Settings:
     consumer_group: str
     ingest_batch_size: int
     ingest_batch_bytes: int
+    ingest_fetch_bytes: int
+    ingest_memory_limit: str
+    ingest_checkpoint_bytes: int
     ingest_commit_interval_s: int
     ingest_broker_wait_s: int
     task_retries: int
@@ -254,6 +286,12 @@ class Settings:
             "ingest_batch_size": _int(FIELDS["ingest_batch_size"].env, raw["ingest_batch_size"]),
             "ingest_batch_bytes": _int(FIELDS["ingest_batch_bytes"].env, raw["ingest_batch_bytes"],
                                        minimum=1024),
+            "ingest_fetch_bytes": _int(FIELDS["ingest_fetch_bytes"].env, raw["ingest_fetch_bytes"],
+                                       minimum=1024 * 1024),
+            "ingest_memory_limit": _memory(FIELDS["ingest_memory_limit"].env,
+                                           raw["ingest_memory_limit"]),
+            "ingest_checkpoint_bytes": _int(FIELDS["ingest_checkpoint_bytes"].env,
+                                            raw["ingest_checkpoint_bytes"], minimum=1024 * 1024),
             "ingest_commit_interval_s": _int(FIELDS["ingest_commit_interval_s"].env,
                                              raw["ingest_commit_interval_s"]),
             "ingest_broker_wait_s": _int(FIELDS["ingest_broker_wait_s"].env,

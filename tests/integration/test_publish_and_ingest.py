@@ -75,6 +75,20 @@ def test_loader_loads_each_valid_message_once_and_rejects_the_rest_with_reasons(
     assert stored == {tp.partition: end for tp, end in ends.items() if end > 0}
 
 
+def test_event_ids_already_in_raw_are_skipped_in_later_batches_and_runs(settings):
+    events = list(synthetic.generate(60, seed=12))
+    with Publisher(settings, source="test") as publisher:
+        assert publisher.publish_all(events[:40]).ok
+    small = dataclasses.replace(settings, ingest_batch_size=7)
+    assert Loader(small).run().loaded == 40
+    with Publisher(settings, source="test") as publisher:  # retries of loaded events, then new
+        assert publisher.publish_all(events[5:15] + events[40:]).ok
+    report = Loader(small).run()
+    assert (report.loaded, report.duplicates, report.rejected) == (20, 10, 0)
+    assert query(settings, "select count(*), count(distinct event_id) from raw.social_posts") == [
+        (60, 60)]
+
+
 def test_loader_resumes_from_duckdb_offsets_across_runs(settings):
     with Publisher(settings, source="test") as publisher:
         publisher.publish_all(synthetic.generate(120, seed=1))
