@@ -88,9 +88,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--snapshot", type=Path, default=None,
+                        help="time an existing published snapshot (e.g. one `pantau build` "
+                        "published from real data) instead of writing a contract-shaped one")
     args = parser.parse_args()
     settings = Settings.from_env()
-    path = settings.state_dir / "bench" / "serving" / f"published-{args.posts}.duckdb"
+    path = args.snapshot or settings.state_dir / "bench" / "serving" / f"published-{args.posts}.duckdb"
+    if args.snapshot is not None and not path.exists():
+        parser.error(f"no snapshot at {path}")
     if not path.exists():
         started = time.perf_counter()
         write_snapshot(path, posts=args.posts)
