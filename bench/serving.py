@@ -4,7 +4,8 @@
 
 Writes a snapshot to the marts contract with ``--posts`` rows in ``fct_posts`` (the serving
 tests' writer, ``tests/serving_snapshot.py``; the other marts follow from it) under
-``.pantau/bench/serving/``, then times, median of ``--repeat`` runs after one warm-up:
+``.pantau/bench/serving/`` (or uses ``--snapshot PATH``, e.g. one ``pantau build`` published
+from real data), then times, median of ``--repeat`` runs after one warm-up:
 
 - one query (analyst guide question 1, engagement this week per Polres with the top post) in
   DuckDB in-process, through SQLAlchemy + duckdb-engine, through the Postgres endpoint with
