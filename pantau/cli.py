@@ -86,13 +86,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.audit import audit
-    from pantau.transform import dbt_build
+    from pantau.pipeline import build_audit_publish
 
-    result = dbt_build(settings)
-    _say(f"dbt build: {result.passed} passed, {result.skipped} skipped")
-    for suite in audit(settings):
-        _say(f"GX {suite.suite_name}: {suite.evaluated} expectations, all passed")
+    _say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
+    build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say)
+    _say(f"Analysts and BI tools read {settings.published_path} (read-only).")
     return 0
 
 
@@ -185,7 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print loaded, rejected and lag this often (default 2; 0: every poll)")
     p.set_defaults(func=cmd_ingest)
 
-    p = commands.add_parser("build", help="dbt build, then the Great Expectations audit")
+    p = commands.add_parser("build", help="dbt build, GX audit, then publish the marts snapshot",
+                            description="Write-audit-publish, the `build_marts` DAG in one "
+                            "command: `dbt build` into the working warehouse, the Great "
+                            "Expectations suites on raw, staging and marts (results in "
+                            "audit.validation_results, Data Docs under <state>/gx/data_docs), "
+                            "then copy the marts into a new file swapped atomically over "
+                            "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
+                            "as it was and the command exits 2.")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("sql", help="query the warehouse read-only",

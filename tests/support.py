@@ -50,3 +50,63 @@ def pantau_process(settings: Settings, *args: str, **env: str) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-m", "pantau.cli", *args], env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=Path(__file__).parent.parent)
+
+
+class WebhookReceiver:
+    """A local HTTP server that records the JSON bodies POSTed to it (the alert webhook's stand-in).
+
+    ``received`` is set when the first body arrives, so tests wait on it with a deadline.
+    """
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bodies: list[dict] = []
+        self.received = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                receiver.received.set()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+CORRUPT_RAW_ROWS = """
+    insert into raw.social_posts
+    select * replace (
+        uuid()::varchar as event_id,
+        -5 as likes,
+        -- an earlier observation than any of the post's (so staging, which keeps the latest,
+        -- and dbt's tests do not see it), observed before the post was even created
+        created_at - interval 1 hour as observed_at,
+        current_timestamp::timestamp as ingested_at
+    )
+    from raw.social_posts
+    using sample 3 rows
+"""

@@ -1,47 +1,124 @@
-"""A whole Airflow DAG run (`airflow dags test`) on real Kafka, DuckDB, dbt and GX."""
+"""Whole Airflow DAG runs (`airflow dags test`) on real Kafka, DuckDB, dbt and GX.
+
+`airflow dags test` runs one DAG; it does not follow Asset triggers, so the tests run
+`ingest_social_posts` and then `build_marts`, as the scheduler would.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import uuid
 
 import pytest
 
 from pantau import airflow_local, warehouse
+from pantau.exceptions import BuildFailedError
+from pantau.kafka import ensure_topics
+from pantau.publish import snapshot_tables
+from pantau.settings import Settings
 from producers import Publisher, synthetic
+from tests.support import CORRUPT_RAW_ROWS, WebhookReceiver, query, sha256
 
 pytestmark = pytest.mark.e2e
 
+PRODUCED = 600
 
-def test_dag_run_loads_builds_and_audits_exactly_the_posts_produced(settings):
-    produced = 1500
+
+@pytest.fixture(scope="module")
+def webhook():
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def ran(kafka_broker: Settings, tmp_path_factory, webhook) -> Settings:
+    """Both DAGs run once on posts produced to this module's own topic."""
+    state = tmp_path_factory.mktemp("dags") / "state"
+    run = uuid.uuid4().hex[:10]
+    settings = Settings.from_env(
+        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(state)},
+        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
+        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
+        airflow_home=state / "airflow", topic_partitions=3, task_retries=0,
+        alert_webhook_url=webhook.url)
+    ensure_topics(settings)
     with Publisher(settings, source="test") as publisher:
-        report = publisher.publish_all(synthetic.generate(produced, seed=77))
-    assert report.sent == produced
-
+        assert publisher.publish_all(synthetic.generate(PRODUCED, seed=77)).sent == PRODUCED
     airflow_local.setup(settings)
-    log_path = airflow_local.test_dag(settings, "social_posts_pipeline")
-    log = log_path.read_text()
-    for task_id in ("ingest", "build", "audit"):
-        assert f"end task task_id={task_id}" in log
+    settings.state_dir.joinpath("ingest.log").write_text(
+        airflow_local.test_dag(settings, "ingest_social_posts").read_text())
+    settings.state_dir.joinpath("build.log").write_text(
+        airflow_local.test_dag(settings, "build_marts").read_text())
+    return settings
 
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
+
+def test_ingest_then_build_publishes_audited_marts_of_exactly_the_posts_produced(ran):
+    assert "end task task_id=ingest" in ran.state_dir.joinpath("ingest.log").read_text()
+    build_log = ran.state_dir.joinpath("build.log").read_text()
+    for task_id in ("build", "audit", "publish"):
+        assert f"end task task_id={task_id}" in build_log
+
+    assert query(ran, "select count(*), count(distinct event_id) from raw.social_posts") == [
+        (PRODUCED, PRODUCED)]
+    suites = dict(query(ran, "select suite_name, success from audit.validation_results"))
+    assert suites and all(suites.values()), suites
+    assert {"raw.social_posts.invariants", "staging.stg_social_posts.invariants",
+            "marts.mart_polres_engagement_daily"} <= set(suites)
+    assert (ran.state_dir / "gx" / "data_docs" / "index.html").exists()
+
+    published = snapshot_tables(ran.published_path)
+    in_warehouse = dict(query(ran, """
+        select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"""))
+    assert set(published) == set(in_warehouse) and published
+    con = warehouse.connect(ran.published_path, read_only=True)
     try:
-        assert con.execute("select count(*) from raw.social_posts").fetchall() == [(produced,)]
-        assert con.execute(
-            "select sum(post_count)::bigint from marts.mart_polres_engagement_daily"
-        ).fetchall() == [(produced,)]
-        assert con.execute(
-            "select bool_and(success), count(*) from audit.validation_results").fetchall() == [
-            (True, 1)]
+        schemas = {row[0] for row in con.execute(
+            "select distinct table_schema from information_schema.tables").fetchall()}
+        counted = con.execute(
+            "select sum(post_count)::bigint from marts.mart_polres_engagement_daily").fetchall()
     finally:
         con.close()
+    assert schemas == {"marts"}
+    assert counted == [(PRODUCED,)]
+    assert query(ran, "select success, tables from audit.publish_log") == [(True, len(published))]
 
 
-def test_a_failing_task_fails_the_dag_run_loudly(settings):
-    """The warehouse path is unusable: the ingest task fails (no retries), so does the run."""
+def test_a_corrupted_raw_batch_fails_the_audit_and_keeps_the_published_snapshot(ran, webhook):
+    before = sha256(ran.published_path)
+    con = warehouse.connect(ran.warehouse_path)
+    con.execute(CORRUPT_RAW_ROWS)
+    con.close()
+
+    with pytest.raises(BuildFailedError, match="DAG build_marts failed"):
+        airflow_local.test_dag(ran, "build_marts")
+
+    assert sha256(ran.published_path) == before
+    failed = dict(query(ran, """select suite_name, failures from audit.validation_results
+                                where not success"""))
+    assert set(failed) == {"raw.social_posts", "raw.social_posts.invariants"}, failed
+    failures = json.loads(failed["raw.social_posts.invariants"])
+    assert any("negative_metrics" in f for f in failures)
+    assert any("created_after_observed" in f for f in failures)
+    assert query(ran, "select count(*) from audit.publish_log") == [(1,)]  # no second publish
+
+    alerts = query(ran, "select dag_id, task_id, error from audit.alerts")
+    assert [(a[0], a[1]) for a in alerts] == [("build_marts", "audit")]
+    assert "Data-quality audit failed" in alerts[0][2]
+    assert webhook.received.wait(timeout=30)
+    assert [(b["dag_id"], b["task_id"]) for b in webhook.bodies] == [("build_marts", "audit")]
+
+
+def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(settings):
+    """The warehouse path is unusable (a directory): the ingest task fails, so does the run, and
+    the alert, which cannot go to the warehouse either, lands in <state>/alerts.jsonl."""
     settings = dataclasses.replace(settings, task_retries=0)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.mkdir()  # a directory where the DuckDB file should be
     airflow_local.setup(settings)
-    with pytest.raises(Exception, match="DAG social_posts_pipeline failed"):
-        airflow_local.test_dag(settings, "social_posts_pipeline")
+    with pytest.raises(BuildFailedError, match="DAG ingest_social_posts failed"):
+        airflow_local.test_dag(settings, "ingest_social_posts")
+    lines = (settings.state_dir / "alerts.jsonl").read_text().splitlines()
+    alert = json.loads(lines[-1])
+    assert (alert["dag_id"], alert["task_id"]) == ("ingest_social_posts", "ingest")
+    assert alert["not_in_warehouse_because"]
