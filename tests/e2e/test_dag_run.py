@@ -109,16 +109,15 @@ def test_a_corrupted_raw_batch_fails_the_audit_and_keeps_the_published_snapshot(
     assert [(b["dag_id"], b["task_id"]) for b in webhook.bodies] == [("build_marts", "audit")]
 
 
-def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(settings):
+def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(ran, tmp_path):
     """The warehouse path is unusable (a directory): the ingest task fails, so does the run, and
-    the alert, which cannot go to the warehouse either, lands in <state>/alerts.jsonl."""
-    settings = dataclasses.replace(settings, task_retries=0)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.warehouse_path.mkdir()  # a directory where the DuckDB file should be
-    airflow_local.setup(settings)
+    the alert, which cannot go to the warehouse either, lands in <state>/alerts.jsonl. (The same
+    Airflow home as the other tests: setting one up costs half a minute.)"""
+    broken = dataclasses.replace(ran, warehouse_path=tmp_path / "warehouse.duckdb")
+    broken.warehouse_path.mkdir()  # a directory where the DuckDB file should be
     with pytest.raises(BuildFailedError, match="DAG ingest_social_posts failed"):
-        airflow_local.test_dag(settings, "ingest_social_posts")
-    lines = (settings.state_dir / "alerts.jsonl").read_text().splitlines()
+        airflow_local.test_dag(broken, "ingest_social_posts")
+    lines = (broken.state_dir / "alerts.jsonl").read_text().splitlines()
     alert = json.loads(lines[-1])
     assert (alert["dag_id"], alert["task_id"]) == ("ingest_social_posts", "ingest")
     assert alert["not_in_warehouse_because"]
