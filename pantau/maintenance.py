@@ -98,7 +98,7 @@ def kafka_lag(settings: Settings) -> list[PartitionLag]:
     topic = settings.topic_posts
     try:
         consumer = KafkaConsumer(**settings.kafka_client_config(), enable_auto_commit=False,
-                                 request_timeout_ms=15000, api_version_auto_timeout_ms=10000)
+                                 request_timeout_ms=15000)
     except KafkaError as error:
         raise KafkaUnavailableError(settings.kafka_bootstrap_servers, str(error)) from error
     try:
