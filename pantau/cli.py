@@ -200,11 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
     p.set_defaults(func=cmd_sql)
 
-    p = commands.add_parser("demo", help="the whole pipeline end to end on local defaults",
-                            description="Start Kafka, produce synthetic posts, run the Airflow "
-                            "DAG (ingest, dbt build, GX audit) and print a summary.")
-    p.add_argument("--count", type=int, default=2000, help="posts to produce (default 2000)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic posts")
+    p = commands.add_parser("demo", help="the whole story end to end on local defaults",
+                            description="Start Kafka, produce a synthetic scenario (chatter, "
+                            "planted viral events, official responses), run the Airflow DAGs "
+                            "ingest_social_posts and build_marts (dbt build, GX audit, publish), "
+                            "then print the top viral posts, the open issue alerts with response "
+                            "times, a check that every produced post is in the warehouse exactly "
+                            "once, and how to open the dashboard and the SQL shell. Exits 1 when "
+                            "the exactly-once check fails.")
+    p.add_argument("--count", type=int, default=20_000,
+                   help="posts in the scenario (default 20000; each is observed 1-5 times)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the scenario (default: random)")
     p.set_defaults(func=cmd_demo)
 
     from pantau.text.cli import register as register_text
