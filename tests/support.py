@@ -35,6 +35,22 @@ def read_topic(settings: Settings, topic: str) -> list:
     return messages
 
 
+def isolated_settings(base: Settings, state: Path, **overrides: object) -> Settings:
+    """Settings with their own topics (created), consumer group and files under ``state``."""
+    import uuid
+
+    from pantau.kafka import ensure_topics
+
+    run = uuid.uuid4().hex[:10]
+    settings = Settings.from_env(
+        {**base.environment(), "PANTAU_STATE_DIR": str(state)},
+        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
+        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
+        airflow_home=state / "airflow", topic_partitions=3, **overrides)
+    ensure_topics(settings)
+    return settings
+
+
 def query(settings: Settings, sql: str) -> list[tuple]:
     """Rows of ``sql`` on the test's warehouse, opened read-only."""
     con = warehouse.connect(settings.warehouse_path, read_only=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 
 import pytest
 
@@ -18,7 +17,7 @@ from pantau.demo import run_demo
 from pantau.exceptions import BuildFailedError
 from pantau.publish import snapshot_tables
 from pantau.settings import Settings
-from tests.support import CORRUPT_RAW_ROWS, WebhookReceiver, query, sha256
+from tests.support import CORRUPT_RAW_ROWS, WebhookReceiver, isolated_settings, query, sha256
 
 pytestmark = pytest.mark.e2e
 
@@ -35,13 +34,8 @@ def webhook():
 def ran(kafka_broker: Settings, tmp_path_factory, webhook) -> Settings:
     """`pantau demo` on this module's own topic: a small scenario, then both DAGs."""
     state = tmp_path_factory.mktemp("dags") / "state"
-    run = uuid.uuid4().hex[:10]
-    settings = Settings.from_env(
-        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(state)},
-        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
-        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
-        airflow_home=state / "airflow", topic_partitions=3, task_retries=0,
-        alert_webhook_url=webhook.url)
+    settings = isolated_settings(kafka_broker, state, task_retries=0,
+                                 alert_webhook_url=webhook.url)
     lines: list[str] = []
     assert run_demo(settings, count=POSTS, seed=77, say=lines.append) == 0, "\n".join(lines)
     (state / "demo.out").write_text("\n".join(lines))
@@ -86,6 +80,16 @@ def test_the_build_dag_publishes_exactly_the_audited_marts(ran):
         con.close()
     assert schemas == {"marts"}
     assert query(ran, "select success, tables from audit.publish_log") == [(True, len(published))]
+
+
+def test_the_maintenance_dag_keeps_every_post_and_reports_no_lag(ran):
+    posts_before = query(ran, "select count(distinct (platform, post_id)) from raw.social_posts")
+    log = airflow_local.test_dag(ran, "maintenance").read_text()
+    for task_id in ("retention", "checkpoint", "kafka_lag"):
+        assert f"end task task_id={task_id}" in log
+    assert query(ran, "select count(distinct (platform, post_id)) from raw.social_posts") == (
+        posts_before)
+    assert query(ran, "select count(*), sum(lag) from ops.kafka_lag") == [(3, 0)]
 
 
 def test_a_corrupted_raw_batch_fails_the_audit_and_keeps_the_published_snapshot(ran, webhook):

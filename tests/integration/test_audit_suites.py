@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import uuid
 
 import pytest
 
@@ -19,11 +18,10 @@ from pantau import warehouse
 from pantau.audit import audit
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
-from pantau.kafka import ensure_topics
 from pantau.settings import Settings
 from pantau.transform import dbt_build
 from producers import Publisher, synthetic
-from tests.support import CORRUPT_RAW_ROWS
+from tests.support import CORRUPT_RAW_ROWS, isolated_settings
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +32,7 @@ MARTS = [t for t in SUITES if t.layer == "marts"]
 
 @pytest.fixture(scope="module")
 def built(kafka_broker: Settings, tmp_path_factory) -> Settings:
-    state = tmp_path_factory.mktemp("suites") / "state"
-    run = uuid.uuid4().hex[:10]
-    settings = Settings.from_env(
-        {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(state)},
-        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
-        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
-        topic_partitions=3)
-    ensure_topics(settings)
+    settings = isolated_settings(kafka_broker, tmp_path_factory.mktemp("suites") / "state")
     with Publisher(settings, source="test") as publisher:
         publisher.publish_all(synthetic.generate(300, seed=5))
     Loader(settings).run()

@@ -16,6 +16,7 @@ from pantau.ingest import Loader
 from pantau.publish import publish, snapshot_tables
 from pantau.settings import PROJECT_DIR, Settings
 from producers import Publisher, synthetic
+from tests.snapshot_reader import read_state
 from tests.support import query, sha256
 
 pytestmark = pytest.mark.integration
@@ -45,19 +46,9 @@ def announce_and_publish(settings: Settings, expected: Path, cycle: int) -> dict
     """Build and audit, write the marts' state to ``expected`` BEFORE the swap, then publish."""
     built = pipeline.build(settings)
     pipeline.audit(settings, run_id=f"cycle-{cycle}", raw_watermark=built["raw_watermark"])
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_type = 'BASE TABLE' order by table_name").fetchall()]
-        state = {t: con.execute(f'select count(*) from marts."{t}"').fetchall()[0][0]
-                 for t in tables}
-        state["posts_counted"] = con.execute(
-            "select sum(post_count)::bigint from marts.mart_polres_engagement_daily").fetchall()[0][0]
-        raw_posts = con.execute(
-            "select count(distinct (platform, post_id)) from raw.social_posts").fetchall()[0][0]
-    finally:
-        con.close()
+    state = read_state(settings.warehouse_path)  # what the reader must see after the swap
+    [(raw_posts,)] = query(settings,
+                           "select count(distinct (platform, post_id)) from raw.social_posts")
     assert state["posts_counted"] == raw_posts == POSTS_PER_CYCLE * (cycle + 1)
     with expected.open("a") as handle:
         handle.write(json.dumps({"cycle": cycle, "state": state}) + "\n")
