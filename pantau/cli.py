@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "audit.validation_results, Data Docs under <state>/gx/data_docs), "
                             "then copy the marts into a new file swapped atomically over "
                             "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
-                            "as it was and the command exits 2.")
+                            "as it was and the command exits 2 (75 when the warehouse is locked "
+                            "by another writer: run it again later).")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("sql", help="query the warehouse read-only",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pantau import airflow_local, warehouse
+from pantau.exceptions import TerminalError
 from pantau.settings import Settings
 
 INGEST_DAG, BUILD_DAG = "ingest_social_posts", "build_marts"
@@ -75,7 +76,9 @@ def produce_scenario(settings: Settings, *, count: int, seed: int,
         events.close()
     say(f"      {report.summary()}; ground truth: {path}")
     if not report.ok or report.dead_lettered:
-        raise RuntimeError(f"producing the scenario failed: {report.summary()}")
+        raise TerminalError(f"Producing the scenario failed ({report.summary()}); the broker's "
+                            f"log and `pantau stack status` say why. Fix it, then run the demo "
+                            "again (the posts already sent are kept, none twice).")
     return produced
 
 
