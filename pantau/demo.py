@@ -27,11 +27,11 @@ TOP_VIRAL = """
     order by viral_rank
     limit 5
 """
-OPEN_ALERTS = """
-    select polres_name, topic, started_at, negative_post_count, is_responded, response_minutes
+ALERTS = """
+    select case when is_open then 'open' else 'ended' end as state, polres_name, topic,
+        started_at, negative_post_count, round(response_minutes) as response_minutes
     from marts.mart_issue_alerts
-    where is_open
-    order by negative_post_count desc, started_at
+    order by is_open desc, started_at desc
     limit 5
 """
 RESPONSE_TIMES = """
@@ -158,12 +158,12 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
                 say("  (no post went viral in this window)")
         else:
             _not_built(say, "mart_viral_posts")
-        say("Open issue alerts and response times (marts.mart_issue_alerts):")
+        say("Issue alerts, open first, and response times (marts.mart_issue_alerts):")
         if _has_table(con, "mart_issue_alerts"):
             total, open_, responded, median = con.execute(RESPONSE_TIMES).fetchall()[0]
-            rows = con.execute(OPEN_ALERTS).fetchall()
-            _print_table(say, rows, ["polres", "topic", "started", "negative posts", "responded",
-                                     "response min"])
+            rows = con.execute(ALERTS).fetchall()  # the open ones first, then the latest
+            _print_table(say, rows, ["state", "polres", "topic", "started", "negative posts",
+                                     "minutes to respond"])
             say(f"  {total:,} negative spikes, {open_:,} still open, {responded:,} answered by an "
                 f"official account; median response "
                 f"{'-' if median is None else f'{median:,.0f} minutes'}")

@@ -164,7 +164,7 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
                              "run time: the models ship in the package)."),
 }
 SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_ALERT_WEBHOOK_URL", "PANTAU_X_BEARER_TOKEN",
-                     "PANTAU_YOUTUBE_API_KEY"})
+                     "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
 
 
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
@@ -315,8 +315,42 @@ class Settings:
         """(variable, value) pairs with secrets masked, for `pantau settings`."""
         rows = [(f.env, str(getattr(self, name))) for name, f in FIELDS.items()]
         rows += [(name, (os.environ.get(name) or default).replace("{state}", str(self.state_dir)))
-                 for name, (default, _) in CONNECTOR_VARIABLES.items()]
+                 for name, (default, _) in {**CONNECTOR_VARIABLES, **MART_VARIABLES}.items()]
         return [(name, "********" if name in SECRETS and value else value) for name, value in rows]
+
+
+#: Tunables of the marts, read by the dbt models (macro ``pantau_setting``) from the
+#: environment ``pantau build`` passes to dbt: variable -> (default, meaning). The defaults
+#: are the macro's defaults; the rules are documented in the model files and docs/marts.md.
+MART_VARIABLES: dict[str, tuple[str, str]] = {
+    "PANTAU_PSEUDONYM_KEY": ("", "Key of the hash that pseudonymises non-official authors in the "
+                             "marts; generated into `{state}/pseudonym.key` when empty; never "
+                             "printed."),
+    "PANTAU_VIRAL_MIN_CONVERSATION": ("25", "A post whose conversation (replies, quotes, "
+                                      "reposts under it) reaches this many posts is viral."),
+    "PANTAU_VIRAL_MIN_ENGAGEMENT": ("2000", "Least engagement of a post viral by engagement."),
+    "PANTAU_VIRAL_ENGAGEMENT_MULTIPLE": ("20", "…and at least this many times the 90th "
+                                         "percentile of its Polres and platform."),
+    "PANTAU_VIRAL_FOLLOWER_SHARE": ("0.05", "…and at least this share of its author's "
+                                    "followers."),
+    "PANTAU_VIRAL_MIN_SPREAD": ("5", "…and at least this many posts replied to, quoted or "
+                                "reposted it."),
+    "PANTAU_ALERT_MIN_POSTS": ("8", "Least negative public posts in an hour for a spike."),
+    "PANTAU_ALERT_SIGMA": ("4", "A spike hour is this many Poisson standard deviations above "
+                           "the Polres' median hour."),
+    "PANTAU_ALERT_MIN_NEGATIVE_SHARE": ("0.5", "Least share of negative posts among the hour's "
+                                        "public posts about the Polres for a spike."),
+    "PANTAU_ALERT_GAP_HOURS": ("3", "Spike hours closer than this are one alert; an alert "
+                               "is open until this many hours of data follow its last spike."),
+    "PANTAU_ALERT_LOOKBACK_HOURS": ("12", "How far before the first spike hour an issue's "
+                                    "first post may be."),
+    "PANTAU_ALERT_RESPONSE_WINDOW_HOURS": ("48", "How long after an issue's start an official "
+                                           "post can be its first response."),
+    "PANTAU_DBT_THREADS": ("4", "dbt threads (models and tests run in parallel on the one "
+                           "DuckDB connection)."),
+    "PANTAU_RESPONSE_TARGET_MINUTES": ("240", "Responses within this many minutes count as "
+                                       "timely in the scorecard."),
+}
 
 
 def settings_markdown() -> str:
@@ -326,6 +360,7 @@ def settings_markdown() -> str:
         default = "`.pantau` in the checkout" if name == "state_dir" else (
             f"`{f.default}`" if f.default else "(empty)")
         lines.append(f"| `{f.env}` | {default} | {f.help} |")
-    for name, (default, meaning) in {**CONNECTOR_VARIABLES, **TEXT_VARIABLES}.items():
+    for name, (default, meaning) in {**CONNECTOR_VARIABLES, **TEXT_VARIABLES,
+                                      **MART_VARIABLES}.items():
         lines.append(f"| `{name}` | {f'`{default}`' if default else '(empty)'} | {meaning} |")
     return "\n".join(lines)

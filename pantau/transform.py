@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -29,13 +30,30 @@ class BuildResult:
     log_path: Path
 
 
+def pseudonym_key(settings: Settings) -> str:
+    """PANTAU_PSEUDONYM_KEY, or the key kept in ``<state>/pseudonym.key`` (created once, random,
+    readable by its owner only), so the pseudonyms of the marts stay stable between builds."""
+    key = os.environ.get("PANTAU_PSEUDONYM_KEY", "")
+    if key:
+        return key
+    path = settings.state_dir / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    """The environment of a dbt run: the settings (profiles.yml reads PANTAU_WAREHOUSE_PATH),
-    with dbt's target and logs in the state directory."""
+    """The environment of a dbt run: the settings (profiles.yml reads PANTAU_WAREHOUSE_PATH;
+    the models read the mart tunables and the pseudonym key), with dbt's target and logs in
+    the state directory."""
     dbt_state = settings.state_dir / "dbt"
     return {
         **os.environ,
         **settings.environment(),
+        "PANTAU_PSEUDONYM_KEY": pseudonym_key(settings),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_TARGET_PATH": str(dbt_state / "target"),
         "DBT_LOG_PATH": str(dbt_state / "logs"),

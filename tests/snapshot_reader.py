@@ -3,8 +3,8 @@
     python -m tests.snapshot_reader PUBLISHED EXPECTED_JSONL OUT_DIR
 
 Loops until ``OUT_DIR/stop`` exists (idle while nothing is published yet): opens the snapshot
-read-only, reads every mart table's row count (and the posts the engagement mart counts) in one
-connection, closes it. Each state read
+read-only, reads every mart table's row count (and the number of posts) in one connection,
+closes it. Each state read
 must be one of the states the writer announced in ``EXPECTED_JSONL`` before publishing it; a
 state never announced is a partial one. Appends every newly seen state to ``OUT_DIR/seen.jsonl``
 (the test waits on it) and writes ``OUT_DIR/report.json`` at the end.
@@ -28,10 +28,11 @@ def read_state(path: Path) -> dict:
             "order by table_name").fetchall()]
         state = {t: con.execute(f'select count(*) from marts."{t}"').fetchall()[0][0]
                  for t in tables}
-        if "mart_polres_engagement_daily" in tables:
-            state["posts_counted"] = con.execute(
-                "select sum(post_count)::bigint from marts.mart_polres_engagement_daily"
-            ).fetchall()[0][0]
+        # the posts of this snapshot: one row each in fct_posts; before the marts of issue 6,
+        # the engagement mart's count (each simple synthetic post names one precinct)
+        state["posts_counted"] = state["fct_posts"] if "fct_posts" in state else con.execute(
+            "select sum(post_count)::bigint from marts.mart_polres_engagement_daily"
+        ).fetchall()[0][0]
         return state
     finally:
         con.close()

@@ -47,7 +47,7 @@ def test_the_demo_runs_both_dags_and_ends_with_the_summary(ran):
     for step in ("[1/5] Kafka", "[2/5] Producing a synthetic scenario of 400 posts",
                  "[4/5] Airflow: DAG ingest_social_posts", "[5/5] Airflow: DAG build_marts",
                  "Top viral posts (marts.mart_viral_posts):",
-                 "Open issue alerts and response times (marts.mart_issue_alerts):",
+                 "Issue alerts, open first, and response times (marts.mart_issue_alerts):",
                  "OK exactly once: ", "posts produced -> 400 rows of ", "none twice",
                  "pantau serve", "pantau sql"):
         assert step in out, f"{step!r} missing from the demo's output:\n{out}"

@@ -1,13 +1,25 @@
 -- One row per post: what its text says (sentiment, emotion, topic) and which
 -- Polres it names, from the Python text functions that the dbt-duckdb plugin
 -- pantau.text.dbt_plugin registers (see docs/text.md).
--- A table (set for the folder in dbt_project.yml): the functions run once per
--- build, and readers need no Python functions registered.
+-- Incremental: the functions are the expensive part of a build, so a run only
+-- reads the posts with an observation ingested since the last run (their
+-- latest text may have changed). Readers need no functions registered.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
 
 with
 
 posts as (
     select * from {{ ref('stg_social_posts') }}
+    {% if is_incremental() %}
+    where last_ingested_at > (
+        select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+        from {{ this }} as built
+    )
+    {% endif %}
 ),
 
 posts_enriched as (
@@ -22,7 +34,10 @@ posts_enriched as (
         coalesce(resolve_polres(post_text), []::varchar[]) as polres_ids,
 
         -- numerics
-        sentiment_score(post_text) as sentiment_score
+        sentiment_score(post_text) as sentiment_score,
+
+        -- timestamps
+        last_ingested_at
 
     from posts
 )

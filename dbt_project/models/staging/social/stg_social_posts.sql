@@ -1,58 +1,94 @@
--- One row per post: the latest observation of each (platform, post_id).
+-- One row per post (platform × post_id): its latest observation, with how often
+-- and since when it was observed. Deduplicated on event_id first.
 with
 
 source as (
     select * from {{ source('raw', 'social_posts') }}
 ),
 
-latest_observation as (
+deduplicated as (
     select *
     from source
     qualify row_number() over (
+        partition by event_id
+        order by kafka_partition, kafka_offset
+    ) = 1
+),
+
+observation_counts as (
+    select
+        platform,
+        post_id,
+        count(*) as observation_count,
+        min(observed_at) as first_observed_at,
+        max(ingested_at) as last_ingested_at
+    from deduplicated
+    group by platform, post_id
+),
+
+latest_observation as (
+    select *
+    from deduplicated
+    qualify row_number() over (
         partition by platform, post_id
-        order by observed_at desc, kafka_partition, kafka_offset desc
+        order by observed_at desc, ingested_at desc, kafka_offset desc
     ) = 1
 ),
 
 renamed as (
     select
         -- ids
-        platform || ':' || post_id as post_key,
-        event_id,
-        post_id,
-        parent_post_id,
-        root_post_id,
-        author_id,
+        latest_observation.platform || ':' || latest_observation.post_id as post_key,
+        latest_observation.event_id,
+        latest_observation.post_id,
+        latest_observation.parent_post_id,
+        latest_observation.root_post_id,
+        case when latest_observation.parent_post_id is not null
+            then latest_observation.platform || ':' || latest_observation.parent_post_id
+        end as parent_post_key,
+        case when latest_observation.root_post_id is not null
+            then latest_observation.platform || ':' || latest_observation.root_post_id
+        end as root_post_key,
+        latest_observation.author_id,
 
         -- strings
-        platform,
-        post_type,
-        author_handle,
-        text as post_text,
-        lang,
-        url,
-        hashtags,
-        mentions,
+        latest_observation.platform,
+        latest_observation.post_type,
+        latest_observation.author_handle,
+        latest_observation.author_display_name,
+        latest_observation.text as post_text,
+        latest_observation.lang,
+        latest_observation.url,
+        latest_observation.hashtags,
+        latest_observation.mentions,
+        latest_observation.media_urls,
 
         -- metrics
-        author_followers,
-        coalesce(likes, 0) as likes,
-        coalesce(replies, 0) as replies,
-        coalesce(shares, 0) as shares,
-        coalesce(quotes, 0) as quotes,
-        views,
-        coalesce(likes, 0) + coalesce(replies, 0) + coalesce(shares, 0)
-            + coalesce(quotes, 0) as engagement,
+        latest_observation.author_followers,
+        coalesce(latest_observation.likes, 0) as likes,
+        coalesce(latest_observation.replies, 0) as replies,
+        coalesce(latest_observation.shares, 0) as shares,
+        coalesce(latest_observation.quotes, 0) as quotes,
+        latest_observation.views,
+        {{ engagement('latest_observation.likes', 'latest_observation.replies',
+                      'latest_observation.shares', 'latest_observation.quotes') }}
+            as engagement,
+        observation_counts.observation_count,
 
         -- booleans
-        author_is_official as is_official_author,
-        author_verified as is_verified_author,
+        latest_observation.author_is_official as is_official_author,
+        latest_observation.author_verified as is_verified_author,
 
         -- timestamps
-        created_at,
-        observed_at
+        latest_observation.created_at,
+        observation_counts.first_observed_at,
+        latest_observation.observed_at,
+        observation_counts.last_ingested_at
 
     from latest_observation
+    inner join observation_counts
+        on latest_observation.platform = observation_counts.platform
+        and latest_observation.post_id = observation_counts.post_id
 )
 
 select * from renamed

@@ -1,0 +1,27 @@
+{#- In an incremental run of a per-post model: the post_keys to rebuild. The posts with an
+    observation ingested since the model's watermark (its largest last_ingested_at), their
+    parents and roots (whose conversations grew) and the posts answering them (which may
+    inherit their Polres). Everything else is unchanged by the new data. -#}
+{% macro posts_to_rebuild() -%}
+    (
+        with changed as (
+            select post_key, parent_post_key, root_post_key
+            from {{ ref('stg_social_posts') }}
+            where last_ingested_at > (
+                select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
+                from {{ this }} as built
+            )
+        )
+
+        select post_key from changed
+        union
+        select parent_post_key from changed where parent_post_key is not null
+        union
+        select root_post_key from changed where root_post_key is not null
+        union
+        select answers.post_key
+        from {{ ref('stg_social_posts') }} as answers
+        where answers.parent_post_key in (select post_key from changed)
+            or answers.root_post_key in (select post_key from changed)
+    )
+{%- endmacro %}

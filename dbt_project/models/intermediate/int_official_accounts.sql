@@ -1,0 +1,27 @@
+-- One row per official account of a Polres (platform × handle), from the seed.
+with
+
+polres as (
+    select * from {{ ref('polres') }}
+),
+
+accounts as (
+    unpivot polres
+    on handle_x as 'x',
+        handle_instagram as 'instagram',
+        handle_tiktok as 'tiktok',
+        handle_facebook as 'facebook',
+        handle_youtube as 'youtube'
+    into name platform value handle
+),
+
+official_accounts as (
+    select distinct
+        polres_id,
+        platform,
+        lower(handle) as handle
+    from accounts
+    where handle is not null and handle <> ''
+)
+
+select * from official_accounts

@@ -1,0 +1,108 @@
+-- One row per post: latest metrics, what the text says, the Polres it is about,
+-- how fast it grew and how big a conversation it started.
+-- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+) }}
+
+with
+
+posts as (
+    select * from {{ ref('stg_social_posts') }}
+    {% if is_incremental() %}
+    where post_key in {{ posts_to_rebuild() }}
+    {% endif %}
+),
+
+enriched as (
+    select * from {{ ref('int_posts_enriched') }}
+),
+
+resolved as (
+    select * from {{ ref('int_posts_resolved') }}
+),
+
+velocity as (
+    select * from {{ ref('int_post_velocity') }}
+),
+
+conversations as (
+    select * from {{ ref('int_post_conversations') }}
+),
+
+polres as (
+    select * from {{ ref('polres') }}
+),
+
+final as (
+    select
+        -- ids
+        posts.post_key,
+        posts.platform,
+        posts.post_id,
+        posts.parent_post_key,
+        posts.root_post_key,
+        resolved.author_key,
+        resolved.polres_ids[1] as polres_id,
+
+        -- strings
+        posts.post_type,
+        posts.url,
+        resolved.author_label,
+        resolved.polres_ids,
+        resolved.polres_source,
+        polres.polda_name,
+        posts.post_text,
+        posts.lang,
+        posts.hashtags,
+        enriched.sentiment_label,
+        enriched.emotion,
+        enriched.topic,
+
+        -- numerics
+        posts.author_followers,
+        enriched.sentiment_score,
+        posts.likes,
+        posts.replies,
+        posts.shares,
+        posts.quotes,
+        posts.views,
+        posts.engagement,
+        posts.engagement * 3600.0 / greatest(
+            date_diff('second', posts.created_at, posts.observed_at), 60
+        ) as engagement_per_hour,
+        coalesce(velocity.peak_engagement_per_hour, 0) as peak_engagement_per_hour,
+        coalesce(conversations.conversation_post_count, 0) as conversation_post_count,
+        coalesce(conversations.conversation_author_count, 0)
+            as conversation_author_count,
+        posts.observation_count,
+
+        -- booleans
+        posts.is_official_author,
+        posts.is_verified_author,
+
+        -- dates
+        cast(posts.created_at as date) as created_date,
+
+        -- timestamps
+        posts.created_at,
+        posts.first_observed_at,
+        posts.observed_at as last_observed_at,
+        posts.last_ingested_at
+
+    from posts
+    inner join enriched
+        on posts.post_key = enriched.post_key
+    inner join resolved
+        on posts.post_key = resolved.post_key
+    left join velocity
+        on posts.post_key = velocity.post_key
+    left join conversations
+        on posts.post_key = conversations.post_key
+    left join polres
+        on resolved.polres_ids[1] = polres.polres_id
+)
+
+select * from final

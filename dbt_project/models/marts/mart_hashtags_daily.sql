@@ -1,0 +1,35 @@
+-- One row per hashtag (lower case, without #) × day: how many posts carried it,
+-- their engagement and net sentiment, and the Polres it was used for most.
+with
+
+posts as (
+    select * from {{ ref('fct_posts') }}
+),
+
+post_hashtags as (
+    select distinct
+        posts.post_key,
+        lower(hashtag) as hashtag,
+        posts.created_date,
+        posts.engagement,
+        posts.sentiment_label,
+        posts.polres_id
+    from posts, unnest(posts.hashtags) as tagged(hashtag)
+),
+
+daily_counts as (
+    select
+        hashtag,
+        created_date as activity_date,
+        count(*) as post_count,
+        sum(engagement) as engagement,
+        (
+            count(*) filter (where sentiment_label = 'positive')
+            - count(*) filter (where sentiment_label = 'negative')
+        ) / count(*) as net_sentiment,
+        {{ most_frequent('polres_id') }} as top_polres_id
+    from post_hashtags
+    group by hashtag, created_date
+)
+
+select * from daily_counts

@@ -1,0 +1,131 @@
+-- One row per viral post. A post (an original post or a quote, not an official
+-- account's) is viral when either
+--   * its conversation reached PANTAU_VIRAL_MIN_CONVERSATION posts (replies,
+--     quotes and reposts collected under it), or
+--   * its engagement is at least PANTAU_VIRAL_MIN_ENGAGEMENT, at least
+--     PANTAU_VIRAL_ENGAGEMENT_MULTIPLE times the baseline of its Polres and
+--     platform, and at least PANTAU_VIRAL_FOLLOWER_SHARE of its author's
+--     followers (a big account's usual reach is not virality), and it spread:
+--     at least PANTAU_VIRAL_MIN_SPREAD posts replied to, quoted or reposted it
+--     (many likes on a post nobody passes on is popularity, not virality).
+-- The baseline is the 90th percentile engagement of original public posts about
+-- the same Polres on the same platform (the platform's when the Polres has fewer
+-- than 20 such posts). virality_score is how far past the nearer threshold the
+-- post went (1 = just viral); viral_rank orders by it.
+with
+
+posts as (
+    select * from {{ ref('fct_posts') }}
+),
+
+original_public_posts as (
+    select *
+    from posts
+    where post_type in ('post', 'quote') and not is_official_author
+),
+
+platform_baselines as (
+    select
+        platform,
+        quantile_cont(engagement, 0.9) as baseline_engagement,
+        quantile_cont(peak_engagement_per_hour, 0.9) as baseline_engagement_per_hour
+    from original_public_posts
+    group by platform
+),
+
+polres_baselines as (
+    select
+        coalesce(polres_id, '') as polres_id,
+        platform,
+        quantile_cont(engagement, 0.9) as baseline_engagement,
+        quantile_cont(peak_engagement_per_hour, 0.9) as baseline_engagement_per_hour
+    from original_public_posts
+    group by coalesce(polres_id, ''), platform
+    having count(*) >= 20
+),
+
+posts_against_baseline as (
+    select
+        original_public_posts.*,
+        greatest(coalesce(
+            polres_baselines.baseline_engagement,
+            platform_baselines.baseline_engagement
+        ), 1) as baseline_engagement,
+        greatest(coalesce(
+            polres_baselines.baseline_engagement_per_hour,
+            platform_baselines.baseline_engagement_per_hour
+        ), 1) as baseline_engagement_per_hour
+    from original_public_posts
+    inner join platform_baselines
+        on original_public_posts.platform = platform_baselines.platform
+    left join polres_baselines
+        on coalesce(original_public_posts.polres_id, '') = polres_baselines.polres_id
+        and original_public_posts.platform = polres_baselines.platform
+),
+
+posts_scored as (
+    select
+        *,
+        peak_engagement_per_hour / baseline_engagement_per_hour as velocity_ratio,
+        greatest(
+            conversation_post_count
+            / {{ pantau_setting('VIRAL_MIN_CONVERSATION', 25) }},
+            case
+                when engagement >= {{ pantau_setting('VIRAL_FOLLOWER_SHARE', 0.05) }}
+                    * coalesce(author_followers, 0)
+                    and conversation_post_count
+                        >= {{ pantau_setting('VIRAL_MIN_SPREAD', 5) }}
+                    then engagement / greatest(
+                        {{ pantau_setting('VIRAL_MIN_ENGAGEMENT', 2000) }},
+                        {{ pantau_setting('VIRAL_ENGAGEMENT_MULTIPLE', 20) }}
+                        * baseline_engagement
+                    )
+                else 0
+            end
+        ) as virality_score
+    from posts_against_baseline
+),
+
+viral_posts as (
+    select
+        -- ids
+        post_key,
+        polres_id,
+        author_key,
+
+        -- strings
+        platform,
+        post_type,
+        url,
+        author_label,
+        polda_name,
+        post_text,
+        sentiment_label,
+        topic,
+
+        -- numerics
+        author_followers,
+        engagement,
+        views,
+        conversation_post_count,
+        engagement_per_hour,
+        peak_engagement_per_hour,
+        baseline_engagement,
+        velocity_ratio,
+        virality_score,
+        row_number() over (
+            order by virality_score desc, engagement desc, post_key
+        ) as viral_rank,
+
+        -- dates
+        created_date,
+
+        -- timestamps
+        created_at,
+        last_observed_at
+
+    from posts_scored
+    where virality_score >= 1
+)
+
+select * from viral_posts

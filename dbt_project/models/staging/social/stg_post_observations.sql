@@ -1,0 +1,43 @@
+-- One row per observation of a post (a contract event): the metric time series.
+-- A repeated event_id (a producer retry that reached raw twice) keeps one row.
+with
+
+source as (
+    select * from {{ source('raw', 'social_posts') }}
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id
+        order by kafka_partition, kafka_offset
+    ) = 1
+),
+
+renamed as (
+    select
+        -- ids
+        event_id,
+        platform || ':' || post_id as post_key,
+
+        -- strings
+        platform,
+
+        -- metrics
+        coalesce(likes, 0) as likes,
+        coalesce(replies, 0) as replies,
+        coalesce(shares, 0) as shares,
+        coalesce(quotes, 0) as quotes,
+        views,
+        {{ engagement('likes', 'replies', 'shares', 'quotes') }} as engagement,
+
+        -- timestamps
+        created_at,
+        observed_at,
+        ingested_at
+
+    from deduplicated
+)
+
+select * from renamed
