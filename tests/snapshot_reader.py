@@ -4,10 +4,9 @@
 
 Loops until ``OUT_DIR/stop`` exists (idle while nothing is published yet): opens the snapshot
 read-only, reads every mart table's row count (and the number of posts) in one connection,
-closes it. Each state read
-must be one of the states the writer announced in ``EXPECTED_JSONL`` before publishing it; a
-state never announced is a partial one. Appends every newly seen state to ``OUT_DIR/seen.jsonl``
-(the test waits on it) and writes ``OUT_DIR/report.json`` at the end.
+closes it. Each state read must be one of the states the writer announced in ``EXPECTED_JSONL``
+before publishing it; a state never announced is a partial one. Appends every newly seen state
+to ``OUT_DIR/seen.jsonl`` (the test waits on it) and writes ``OUT_DIR/report.json`` at the end.
 """
 
 from __future__ import annotations

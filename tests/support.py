@@ -81,12 +81,15 @@ class WebhookReceiver:
 
         self.bodies: list[dict] = []
         self.received = threading.Event()
+        self._arrived = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                with receiver._arrived:
+                    receiver.bodies.append(json.loads(self.rfile.read(length)))
+                    receiver._arrived.notify_all()
                 receiver.received.set()
                 self.send_response(204)
                 self.end_headers()
@@ -97,6 +100,11 @@ class WebhookReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def wait_for(self, count: int, timeout_s: float) -> bool:
+        """Wait until at least ``count`` bodies arrived (False at the deadline)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.bodies) >= count, timeout=timeout_s)
 
     def __enter__(self) -> WebhookReceiver:
         self._thread.start()
@@ -113,16 +121,35 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Three observations with negative likes, observed before their post was created; each an
+#: earlier observation than any of its post's (so the post's latest state is unchanged). dbt's
+#: tests on staging.stg_post_observations and the GX raw suites both catch them.
 CORRUPT_RAW_ROWS = """
     insert into raw.social_posts
     select * replace (
         uuid()::varchar as event_id,
         -5 as likes,
-        -- an earlier observation than any of the post's (so staging, which keeps the latest,
-        -- and dbt's tests do not see it), observed before the post was even created
         created_at - interval 1 hour as observed_at,
+        'corrupted-by-test' as source_name,
         current_timestamp::timestamp as ingested_at
     )
     from raw.social_posts
     using sample 3 rows
 """
+
+#: Two observations whose text is longer than the contract allows (the loader would reject
+#: them): no dbt test looks at text length, the GX raw suites do.
+OVERLONG_TEXT_ROWS = """
+    insert into raw.social_posts
+    select * replace (
+        uuid()::varchar as event_id,
+        repeat('x', 100001) as text,
+        observed_at + interval 1 second as observed_at,
+        'corrupted-by-test' as source_name,
+        current_timestamp::timestamp as ingested_at
+    )
+    from raw.social_posts
+    using sample 2 rows
+"""
+
+REMOVE_CORRUPTED_ROWS = "delete from raw.social_posts where source_name = 'corrupted-by-test'"

@@ -17,7 +17,15 @@ from pantau.demo import run_demo
 from pantau.exceptions import BuildFailedError
 from pantau.publish import snapshot_tables
 from pantau.settings import Settings
-from tests.support import CORRUPT_RAW_ROWS, WebhookReceiver, isolated_settings, query, sha256
+from tests.support import (
+    CORRUPT_RAW_ROWS,
+    OVERLONG_TEXT_ROWS,
+    REMOVE_CORRUPTED_ROWS,
+    WebhookReceiver,
+    isolated_settings,
+    query,
+    sha256,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -92,29 +100,45 @@ def test_the_maintenance_dag_keeps_every_post_and_reports_no_lag(ran):
     assert query(ran, "select count(*), sum(lag) from ops.kafka_lag") == [(3, 0)]
 
 
-def test_a_corrupted_raw_batch_fails_the_audit_and_keeps_the_published_snapshot(ran, webhook):
+@pytest.mark.parametrize(("corruption", "failing_task", "caught_by"), [
+    (CORRUPT_RAW_ROWS, "build", "dbt build failed: "),
+    (OVERLONG_TEXT_ROWS, "audit", "Data-quality audit failed"),
+], ids=["negative-metrics-caught-by-dbt-tests", "overlong-text-caught-by-the-gx-audit"])
+def test_a_corrupted_raw_batch_fails_the_build_run_and_keeps_the_published_snapshot(
+        ran, webhook, corruption, failing_task, caught_by):
+    """Rows written into raw behind the loader's back: the run fails at the first gate that
+    catches them (dbt's tests, else the GX audit), publish never runs, the snapshot's bytes do
+    not change, and the failure raises an alert (warehouse row and webhook POST)."""
     before = sha256(ran.published_path)
+    publishes = query(ran, "select count(*) from audit.publish_log")
+    alerts_before = len(webhook.bodies)
     con = warehouse.connect(ran.warehouse_path)
-    con.execute(CORRUPT_RAW_ROWS)
+    con.execute(corruption)
     con.close()
-
-    with pytest.raises(BuildFailedError, match="DAG build_marts failed"):
-        airflow_local.test_dag(ran, "build_marts")
+    try:
+        with pytest.raises(BuildFailedError, match="DAG build_marts failed"):
+            airflow_local.test_dag(ran, "build_marts")
+    finally:
+        con = warehouse.connect(ran.warehouse_path)
+        con.execute(REMOVE_CORRUPTED_ROWS)
+        con.close()
 
     assert sha256(ran.published_path) == before
-    failed = dict(query(ran, """select suite_name, failures from audit.validation_results
-                                where not success"""))
-    assert set(failed) == {"raw.social_posts", "raw.social_posts.invariants"}, failed
-    failures = json.loads(failed["raw.social_posts.invariants"])
-    assert any("negative_metrics" in f for f in failures)
-    assert any("created_after_observed" in f for f in failures)
-    assert query(ran, "select count(*) from audit.publish_log") == [(1,)]  # no second publish
-
-    alerts = query(ran, "select dag_id, task_id, error from audit.alerts")
-    assert [(a[0], a[1]) for a in alerts] == [("build_marts", "audit")]
-    assert "Data-quality audit failed" in alerts[0][2]
-    assert webhook.received.wait(timeout=30)
-    assert [(b["dag_id"], b["task_id"]) for b in webhook.bodies] == [("build_marts", "audit")]
+    assert query(ran, "select count(*) from audit.publish_log") == publishes  # no publish
+    dag_id, task_id, error = query(ran, 'select dag_id, task_id, error from audit.alerts '
+                                        'order by "at" desc limit 1')[0]
+    assert (dag_id, task_id) == ("build_marts", failing_task)
+    assert caught_by in error
+    if failing_task == "audit":
+        failed = dict(query(ran, """select suite_name, failures from audit.validation_results
+                                    where not success"""))
+        assert set(failed) == {"raw.social_posts", "raw.social_posts.invariants"}, failed
+        assert any("text_too_long" in f for f in json.loads(failed["raw.social_posts.invariants"]))
+        assert any("value_lengths_to_be_between(text)" in f
+                   for f in json.loads(failed["raw.social_posts"]))
+    assert webhook.wait_for(alerts_before + 1, timeout_s=30)
+    assert (webhook.bodies[-1]["dag_id"], webhook.bodies[-1]["task_id"]) == (
+        "build_marts", failing_task)
 
 
 def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(ran, tmp_path):
