@@ -105,13 +105,16 @@ def audit_at_scale(settings: Settings, rows: int, state: Path) -> None:
     finally:
         con.close()
     started = time.perf_counter()
-    results = audit(big, run_id="bench-scale")
+    # the marts are not rebuilt for the grown raw (dbt at 1M posts is bench/transform.py's
+    # job), so the marts-vs-raw count check fails here on purpose: only the time matters
+    results = audit(big, run_id="bench-scale", raise_on_failure=False)
     seconds = time.perf_counter() - started
     print(f"== GX audit on {total:,} raw rows ({total:,} posts in staging) ==")
     for result in results:
         print(f"  {result.suite_name:<40} {result.seconds:6.2f} s  ({result.evaluated} "
               "expectations)")
-    print(f"audit total (incl. reading frames, Data Docs): {seconds:.1f} s")
+    print(f"audit total (incl. reading frames, Data Docs): {seconds:.1f} s; failed (expected: "
+          f"marts not rebuilt): {[r.suite_name for r in results if not r.success]}")
 
 
 def continuous(settings: Settings, *, rate: int, seconds: float) -> None:
