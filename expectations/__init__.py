@@ -1,9 +1,14 @@
-"""Great Expectations suites as code, one function per audited table.
+"""Great Expectations suites as code: raw, staging and marts.
 
-Each function returns a fresh ``ExpectationSuite``; :mod:`pantau.audit` runs them on DataFrames
-read from DuckDB (GX's SQL datasource over duckdb-engine has metric bugs, DataFrames do not).
+Each :class:`AuditTarget` is a query on the working warehouse and the expectations its result
+must meet; :mod:`pantau.audit` runs them on DataFrames read from DuckDB (GX's SQL datasource over
+duckdb-engine has metric bugs, DataFrames do not). See ``expectations/base.py`` for why the
+queries return small frames.
 """
 
-from expectations.marts import SUITES, AuditTarget
+from expectations import marts, raw, staging
+from expectations.base import AuditTarget, Layer
 
-__all__ = ["SUITES", "AuditTarget"]
+SUITES: tuple[AuditTarget, ...] = (*raw.targets(), *staging.targets(), *marts.targets())
+
+__all__ = ["SUITES", "AuditTarget", "Layer"]

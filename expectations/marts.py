@@ -1,50 +1,202 @@
-"""Expectations on the marts."""
+"""Expectations on the marts (the contract: /work/briefs/marts-spec.md, DESIGN.md's table).
+
+A suite runs for every mart the dbt project defines (``dbt_project/models/marts/*.sql``); a mart
+the project defines but the warehouse lacks fails the audit (the dbt build creates them all).
+Whole marts are validated row by row where they are small (aggregates per Polres x day); the two
+per-post marts can hold millions of rows, so their checks are exact SQL counts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-PLATFORMS = ["x", "instagram", "facebook", "tiktok", "youtube", "news", "mastodon"]
+from expectations.base import (
+    AuditTarget,
+    non_negative,
+    not_null,
+    seed_polres,
+    share,
+    zero,
+)
+
+SENTIMENT_LABELS = ["positive", "neutral", "negative"]
 
 
-@dataclass(frozen=True)
-class AuditTarget:
-    """A table to audit and the expectations of its suite.
+def fct_posts(reference: dict[str, Any]) -> list[Any]:
+    """One row per post of raw (as of the build), known Polres and labels, fresh enough."""
+    import great_expectations.expectations as gxe
 
-    ``expectations`` receives reference values read from the warehouse (``polres_ids``) and
-    returns GX expectation objects; the suite is named ``suite_name``.
-    """
+    return [
+        gxe.ExpectColumnPairValuesToBeEqual(column_A="fct_posts_rows", column_B="raw_posts"),
+        *zero("duplicate_post_keys", "missing_keys", "unknown_polres", "unknown_sentiment_labels",
+              "negative_metrics"),
+        gxe.ExpectColumnValuesToBeBetween(column="hours_since_latest_observation",
+                                          max_value=reference["freshness_hours"]),
+    ]
 
-    suite_name: str
-    table: str
-    expectations: Callable[[dict[str, Any]], list[Any]]
+
+FCT_POSTS_SQL = f"""
+    with posts as (select * from marts.fct_posts)
+    select
+        count(*) as fct_posts_rows,
+        (select count(distinct (platform, post_id)) from raw.social_posts
+         where ingested_at <= {{raw_watermark}}) as raw_posts,
+        count(*) - count(distinct post_key) as duplicate_post_keys,
+        count(*) filter (where post_key is null or platform is null or post_id is null)
+            as missing_keys,
+        count(*) filter (where polres_id is not null
+                         and polres_id not in (select polres_id from reference.polres))
+            as unknown_polres,
+        count(*) filter (where sentiment_label is null or sentiment_label not in
+                         ({", ".join(f"'{label}'" for label in SENTIMENT_LABELS)}))
+            as unknown_sentiment_labels,
+        count(*) filter (where likes < 0 or replies < 0 or shares < 0 or quotes < 0
+                         or views < 0 or engagement < 0) as negative_metrics,
+        coalesce(date_diff('second', max(last_observed_at),
+                           current_timestamp::timestamp) / 3600.0, 0) as hours_since_latest_observation
+    from posts
+"""
+
+
+def fct_post_metrics_hourly(_reference: dict[str, Any]) -> list[Any]:
+    """Exact counts: grain unique, keys present, metrics >= 0, only posts of fct_posts."""
+    return zero("duplicate_post_hours", "missing_keys", "negative_metrics", "unknown_posts")
+
+
+FCT_POST_METRICS_HOURLY_SQL = """
+    with hourly as (select * from marts.fct_post_metrics_hourly)
+    select
+        count(*) - count(distinct (post_key, hour_at)) as duplicate_post_hours,
+        count(*) filter (where post_key is null or hour_at is null) as missing_keys,
+        count(*) filter (where likes < 0 or replies < 0 or shares < 0 or quotes < 0
+                         or engagement < 0) as negative_metrics,
+        (select count(*) from (select distinct post_key from hourly)
+         where post_key not in (select post_key from marts.fct_posts)) as unknown_posts
+    from hourly
+"""
 
 
 def mart_polres_engagement_daily(reference: dict[str, Any]) -> list[Any]:
     """Keys present, only seed Polres and contract platforms, counts positive, grain unique."""
     import great_expectations.expectations as gxe
 
-    expectations: list[Any] = [
-        gxe.ExpectColumnValuesToNotBeNull(column=column)
-        for column in ("polres_id", "platform", "activity_date", "post_count")
-    ]
-    expectations += [
-        gxe.ExpectColumnValuesToBeInSet(column="polres_id", value_set=reference["polres_ids"]),
-        gxe.ExpectColumnValuesToBeInSet(column="platform", value_set=PLATFORMS),
+    return [
+        *not_null("polres_id", "platform", "activity_date", "post_count"),
+        seed_polres(reference),
+        gxe.ExpectColumnValuesToBeInSet(column="platform", value_set=reference["platforms"]),
         gxe.ExpectColumnValuesToBeBetween(column="post_count", min_value=1),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["polres_id", "platform",
                                                          "activity_date"]),
+        *non_negative("likes", "replies", "shares", "quotes", "engagement", "author_count"),
     ]
-    expectations += [
-        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0)
-        for column in ("likes", "replies", "shares", "quotes", "engagement", "author_count")
-    ]
-    return expectations
 
 
-SUITES: tuple[AuditTarget, ...] = (
-    AuditTarget("marts.mart_polres_engagement_daily", "marts.mart_polres_engagement_daily",
-                mart_polres_engagement_daily),
-)
+def mart_polres_sentiment_daily(reference: dict[str, Any]) -> list[Any]:
+    """Shares in [0, 1] summing to 1, net sentiment in [-1, 1], seed Polres, grain unique."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("polres_id", "topic", "activity_date", "post_count"),
+        seed_polres(reference),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["polres_id", "topic", "activity_date"]),
+        *share("positive_share", "neutral_share", "negative_share"),
+        gxe.ExpectColumnValuesToBeBetween(column="share_sum_error", min_value=0, max_value=1e-9),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="post_count", min_value=1),
+        *non_negative("positive_count", "neutral_count", "negative_count"),
+    ]
+
+
+def mart_viral_posts(reference: dict[str, Any]) -> list[Any]:
+    """One row per viral post, ranked 1..n, seed Polres, scores present."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("post_key", "virality_score", "viral_rank"),
+        gxe.ExpectColumnValuesToBeUnique(column="post_key"),
+        gxe.ExpectColumnValuesToBeBetween(column="viral_rank", min_value=1),
+        seed_polres(reference),
+        *non_negative("engagement"),
+    ]
+
+
+def mart_issue_alerts(reference: dict[str, Any]) -> list[Any]:
+    """One row per negative spike, seed Polres, time order start <= peak, response >= 0."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("alert_id", "polres_id", "started_at", "peak_at", "is_open", "is_responded"),
+        gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
+        seed_polres(reference),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="peak_at", column_B="started_at",
+                                                    or_equal=True),
+        *non_negative("response_minutes", "negative_post_count"),
+    ]
+
+
+def mart_polres_scorecard(reference: dict[str, Any]) -> list[Any]:
+    """Polres x week unique, seed Polres, response rate a share, ranks from 1."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("polres_id", "week_start_date"),
+        seed_polres(reference),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["polres_id", "week_start_date"]),
+        *share("response_rate"),
+        gxe.ExpectColumnValuesToBeBetween(column="reputation_rank", min_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+    ]
+
+
+def mart_top_authors(_reference: dict[str, Any]) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("author_key", "post_count"),
+        gxe.ExpectColumnValuesToBeUnique(column="author_key"),
+        *share("negative_share"),
+        *non_negative("engagement", "post_count"),
+    ]
+
+
+def mart_hashtags_daily(_reference: dict[str, Any]) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("hashtag", "activity_date", "post_count"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["hashtag", "activity_date"]),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+    ]
+
+
+def dim_polres(reference: dict[str, Any]) -> list[Any]:
+    """Exactly the seed's precincts."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="polres_id"),
+        gxe.ExpectColumnValuesToBeInSet(column="polres_id", value_set=reference["polres_ids"]),
+        gxe.ExpectTableRowCountToEqual(value=len(reference["polres_ids"])),
+    ]
+
+
+def _whole(table: str, expectations: Any, extra: str = "") -> AuditTarget:
+    return AuditTarget(f"marts.{table}", "marts", f"marts.{table}",
+                       f"select *{extra} from marts.{table}", expectations)
+
+
+def targets() -> tuple[AuditTarget, ...]:
+    return (
+        _whole("dim_polres", dim_polres),
+        AuditTarget("marts.fct_posts", "marts", "marts.fct_posts", FCT_POSTS_SQL, fct_posts),
+        AuditTarget("marts.fct_post_metrics_hourly", "marts", "marts.fct_post_metrics_hourly",
+                    FCT_POST_METRICS_HOURLY_SQL, fct_post_metrics_hourly),
+        _whole("mart_polres_engagement_daily", mart_polres_engagement_daily),
+        _whole("mart_polres_sentiment_daily", mart_polres_sentiment_daily,
+               ", abs(positive_share + neutral_share + negative_share - 1) as share_sum_error"),
+        _whole("mart_viral_posts", mart_viral_posts),
+        _whole("mart_issue_alerts", mart_issue_alerts),
+        _whole("mart_polres_scorecard", mart_polres_scorecard),
+        _whole("mart_top_authors", mart_top_authors),
+        _whole("mart_hashtags_daily", mart_hashtags_daily),
+    )

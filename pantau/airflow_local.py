@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from pantau.exceptions import BuildFailedError, MissingToolError
+from pantau.orchestration import WRITER_POOL
 from pantau.settings import PROJECT_DIR, Settings
 
-WRITER_POOL = "duckdb_writer"
+__all__ = ["WRITER_POOL", "environment", "run", "setup", "test_dag"]
 
 
 def environment(settings: Settings) -> dict[str, str]:

@@ -86,13 +86,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.audit import audit
-    from pantau.transform import dbt_build
+    from pantau.pipeline import build_audit_publish
 
-    result = dbt_build(settings)
-    _say(f"dbt build: {result.passed} passed, {result.skipped} skipped")
-    for suite in audit(settings):
-        _say(f"GX {suite.suite_name}: {suite.evaluated} expectations, all passed")
+    _say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
+    build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say)
+    _say(f"Analysts and BI tools read {settings.published_path} (read-only).")
     return 0
 
 
@@ -187,7 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print loaded, rejected and lag this often (default 2; 0: every poll)")
     p.set_defaults(func=cmd_ingest)
 
-    p = commands.add_parser("build", help="dbt build, then the Great Expectations audit")
+    p = commands.add_parser("build", help="dbt build, GX audit, then publish the marts snapshot",
+                            description="Write-audit-publish, the `build_marts` DAG in one "
+                            "command: `dbt build` into the working warehouse, the Great "
+                            "Expectations suites on raw, staging and marts (results in "
+                            "audit.validation_results, Data Docs under <state>/gx/data_docs), "
+                            "then copy the marts into a new file swapped atomically over "
+                            "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
+                            "as it was and the command exits 2 (75 when the warehouse is locked "
+                            "by another writer: run it again later).")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("sql", help="query the published marts (or the warehouse) read-only",
@@ -222,11 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --pg: serve the dashboard too")
     p.set_defaults(func=cmd_serve)
 
-    p = commands.add_parser("demo", help="the whole pipeline end to end on local defaults",
-                            description="Start Kafka, produce synthetic posts, run the Airflow "
-                            "DAG (ingest, dbt build, GX audit) and print a summary.")
-    p.add_argument("--count", type=int, default=2000, help="posts to produce (default 2000)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic posts")
+    p = commands.add_parser("demo", help="the whole story end to end on local defaults",
+                            description="Start Kafka, produce a synthetic scenario (chatter, "
+                            "planted viral events, official responses), run the Airflow DAGs "
+                            "ingest_social_posts and build_marts (dbt build, GX audit, publish), "
+                            "then print the top viral posts, the open issue alerts with response "
+                            "times, a check that every produced post is in the warehouse exactly "
+                            "once, and how to open the dashboard and the SQL shell. Exits 1 when "
+                            "the exactly-once check fails.")
+    p.add_argument("--count", type=int, default=20_000,
+                   help="posts in the scenario (default 20000; each is observed 1-5 times)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the scenario (default: random)")
     p.set_defaults(func=cmd_demo)
 
     from pantau.text.cli import register as register_text

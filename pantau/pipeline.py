@@ -1,11 +1,15 @@
-"""The steps the Airflow DAG runs, as plain tested functions (the DAG file only wires them).
+"""The steps the Airflow DAGs run, as plain tested functions (the DAG files only wire them).
 
 Each returns a small JSON-able summary for XCom and raises a Pantau error when the step fails.
+``build`` -> ``audit`` -> ``publish`` is write-audit-publish: the snapshot readers see changes
+only after the dbt build and the audit passed.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pantau.settings import Settings
@@ -25,17 +29,70 @@ def ingest(settings: Settings | None = None) -> dict[str, Any]:
             "duplicates": report.duplicates, "seconds": round(report.seconds, 2)}
 
 
+def raw_watermark(settings: Settings) -> str | None:
+    """ISO time of the newest row of ``raw.social_posts`` (None when raw is empty).
+
+    The build records it so that the audit compares the marts with the raw rows the build saw:
+    in Airflow a load may run between the build and the audit tasks (each takes the one
+    ``duckdb_writer`` slot separately).
+    """
+    from pantau import warehouse
+
+    con = warehouse.connect(settings.warehouse_path)
+    try:
+        warehouse.ensure_raw(con)
+        newest = warehouse.scalar(con, "select max(ingested_at) from raw.social_posts")
+    finally:
+        con.close()
+    return newest.isoformat() if newest is not None else None  # type: ignore[attr-defined]
+
+
 def build(settings: Settings | None = None) -> dict[str, Any]:
-    """``dbt build`` the warehouse."""
+    """``dbt build`` the warehouse; return dbt's counts and the raw watermark it saw."""
     from pantau.transform import dbt_build
 
-    result = dbt_build(settings or Settings.from_env())
-    return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped}
+    settings = settings or Settings.from_env()
+    watermark = raw_watermark(settings)
+    started = time.perf_counter()
+    result = dbt_build(settings)
+    return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
+            "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def audit(settings: Settings | None = None, run_id: str | None = None) -> dict[str, Any]:
+def audit(settings: Settings | None = None, run_id: str | None = None,
+          raw_watermark: str | None = None) -> dict[str, Any]:
     """Run the Great Expectations suites; fail when any expectation fails."""
     from pantau.audit import audit as run_audit
+    from pantau.audit import docs_dir
 
-    results = run_audit(settings or Settings.from_env(), run_id=run_id)
-    return {r.suite_name: {"success": r.success, "evaluated": r.evaluated} for r in results}
+    settings = settings or Settings.from_env()
+    started = time.perf_counter()
+    results = run_audit(settings, run_id=run_id, raw_watermark=raw_watermark)
+    return {"suites": {r.suite_name: r.evaluated for r in results},
+            "data_docs": str(docs_dir(settings) / "index.html"),
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def publish(settings: Settings | None = None, run_id: str | None = None) -> dict[str, Any]:
+    """Swap the audited marts into the published snapshot (see :mod:`pantau.publish`)."""
+    from pantau.publish import publish as run_publish
+
+    result = run_publish(settings or Settings.from_env(), run_id=run_id)
+    return {"path": str(result.path), "tables": result.tables,
+            "seconds": round(result.seconds, 2)}
+
+
+def build_audit_publish(settings: Settings, *, run_id: str | None = None,
+                        say: Callable[[str], None] = log.info) -> dict[str, Any]:
+    """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests)."""
+    built = build(settings)
+    say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
+        f"in {built['seconds']:.1f}s")
+    audited = audit(settings, run_id=run_id, raw_watermark=built["raw_watermark"])
+    say(f"GX audit: {len(audited['suites'])} suites, "
+        f"{sum(audited['suites'].values())} expectations, all passed in "
+        f"{audited['seconds']:.1f}s (Data Docs: {audited['data_docs']})")
+    published = publish(settings, run_id=run_id)
+    say(f"published {len(published['tables'])} mart tables to {published['path']} "
+        f"in {published['seconds']:.1f}s")
+    return {"build": built, "audit": audited, "publish": published}

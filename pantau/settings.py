@@ -112,6 +112,27 @@ FIELDS: dict[str, _Field] = {
         "PANTAU_TASK_RETRY_DELAY_S", "30",
         "Seconds before the first retry of a failed task (doubling after each retry).",
     ),
+    "task_retry_max_delay_s": _Field(
+        "PANTAU_TASK_RETRY_MAX_DELAY_S", "600", "Longest wait between two retries of a task (seconds)."
+    ),
+    "raw_retention_days": _Field(
+        "PANTAU_RAW_RETENTION_DAYS", "30",
+        "The daily `maintenance` DAG deletes raw observations older than this, except the latest "
+        "observation of each post (so no post leaves the marts).",
+    ),
+    "freshness_hours": _Field(
+        "PANTAU_FRESHNESS_HOURS", "48",
+        "The audit fails when the newest observation in marts.fct_posts is older than this.",
+    ),
+    "audit_sample_rows": _Field(
+        "PANTAU_AUDIT_SAMPLE_ROWS", "50000",
+        "Rows of raw and staging that GX checks row by row (a sample; exact SQL counts cover all).",
+    ),
+    "alert_webhook_url": _Field(
+        "PANTAU_ALERT_WEBHOOK_URL", "",
+        "When set, a failed Airflow task POSTs a JSON alert here (it is always recorded in "
+        "audit.alerts); never printed.",
+    ),
     "state_dir": _Field(
         "PANTAU_STATE_DIR", str(PROJECT_DIR / ".pantau"),
         "Where generated state lives: Kafka jars and data, warehouse, Airflow home, logs.",
@@ -186,8 +207,8 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
                              "Labelled data for `pantau eval` and model training (never read at "
                              "run time: the models ship in the package)."),
 }
-SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_PASSWORD", "PANTAU_X_BEARER_TOKEN",
-                     "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
+SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_PASSWORD", "PANTAU_ALERT_WEBHOOK_URL",
+                     "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
 
 
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
@@ -233,6 +254,11 @@ class Settings:
     ingest_broker_wait_s: int
     task_retries: int
     task_retry_delay_s: int
+    task_retry_max_delay_s: int
+    raw_retention_days: int
+    freshness_hours: int
+    audit_sample_rows: int
+    alert_webhook_url: str
     state_dir: Path
     warehouse_path: Path
     published_path: Path
@@ -299,6 +325,13 @@ class Settings:
             "task_retries": _int(FIELDS["task_retries"].env, raw["task_retries"], minimum=0),
             "task_retry_delay_s": _int(FIELDS["task_retry_delay_s"].env,
                                        raw["task_retry_delay_s"], minimum=0),
+            "task_retry_max_delay_s": _int(FIELDS["task_retry_max_delay_s"].env,
+                                           raw["task_retry_max_delay_s"], minimum=0),
+            "raw_retention_days": _int(FIELDS["raw_retention_days"].env,
+                                       raw["raw_retention_days"]),
+            "freshness_hours": _int(FIELDS["freshness_hours"].env, raw["freshness_hours"]),
+            "audit_sample_rows": _int(FIELDS["audit_sample_rows"].env, raw["audit_sample_rows"],
+                                      minimum=100),
             "kafka_controller_port": _int(FIELDS["kafka_controller_port"].env,
                                           raw["kafka_controller_port"]),
             "serve_port": _int(FIELDS["serve_port"].env, raw["serve_port"], minimum=0),

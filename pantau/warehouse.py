@@ -81,6 +81,34 @@ create table if not exists audit.validation_results (
     failures json,
     validated_at timestamp not null
 );
+
+create table if not exists audit.alerts (
+    dag_id varchar not null,
+    task_id varchar not null,
+    run_id varchar not null,
+    error varchar not null,
+    "at" timestamp not null
+);
+
+create table if not exists audit.publish_log (
+    run_id varchar not null,
+    success boolean not null,
+    published_path varchar not null,
+    tables integer not null,
+    total_rows bigint not null,
+    seconds double not null,
+    error varchar,
+    "at" timestamp not null
+);
+
+create table if not exists ops.kafka_lag (
+    reported_at timestamp not null,
+    topic varchar not null,
+    partition integer not null,
+    stored_offset bigint,
+    end_offset bigint not null,
+    lag bigint not null
+);
 """
 
 

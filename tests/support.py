@@ -35,6 +35,22 @@ def read_topic(settings: Settings, topic: str) -> list:
     return messages
 
 
+def isolated_settings(base: Settings, state: Path, **overrides: object) -> Settings:
+    """Settings with their own topics (created), consumer group and files under ``state``."""
+    import uuid
+
+    from pantau.kafka import ensure_topics
+
+    run = uuid.uuid4().hex[:10]
+    settings = Settings.from_env(
+        {**base.environment(), "PANTAU_STATE_DIR": str(state)},
+        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
+        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
+        airflow_home=state / "airflow", topic_partitions=3, **overrides)
+    ensure_topics(settings)
+    return settings
+
+
 def query(settings: Settings, sql: str) -> list[tuple]:
     """Rows of ``sql`` on the test's warehouse, opened read-only."""
     con = warehouse.connect(settings.warehouse_path, read_only=True)
@@ -50,3 +66,90 @@ def pantau_process(settings: Settings, *args: str, **env: str) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-m", "pantau.cli", *args], env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=Path(__file__).parent.parent)
+
+
+class WebhookReceiver:
+    """A local HTTP server that records the JSON bodies POSTed to it (the alert webhook's stand-in).
+
+    ``received`` is set when the first body arrives, so tests wait on it with a deadline.
+    """
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bodies: list[dict] = []
+        self.received = threading.Event()
+        self._arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                with receiver._arrived:
+                    receiver.bodies.append(json.loads(self.rfile.read(length)))
+                    receiver._arrived.notify_all()
+                receiver.received.set()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def wait_for(self, count: int, timeout_s: float) -> bool:
+        """Wait until at least ``count`` bodies arrived (False at the deadline)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.bodies) >= count, timeout=timeout_s)
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+#: Three observations with negative likes, observed before their post was created; each an
+#: earlier observation than any of its post's (so the post's latest state is unchanged). dbt's
+#: tests on staging.stg_post_observations and the GX raw suites both catch them.
+CORRUPT_RAW_ROWS = """
+    insert into raw.social_posts
+    select * replace (
+        uuid()::varchar as event_id,
+        -5 as likes,
+        created_at - interval 1 hour as observed_at,
+        'corrupted-by-test' as source_name,
+        current_timestamp::timestamp as ingested_at
+    )
+    from raw.social_posts
+    using sample 3 rows
+"""
+
+#: Two observations whose text is longer than the contract allows (the loader would reject
+#: them): no dbt test looks at text length, the GX raw suites do.
+OVERLONG_TEXT_ROWS = """
+    insert into raw.social_posts
+    select * replace (
+        uuid()::varchar as event_id,
+        repeat('x', 100001) as text,
+        observed_at + interval 1 second as observed_at,
+        'corrupted-by-test' as source_name,
+        current_timestamp::timestamp as ingested_at
+    )
+    from raw.social_posts
+    using sample 2 rows
+"""
+
+REMOVE_CORRUPTED_ROWS = "delete from raw.social_posts where source_name = 'corrupted-by-test'"

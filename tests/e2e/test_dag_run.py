@@ -1,47 +1,155 @@
-"""A whole Airflow DAG run (`airflow dags test`) on real Kafka, DuckDB, dbt and GX."""
+"""Whole Airflow DAG runs (`airflow dags test`) on real Kafka, DuckDB, dbt and GX.
+
+`airflow dags test` runs one DAG; it does not follow Asset triggers, so the demo (which these
+tests run, on a small scenario) runs `ingest_social_posts` and then `build_marts`, as the
+scheduler would.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
 from pantau import airflow_local, warehouse
-from producers import Publisher, synthetic
+from pantau.demo import run_demo
+from pantau.exceptions import BuildFailedError
+from pantau.publish import snapshot_tables
+from pantau.settings import Settings
+from tests.support import (
+    CORRUPT_RAW_ROWS,
+    OVERLONG_TEXT_ROWS,
+    REMOVE_CORRUPTED_ROWS,
+    WebhookReceiver,
+    isolated_settings,
+    query,
+    sha256,
+)
 
 pytestmark = pytest.mark.e2e
 
+POSTS = 400
 
-def test_dag_run_loads_builds_and_audits_exactly_the_posts_produced(settings):
-    produced = 1500
-    with Publisher(settings, source="test") as publisher:
-        report = publisher.publish_all(synthetic.generate(produced, seed=77))
-    assert report.sent == produced
 
-    airflow_local.setup(settings)
-    log_path = airflow_local.test_dag(settings, "social_posts_pipeline")
-    log = log_path.read_text()
-    for task_id in ("ingest", "build", "audit"):
-        assert f"end task task_id={task_id}" in log
+@pytest.fixture(scope="module")
+def webhook():
+    with WebhookReceiver() as receiver:
+        yield receiver
 
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
+
+@pytest.fixture(scope="module")
+def ran(kafka_broker: Settings, tmp_path_factory, webhook) -> Settings:
+    """`pantau demo` on this module's own topic: a small scenario, then both DAGs."""
+    state = tmp_path_factory.mktemp("dags") / "state"
+    settings = isolated_settings(kafka_broker, state, task_retries=0,
+                                 alert_webhook_url=webhook.url)
+    lines: list[str] = []
+    assert run_demo(settings, count=POSTS, seed=77, say=lines.append) == 0, "\n".join(lines)
+    (state / "demo.out").write_text("\n".join(lines))
+    return settings
+
+
+def test_the_demo_runs_both_dags_and_ends_with_the_summary(ran):
+    out = (ran.state_dir / "demo.out").read_text()
+    for step in ("[1/5] Kafka", "[2/5] Producing a synthetic scenario of 400 posts",
+                 "[4/5] Airflow: DAG ingest_social_posts", "[5/5] Airflow: DAG build_marts",
+                 "Top viral posts (marts.mart_viral_posts):",
+                 "Issue alerts, open first, and response times (marts.mart_issue_alerts):",
+                 "OK exactly once: ", "posts produced -> 400 rows of ", "none twice",
+                 "pantau serve", "pantau sql"):
+        assert step in out, f"{step!r} missing from the demo's output:\n{out}"
+    ingest_log = (ran.state_dir / "logs" / "ingest_social_posts.log").read_text()
+    assert "end task task_id=ingest" in ingest_log
+    build_log = (ran.state_dir / "logs" / "build_marts.log").read_text()
+    for task_id in ("build", "audit", "publish"):
+        assert f"end task task_id={task_id}" in build_log
+
+
+def test_the_build_dag_publishes_exactly_the_audited_marts(ran):
+    suites = dict(query(ran, "select suite_name, success from audit.validation_results"))
+    assert suites and all(suites.values()), suites
+    assert {"raw.social_posts", "raw.social_posts.invariants", "staging.stg_social_posts",
+            "staging.stg_social_posts.invariants", "marts.mart_polres_engagement_daily"} <= set(
+        suites)
+    assert (ran.state_dir / "gx" / "data_docs" / "index.html").exists()
+    assert query(ran, "select count(distinct (platform, post_id)) from raw.social_posts") == [
+        (POSTS,)]
+
+    published = snapshot_tables(ran.published_path)
+    in_warehouse = dict(query(ran, """
+        select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"""))
+    assert published == in_warehouse and published
+    con = warehouse.connect(ran.published_path, read_only=True)
     try:
-        assert con.execute("select count(*) from raw.social_posts").fetchall() == [(produced,)]
-        assert con.execute(
-            "select sum(post_count)::bigint from marts.mart_polres_engagement_daily"
-        ).fetchall() == [(produced,)]
-        assert con.execute(
-            "select bool_and(success), count(*) from audit.validation_results").fetchall() == [
-            (True, 1)]
+        schemas = {row[0] for row in con.execute(
+            "select distinct table_schema from information_schema.tables").fetchall()}
     finally:
         con.close()
+    assert schemas == {"marts"}
+    assert query(ran, "select success, tables from audit.publish_log") == [(True, len(published))]
 
 
-def test_a_failing_task_fails_the_dag_run_loudly(settings):
-    """The warehouse path is unusable: the ingest task fails (no retries), so does the run."""
-    settings = dataclasses.replace(settings, task_retries=0)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.warehouse_path.mkdir()  # a directory where the DuckDB file should be
-    airflow_local.setup(settings)
-    with pytest.raises(Exception, match="DAG social_posts_pipeline failed"):
-        airflow_local.test_dag(settings, "social_posts_pipeline")
+def test_the_maintenance_dag_keeps_every_post_and_reports_no_lag(ran):
+    posts_before = query(ran, "select count(distinct (platform, post_id)) from raw.social_posts")
+    log = airflow_local.test_dag(ran, "maintenance").read_text()
+    for task_id in ("retention", "checkpoint", "kafka_lag"):
+        assert f"end task task_id={task_id}" in log
+    assert query(ran, "select count(distinct (platform, post_id)) from raw.social_posts") == (
+        posts_before)
+    assert query(ran, "select count(*), sum(lag) from ops.kafka_lag") == [(3, 0)]
+
+
+@pytest.mark.parametrize(("corruption", "failing_task", "caught_by"), [
+    (CORRUPT_RAW_ROWS, "build", "dbt build failed: "),
+    (OVERLONG_TEXT_ROWS, "audit", "Data-quality audit failed"),
+], ids=["negative-metrics-caught-by-dbt-tests", "overlong-text-caught-by-the-gx-audit"])
+def test_a_corrupted_raw_batch_fails_the_build_run_and_keeps_the_published_snapshot(
+        ran, webhook, corruption, failing_task, caught_by):
+    """Rows written into raw behind the loader's back: the run fails at the first gate that
+    catches them (dbt's tests, else the GX audit), publish never runs, the snapshot's bytes do
+    not change, and the failure raises an alert (warehouse row and webhook POST)."""
+    before = sha256(ran.published_path)
+    publishes = query(ran, "select count(*) from audit.publish_log")
+    alerts_before = len(webhook.bodies)
+    con = warehouse.connect(ran.warehouse_path)
+    con.execute(corruption)
+    con.close()
+    try:
+        with pytest.raises(BuildFailedError, match="DAG build_marts failed"):
+            airflow_local.test_dag(ran, "build_marts")
+    finally:
+        con = warehouse.connect(ran.warehouse_path)
+        con.execute(REMOVE_CORRUPTED_ROWS)
+        con.close()
+
+    assert sha256(ran.published_path) == before
+    assert query(ran, "select count(*) from audit.publish_log") == publishes  # no publish
+    dag_id, task_id, error = query(ran, 'select dag_id, task_id, error from audit.alerts '
+                                        'order by "at" desc limit 1')[0]
+    assert (dag_id, task_id) == ("build_marts", failing_task)
+    assert caught_by in error
+    if failing_task == "audit":
+        failed = dict(query(ran, """select suite_name, failures from audit.validation_results
+                                    where not success"""))
+        assert set(failed) == {"raw.social_posts", "raw.social_posts.invariants"}, failed
+        assert any("text_too_long" in f for f in json.loads(failed["raw.social_posts.invariants"]))
+        assert any("value_lengths_to_be_between(text)" in f
+                   for f in json.loads(failed["raw.social_posts"]))
+    assert webhook.wait_for(alerts_before + 1, timeout_s=30)
+    assert (webhook.bodies[-1]["dag_id"], webhook.bodies[-1]["task_id"]) == (
+        "build_marts", failing_task)
+
+
+def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(ran, tmp_path):
+    """The warehouse path is unusable (a directory): the ingest task fails, so does the run, and
+    the alert, which cannot go to the warehouse either, lands in <state>/alerts.jsonl. (The same
+    Airflow home as the other tests: setting one up costs half a minute.)"""
+    broken = dataclasses.replace(ran, warehouse_path=tmp_path / "warehouse.duckdb")
+    broken.warehouse_path.mkdir()  # a directory where the DuckDB file should be
+    with pytest.raises(BuildFailedError, match="DAG ingest_social_posts failed"):
+        airflow_local.test_dag(broken, "ingest_social_posts")
+    lines = (broken.state_dir / "alerts.jsonl").read_text().splitlines()
+    alert = json.loads(lines[-1])
+    assert (alert["dag_id"], alert["task_id"]) == ("ingest_social_posts", "ingest")
+    assert alert["not_in_warehouse_because"]
