@@ -87,7 +87,7 @@ def test_staging_suites_fail_on_a_corrupted_staging_table(built, tmp_path):
         select * from staging.stg_social_posts
         union all
         (select * replace (-7 as engagement) from staging.stg_social_posts limit 2);
-        drop view staging.stg_social_posts;
+        drop table staging.stg_social_posts;
         alter table staging.stg_corrupted rename to stg_social_posts;
     """)
     results = by_suite(audit(settings, targets=STAGING, raise_on_failure=False, data_docs=False))
