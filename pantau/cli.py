@@ -85,11 +85,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_build(_args: argparse.Namespace, settings: Settings) -> int:
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.pipeline import build_audit_publish
 
     _say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
-    build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say)
+    build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say,
+                        full_refresh=True if args.full_refresh else None)
     _say(f"Analysts and BI tools read {settings.published_path} (read-only).")
     return 0
 
@@ -194,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
                             "as it was and the command exits 2 (75 when the warehouse is locked "
                             "by another writer: run it again later).")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild the incremental models from raw (done automatically when raw "
+                   "lost rows since the last build, e.g. after retention; needed by hand after "
+                   "upgrading Pantau to models of a new shape)")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("sql", help="query the published marts (or the warehouse) read-only",

@@ -47,14 +47,17 @@ def raw_watermark(settings: Settings) -> str | None:
     return newest.isoformat() if newest is not None else None  # type: ignore[attr-defined]
 
 
-def build(settings: Settings | None = None) -> dict[str, Any]:
-    """``dbt build`` the warehouse; return dbt's counts and the raw watermark it saw."""
+def build(settings: Settings | None = None, *, full_refresh: bool | None = None) -> dict[str, Any]:
+    """``dbt build`` the warehouse; return dbt's counts and the raw watermark it saw.
+
+    ``full_refresh``: rebuild the incremental models; by default only when raw lost rows.
+    """
     from pantau.transform import dbt_build
 
     settings = settings or Settings.from_env()
     watermark = raw_watermark(settings)
     started = time.perf_counter()
-    result = dbt_build(settings)
+    result = dbt_build(settings, full_refresh=full_refresh)
     return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
             "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2)}
 
@@ -83,9 +86,10 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
 
 
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
-                        say: Callable[[str], None] = log.info) -> dict[str, Any]:
+                        say: Callable[[str], None] = log.info,
+                        full_refresh: bool | None = None) -> dict[str, Any]:
     """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests)."""
-    built = build(settings)
+    built = build(settings, full_refresh=full_refresh)
     say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
         f"in {built['seconds']:.1f}s")
     audited = audit(settings, run_id=run_id, raw_watermark=built["raw_watermark"])

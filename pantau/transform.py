@@ -8,6 +8,7 @@ warehouse's write lock is released when the build is over.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from pantau.exceptions import BuildFailedError
 from pantau.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,55 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
             check=False)
 
 
-def dbt_build(settings: Settings, *, select: str | None = None) -> BuildResult:
+def observations_missing_from_raw(settings: Settings) -> int:
+    """How many observations the incremental staging holds that raw no longer has.
+
+    The incremental models only ever add what raw gained since their last run; rows deleted
+    from raw (retention by the maintenance DAG, or bad rows removed by hand after a failed
+    build) stay in them until a full refresh. Zero when the warehouse or staging is not built.
+    """
+    if not settings.warehouse_path.exists():
+        return 0
+    from pantau import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        built = warehouse.scalar(con, """
+            select count(*) from information_schema.tables
+            where table_schema = 'staging' and table_name = 'stg_post_observations'
+                and table_type = 'BASE TABLE'""")
+        if not built:
+            return 0
+        return int(warehouse.scalar(con, """
+            select (select count(*) from staging.stg_post_observations)
+                - (select count(distinct event_id) from raw.social_posts)"""))
+    finally:
+        con.close()
+
+
+def dbt_build(settings: Settings, *, select: str | None = None,
+              full_refresh: bool | None = None) -> BuildResult:
     """Run ``dbt build`` (seeds, models, tests) against the working warehouse.
+
+    Args:
+        select: a dbt selection (default: everything).
+        full_refresh: rebuild the incremental models from scratch; by default only when raw
+            lost rows since the last build (:func:`observations_missing_from_raw`), so the marts
+            never keep what raw no longer holds.
 
     Raises:
         BuildFailedError: dbt could not run, or a model or test failed; the message lists them
             and names the log.
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", *(["--select", select] if select else [])]
+    if full_refresh is None:
+        missing = observations_missing_from_raw(settings)
+        full_refresh = missing > 0
+        if full_refresh:
+            log.info("raw lost %d observations since the last build (retention or a manual "
+                     "fix): this build is a full refresh", missing)
+    args = ["build", *(["--select", select] if select else []),
+            *(["--full-refresh"] if full_refresh else [])]
     process = run_dbt(settings, *args)
     log_path = settings.state_dir / "dbt" / "build.log"
     results_path = settings.state_dir / "dbt" / "target" / "run_results.json"
