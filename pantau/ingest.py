@@ -342,6 +342,7 @@ class Loader:
         try:
             # Bounds what DuckDB holds, whatever the backlog (see the two settings).
             con.execute(f"set memory_limit = '{self.settings.ingest_memory_limit}'")
+            con.execute(f"set threads = {self.settings.ingest_threads}")
             con.execute(f"set checkpoint_threshold = '{self.settings.ingest_checkpoint_bytes}B'")
             warehouse.ensure_raw(con)
             stored = dict(con.execute(

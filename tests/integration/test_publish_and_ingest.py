@@ -81,12 +81,17 @@ def test_event_ids_already_in_raw_are_skipped_in_later_batches_and_runs(settings
         assert publisher.publish_all(events[:40]).ok
     small = dataclasses.replace(settings, ingest_batch_size=7)
     assert Loader(small).run().loaded == 40
+    first = set(query(settings, "select event_id, kafka_partition, kafka_offset, ingested_at "
+                                "from raw.social_posts"))
     with Publisher(settings, source="test") as publisher:  # retries of loaded events, then new
         assert publisher.publish_all(events[5:15] + events[40:]).ok
     report = Loader(small).run()
     assert (report.loaded, report.duplicates, report.rejected) == (20, 10, 0)
     assert query(settings, "select count(*), count(distinct event_id) from raw.social_posts") == [
         (60, 60)]
+    # the rows loaded first are the ones kept, untouched
+    assert first <= set(query(settings, "select event_id, kafka_partition, kafka_offset, "
+                                        "ingested_at from raw.social_posts"))
 
 
 def test_loader_resumes_from_duckdb_offsets_across_runs(settings):
