@@ -20,11 +20,11 @@ from http_fakes.shapes import (
 
 from pantau.contract import validate
 from pantau.exceptions import TerminalError, TransientError
+from pantau.settings import Settings
 from producers.connectors import (
     ApiAuthError,
     ApiError,
     ApiUnavailableError,
-    ConnectorSettings,
     CursorStore,
     RateLimitedError,
 )
@@ -43,12 +43,13 @@ def api():
 
 
 @pytest.fixture
-def conf(api, tmp_path) -> ConnectorSettings:
-    return ConnectorSettings.from_env(
-        {"PANTAU_X_BEARER_TOKEN": "test-token", "PANTAU_YOUTUBE_API_KEY": "test-key",
+def conf(api, tmp_path) -> Settings:
+    return Settings.from_env(
+        {"PANTAU_STATE_DIR": str(tmp_path),
+         "PANTAU_X_BEARER_TOKEN": "test-token", "PANTAU_YOUTUBE_API_KEY": "test-key",
          "PANTAU_X_API_URL": api.url, "PANTAU_YOUTUBE_API_URL": api.url,
          "PANTAU_MASTODON_URL": api.url, "PANTAU_HTTP_TIMEOUT_S": "0.3",
-         "PANTAU_HTTP_RETRIES": "3"}, state_dir=tmp_path)
+         "PANTAU_HTTP_RETRIES": "3"})
 
 
 class Sleeper:
@@ -364,9 +365,9 @@ def test_youtube_quota_exceeded_is_temporary_and_a_bad_key_is_terminal(api, conf
 
 
 def test_settings_come_from_the_environment_with_defaults(tmp_path):
-    conf = ConnectorSettings.from_env({}, state_dir=tmp_path)
+    conf = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path)})
     assert conf.x_api_url == "https://api.x.com" and conf.cursor_dir == (tmp_path / "cursors")
-    assert conf.x_bearer_token == "" and conf.http_retries == 5
+    assert conf.x_bearer_token == "" and conf.http_retries == 5 and conf.http_timeout_s == 20.0
     with pytest.raises(TerminalError, match="PANTAU_HTTP_TIMEOUT_S"):
-        ConnectorSettings.from_env({"PANTAU_HTTP_TIMEOUT_S": "soon"}, state_dir=tmp_path)
+        Settings.from_env({"PANTAU_HTTP_TIMEOUT_S": "soon"})
     assert json.dumps(str(Path(conf.cursor_dir)))
