@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from pantau.exceptions import TerminalError, TransientError
 from pantau.settings import Settings
-from producers.connectors.mapping import UnmappableError
+from producers.connectors.mapping import Reasons, UnmappableError
 
 log = logging.getLogger(__name__)
 
@@ -379,15 +379,11 @@ class ConnectorReport:
     items: int = 0
     published: int = 0
     unmappable: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: Reasons = field(default_factory=Reasons)
 
     def summary(self) -> str:
-        text = (f"{self.pages} pages, {self.items} items: {self.published} handed to Kafka, "
-                f"{self.unmappable} unmappable (dead-lettered)")
-        if self.reasons:
-            top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:3]
-            text += " (" + "; ".join(f"{n} x {r}" for r, n in top) + ")"
-        return text
+        return (f"{self.pages} pages, {self.items} items: {self.published} handed to Kafka, "
+                f"{self.unmappable} unmappable (dead-lettered)" + self.reasons.top())
 
 
 class Connector(ABC):
@@ -445,7 +441,7 @@ class Connector(ABC):
                     events = self.map_item(item, observed_at)
                 except UnmappableError as error:
                     report.unmappable += 1
-                    report.reasons[error.reason[:80]] = report.reasons.get(error.reason[:80], 0) + 1
+                    report.reasons.add(error)
                     sink.dead_letter(f"{self.name}: {error.reason}", error.field, self.original(item))
                     continue
                 for event in events:

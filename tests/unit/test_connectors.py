@@ -371,3 +371,17 @@ def test_settings_come_from_the_environment_with_defaults(tmp_path):
     with pytest.raises(TerminalError, match="PANTAU_HTTP_TIMEOUT_S"):
         Settings.from_env({"PANTAU_HTTP_TIMEOUT_S": "soon"})
     assert json.dumps(str(Path(conf.cursor_dir)))
+
+
+def test_reports_name_the_three_commonest_unmappable_reasons():
+    from producers.connectors import ConnectorReport, UnmappableError
+    from producers.replay import ReplayReport
+
+    connector, replay = ConnectorReport(unmappable=6), ReplayReport(unmappable=6)
+    for reason in ["no text", "bad time", "bad time", "no id", "no time " + "x" * 100, "bad time"]:
+        connector.reasons.add(UnmappableError(reason))
+        replay.reasons.add(UnmappableError(reason))
+    assert connector.summary().endswith("(dead-lettered) (3 x bad time; 1 x no text; 1 x no id)")
+    assert replay.summary().endswith("6 unmappable (3 x bad time; 1 x no text; 1 x no id)")
+    assert max(map(len, replay.reasons)) == 80
+    assert "(" not in ReplayReport(rows=2, mapped=2).summary()
