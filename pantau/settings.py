@@ -185,27 +185,39 @@ FIELDS: dict[str, _Field] = {
     "kafka_heap": _Field(
         "PANTAU_KAFKA_HEAP", "512m", "Java heap (-Xmx) of the local broker."
     ),
+    # The live connectors (producers.connectors): credentials, APIs, cursors, HTTP retries.
+    "x_bearer_token": _Field(
+        "PANTAU_X_BEARER_TOKEN", "", "Bearer token of the X API v2 (app-only); never printed."
+    ),
+    "youtube_api_key": _Field(
+        "PANTAU_YOUTUBE_API_KEY", "", "API key of the YouTube Data API v3; never printed."
+    ),
+    "x_api_url": _Field("PANTAU_X_API_URL", "https://api.x.com", "Base URL of the X API."),
+    "youtube_api_url": _Field(
+        "PANTAU_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3",
+        "Base URL of the YouTube Data API v3.",
+    ),
+    "mastodon_url": _Field(
+        "PANTAU_MASTODON_URL", "https://mastodon.social",
+        "Mastodon instance whose public hashtag timelines are read.",
+    ),
+    "cursor_dir": _Field("PANTAU_CURSOR_DIR", "{state}/cursors", "Where connectors keep their cursors."),
+    "http_timeout_s": _Field("PANTAU_HTTP_TIMEOUT_S", "20", "Seconds before an API request times out."),
+    "http_retries": _Field(
+        "PANTAU_HTTP_RETRIES", "5", "Retries of a request after a timeout, 5xx, 429 or bad JSON."
+    ),
+    "http_backoff_s": _Field(
+        "PANTAU_HTTP_BACKOFF_S", "1", "First retry delay in seconds (doubling, with jitter)."
+    ),
+    "http_backoff_max_s": _Field("PANTAU_HTTP_BACKOFF_MAX_S", "60", "Longest retry delay in seconds."),
+    "rate_limit_max_wait_s": _Field(
+        "PANTAU_RATE_LIMIT_MAX_WAIT_S", "900",
+        "Longest wait for a rate-limit window to reset; longer ones stop the run with a temporary "
+        "error.",
+    ),
 }
 
 
-#: Options of the live connectors (``producers.connectors.ConnectorSettings`` reads them):
-#: variable -> (default, meaning).
-CONNECTOR_VARIABLES: dict[str, tuple[str, str]] = {
-        "PANTAU_X_BEARER_TOKEN": ("", "Bearer token of the X API v2 (app-only); never printed."),
-        "PANTAU_YOUTUBE_API_KEY": ("", "API key of the YouTube Data API v3; never printed."),
-        "PANTAU_X_API_URL": ("https://api.x.com", "Base URL of the X API."),
-        "PANTAU_YOUTUBE_API_URL": ("https://www.googleapis.com/youtube/v3",
-                                   "Base URL of the YouTube Data API v3."),
-        "PANTAU_MASTODON_URL": ("https://mastodon.social", "Mastodon instance whose public "
-                                "hashtag timelines are read."),
-        "PANTAU_CURSOR_DIR": ("{state}/cursors", "Where connectors keep their cursors."),
-        "PANTAU_HTTP_TIMEOUT_S": ("20", "Seconds before an API request times out."),
-        "PANTAU_HTTP_RETRIES": ("5", "Retries of a request after a timeout, 5xx, 429 or bad JSON."),
-        "PANTAU_HTTP_BACKOFF_S": ("1", "First retry delay in seconds (doubling, with jitter)."),
-        "PANTAU_HTTP_BACKOFF_MAX_S": ("60", "Longest retry delay in seconds."),
-        "PANTAU_RATE_LIMIT_MAX_WAIT_S": ("900", "Longest wait for a rate-limit window to reset; "
-                                         "longer ones stop the run with a temporary error."),
-    }
 #: Options of the text functions' training and evaluation (``pantau.text.settings`` reads them).
 TEXT_VARIABLES: dict[str, tuple[str, str]] = {
     "PANTAU_TEXT_DATA_DIR": ("../shared/data beside the checkout",
@@ -217,12 +229,17 @@ SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_PASSWORD", "PANTAU
 
 
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
+    return int(_number(name, value, minimum=minimum, whole=True))
+
+
+def _number(name: str, value: str, *, minimum: float = 0, whole: bool = False) -> float:
+    kind = "a whole number" if whole else "a number"
     try:
-        number = int(value)
+        number = int(value) if whole else float(value)
     except ValueError:
-        raise ConfigurationError(name, value, "a whole number") from None
-    if number < minimum:
-        raise ConfigurationError(name, value, f"a whole number of at least {minimum}")
+        raise ConfigurationError(name, value, kind) from None
+    if not number >= minimum:  # also refuses nan
+        raise ConfigurationError(name, value, f"{kind} of at least {minimum}")
     return number
 
 
@@ -278,6 +295,17 @@ class Settings:
     kafka_version: str
     kafka_controller_port: int
     kafka_heap: str
+    x_bearer_token: str
+    youtube_api_key: str
+    x_api_url: str
+    youtube_api_url: str
+    mastodon_url: str
+    cursor_dir: Path
+    http_timeout_s: float
+    http_retries: int
+    http_backoff_s: float
+    http_backoff_max_s: float
+    rate_limit_max_wait_s: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -347,6 +375,16 @@ class Settings:
             "warehouse_path": path("warehouse_path"),
             "published_path": path("published_path"),
             "airflow_home": path("airflow_home"),
+            "x_bearer_token": raw["x_bearer_token"].strip(),
+            "youtube_api_key": raw["youtube_api_key"].strip(),
+            **{url: raw[url].strip().rstrip("/") for url in ("x_api_url", "youtube_api_url",
+                                                             "mastodon_url")},
+            "cursor_dir": path("cursor_dir"),
+            "http_timeout_s": _number(FIELDS["http_timeout_s"].env, raw["http_timeout_s"],
+                                      minimum=0.001),
+            "http_retries": _int(FIELDS["http_retries"].env, raw["http_retries"], minimum=0),
+            **{name: _number(FIELDS[name].env, raw[name])
+               for name in ("http_backoff_s", "http_backoff_max_s", "rate_limit_max_wait_s")},
         }
         values.update(overrides)
         return cls(**values)
@@ -392,7 +430,7 @@ class Settings:
         """(variable, value) pairs with secrets masked, for `pantau settings`."""
         rows = [(f.env, str(getattr(self, name))) for name, f in FIELDS.items()]
         rows += [(name, (os.environ.get(name) or default).replace("{state}", str(self.state_dir)))
-                 for name, (default, _) in {**CONNECTOR_VARIABLES, **MART_VARIABLES}.items()]
+                 for name, (default, _) in MART_VARIABLES.items()]
         return [(name, "********" if name in SECRETS and value else value) for name, value in rows]
 
 
@@ -437,7 +475,6 @@ def settings_markdown() -> str:
         default = "`.pantau` in the checkout" if name == "state_dir" else (
             f"`{f.default}`" if f.default else "(empty)")
         lines.append(f"| `{f.env}` | {default} | {f.help} |")
-    for name, (default, meaning) in {**CONNECTOR_VARIABLES, **TEXT_VARIABLES,
-                                      **MART_VARIABLES}.items():
+    for name, (default, meaning) in {**TEXT_VARIABLES, **MART_VARIABLES}.items():
         lines.append(f"| `{name}` | {f'`{default}`' if default else '(empty)'} | {meaning} |")
     return "\n".join(lines)

@@ -116,21 +116,14 @@ def run_connectors(settings: Settings, source: str, connectors: list[Any], *, ma
     return 0 if report.ok and report.dead_lettered == 0 and unmappable == 0 else 1
 
 
-def _connector_settings(settings: Settings) -> Any:
-    from producers.connectors import ConnectorSettings
-
-    return ConnectorSettings.from_env(state_dir=settings.state_dir)
-
-
 def cmd_x(args: argparse.Namespace, settings: Settings) -> int:
     """X API v2 recent search for one query."""
     from producers.connectors.x import XRecentSearch
 
-    conf = _connector_settings(settings)
-    if not conf.x_bearer_token:
+    if not settings.x_bearer_token:
         raise TerminalError("PANTAU_X_BEARER_TOKEN is not set — create an app in the X developer "
                             "portal, copy its bearer token and export it.")
-    connector = XRecentSearch(args.query, settings=conf, max_results=args.max_results)
+    connector = XRecentSearch(args.query, settings=settings, max_results=args.max_results)
     return run_connectors(settings, "x", [connector], max_pages=args.max_pages,
                           follow=args.follow, interval_s=args.interval)
 
@@ -139,11 +132,10 @@ def cmd_youtube(args: argparse.Namespace, settings: Settings) -> int:
     """YouTube comment threads of videos and channels."""
     from producers.connectors.youtube import YouTubeComments
 
-    conf = _connector_settings(settings)
     if not args.video and not args.channel:
         raise TerminalError("Name at least one --video ID or --channel ID.")
-    connectors = [YouTubeComments(settings=conf, video_id=v) for v in args.video or []]
-    connectors += [YouTubeComments(settings=conf, channel_id=c) for c in args.channel or []]
+    connectors = [YouTubeComments(settings=settings, video_id=v) for v in args.video or []]
+    connectors += [YouTubeComments(settings=settings, channel_id=c) for c in args.channel or []]
     return run_connectors(settings, "youtube", connectors, max_pages=args.max_pages,
                           follow=args.follow, interval_s=args.interval)
 
@@ -152,8 +144,7 @@ def cmd_mastodon(args: argparse.Namespace, settings: Settings) -> int:
     """Mastodon public hashtag timelines."""
     from producers.connectors.mastodon import MastodonHashtag
 
-    conf = _connector_settings(settings)
-    connectors = [MastodonHashtag(tag, settings=conf, instance=args.instance)
+    connectors = [MastodonHashtag(tag, settings=settings, instance=args.instance)
                   for tag in args.hashtag]
     for connector in connectors:
         connector.check_platform()  # before connecting to Kafka

@@ -38,7 +38,6 @@ import hashlib
 import io
 import json
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -47,6 +46,7 @@ from typing import Any, Literal
 
 from pantau.exceptions import TerminalError
 from producers.connectors.mapping import (
+    Reasons,
     UnmappableError,
     build_event,
     hashtags_in,
@@ -105,13 +105,11 @@ class ReplayReport:
     rows: int = 0
     mapped: int = 0
     unmappable: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: Reasons = field(default_factory=Reasons)
 
     def summary(self) -> str:
-        text = f"read {self.rows} rows: {self.mapped} mapped, {self.unmappable} unmappable"
-        if self.reasons:
-            text += " (" + "; ".join(f"{n} x {r}" for r, n in self.reasons.most_common(3)) + ")"
-        return text
+        return (f"read {self.rows} rows: {self.mapped} mapped, {self.unmappable} unmappable"
+                + self.reasons.top())
 
 
 # format detection ------------------------------------------------------------------------------
@@ -493,7 +491,7 @@ def replay(path: Path, publisher: Any, *, fmt: str = "auto", speed: float = 0.0,
             report.rows += 1
             if row.error is not None:
                 report.unmappable += 1
-                report.reasons[row.error.reason[:80]] += 1
+                report.reasons.add(row.error)
                 publisher.dead_letter(f"{row.where}: {row.error.reason}", row.error.field,
                                       row.original)
                 continue

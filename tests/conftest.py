@@ -46,6 +46,7 @@ def settings(kafka_broker: Settings, tmp_path: Path) -> Settings:
         warehouse_path=tmp_path / "state" / "warehouse.duckdb",
         published_path=tmp_path / "state" / "published.duckdb",
         airflow_home=tmp_path / "state" / "airflow",
+        cursor_dir=tmp_path / "state" / "cursors",
         topic_partitions=3,
     )
     ensure_topics(test_settings)

@@ -1,4 +1,4 @@
-"""What every live connector shares: settings, an HTTP client that retries, cursors, the page loop.
+"""What every live connector shares: an HTTP client that retries, cursors, the page loop.
 
 The page loop is where "no gap, no duplicate" is decided: a page's events are handed to Kafka,
 the publisher is flushed, and only when every message of the page was acknowledged is the cursor
@@ -27,87 +27,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
-from pantau.exceptions import ConfigurationError, TerminalError, TransientError
-from pantau.settings import CONNECTOR_VARIABLES
-from producers.connectors.mapping import UnmappableError
+from pantau.exceptions import TerminalError, TransientError
+from pantau.settings import Settings
+from producers.connectors.mapping import Reasons, UnmappableError
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "pantau-connector/0.1 (+https://github.com/pantau)"
-
-
-# settings --------------------------------------------------------------------------------------
-def _number(env: Mapping[str, str], name: str, default: str, *, minimum: float = 0) -> float:
-    raw = env.get(name, "") or default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(name, raw, "a number") from None
-    if value < minimum:
-        raise ConfigurationError(name, raw, f"a number of at least {minimum:g}")
-    return value
-
-
-@dataclass(frozen=True)
-class ConnectorSettings:
-    """Options of the live connectors, read from ``PANTAU_*`` variables by :meth:`from_env`.
-
-    Meant to move into :class:`pantau.settings.Settings`; until then it is built once at the
-    edge (the CLI) and passed in.
-    """
-
-    x_bearer_token: str
-    youtube_api_key: str
-    x_api_url: str
-    youtube_api_url: str
-    mastodon_url: str
-    cursor_dir: Path
-    http_timeout_s: float
-    http_retries: int
-    http_backoff_s: float
-    http_backoff_max_s: float
-    rate_limit_max_wait_s: float
-
-    #: variable -> (default, meaning); ``{state}`` is ``PANTAU_STATE_DIR``. Kept with the other
-    #: settings in :mod:`pantau.settings` so that one table documents them all.
-    VARIABLES: ClassVar[dict[str, tuple[str, str]]] = CONNECTOR_VARIABLES
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, state_dir: Path,
-                 **overrides: Any) -> ConnectorSettings:
-        """Read the variables of :attr:`VARIABLES`.
-
-        Args:
-            environ: the environment; ``os.environ`` when omitted.
-            state_dir: ``Settings.state_dir`` (cursors live under it by default).
-            **overrides: values that win (tests, CLI flags).
-
-        Raises:
-            ConfigurationError: a number has the wrong form; the message names the variable.
-        """
-        env = os.environ if environ is None else environ
-
-        def text(name: str) -> str:
-            return (env.get(name, "") or cls.VARIABLES[name][0]).strip()
-
-        cursor_dir = Path(text("PANTAU_CURSOR_DIR").replace("{state}", str(state_dir)))
-        values: dict[str, Any] = {
-            "x_bearer_token": text("PANTAU_X_BEARER_TOKEN"),
-            "youtube_api_key": text("PANTAU_YOUTUBE_API_KEY"),
-            "x_api_url": text("PANTAU_X_API_URL").rstrip("/"),
-            "youtube_api_url": text("PANTAU_YOUTUBE_API_URL").rstrip("/"),
-            "mastodon_url": text("PANTAU_MASTODON_URL").rstrip("/"),
-            "cursor_dir": cursor_dir.expanduser().resolve(),
-            "http_timeout_s": _number(env, "PANTAU_HTTP_TIMEOUT_S", "20", minimum=0.001),
-            "http_retries": int(_number(env, "PANTAU_HTTP_RETRIES", "5")),
-            "http_backoff_s": _number(env, "PANTAU_HTTP_BACKOFF_S", "1"),
-            "http_backoff_max_s": _number(env, "PANTAU_HTTP_BACKOFF_MAX_S", "60"),
-            "rate_limit_max_wait_s": _number(env, "PANTAU_RATE_LIMIT_MAX_WAIT_S", "900"),
-        }
-        values.update(overrides)
-        return cls(**values)
 
 
 # errors ----------------------------------------------------------------------------------------
@@ -198,7 +126,7 @@ class HttpClient:
         sleep, clock, rng: injectable for tests (no real waiting).
     """
 
-    def __init__(self, *, service: str, base_url: str, settings: ConnectorSettings,
+    def __init__(self, *, service: str, base_url: str, settings: Settings,
                  headers: Mapping[str, str] | None = None, auth_hint: str = "",
                  describe_error: Callable[[Any, bytes], str] | None = None,
                  reset_header: str | None = None,
@@ -451,15 +379,11 @@ class ConnectorReport:
     items: int = 0
     published: int = 0
     unmappable: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: Reasons = field(default_factory=Reasons)
 
     def summary(self) -> str:
-        text = (f"{self.pages} pages, {self.items} items: {self.published} handed to Kafka, "
-                f"{self.unmappable} unmappable (dead-lettered)")
-        if self.reasons:
-            top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:3]
-            text += " (" + "; ".join(f"{n} x {r}" for r, n in top) + ")"
-        return text
+        return (f"{self.pages} pages, {self.items} items: {self.published} handed to Kafka, "
+                f"{self.unmappable} unmappable (dead-lettered)" + self.reasons.top())
 
 
 class Connector(ABC):
@@ -470,7 +394,7 @@ class Connector(ABC):
 
     name = "connector"
 
-    def __init__(self, *, client: HttpClient, settings: ConnectorSettings,
+    def __init__(self, *, client: HttpClient, settings: Settings,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.client = client
         self.settings = settings
@@ -517,7 +441,7 @@ class Connector(ABC):
                     events = self.map_item(item, observed_at)
                 except UnmappableError as error:
                     report.unmappable += 1
-                    report.reasons[error.reason[:80]] = report.reasons.get(error.reason[:80], 0) + 1
+                    report.reasons.add(error)
                     sink.dead_letter(f"{self.name}: {error.reason}", error.field, self.original(item))
                     continue
                 for event in events:

@@ -19,6 +19,7 @@ import html
 import json
 import re
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from functools import cache
 from html.parser import HTMLParser
@@ -52,6 +53,17 @@ class UnmappableError(PantauError):
         self.reason = reason
         self.field = field
         super().__init__(reason)
+
+
+class Reasons(Counter[str]):
+    """Why items were unmappable, counted: the ``reasons`` of the replay and connector reports."""
+
+    def add(self, error: UnmappableError) -> None:
+        self[error.reason[:80]] += 1
+
+    def top(self, n: int = 3) -> str:
+        """`` (2 x reason; 1 x other)``: the commonest ``n``, for a summary; empty when none."""
+        return " (" + "; ".join(f"{c} x {r}" for r, c in self.most_common(n)) + ")" if self else ""
 
 
 # values ----------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from typing import Any
 
 from pantau.contract import schema
 from pantau.exceptions import TerminalError
-from producers.connectors.base import Connector, ConnectorSettings, HttpClient, Page, parse_link_header
+from pantau.settings import Settings
+from producers.connectors.base import Connector, HttpClient, Page, parse_link_header
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -48,7 +49,7 @@ def _id_key(status_id: str) -> tuple[int, str]:
     return (len(status_id), status_id)  # numeric snowflake strings: longer is newer
 
 
-def mastodon_client(settings: ConnectorSettings, instance: str | None = None,
+def mastodon_client(settings: Settings, instance: str | None = None,
                     **kwargs: Any) -> HttpClient:
     """An :class:`HttpClient` for a Mastodon instance (public endpoints, no token)."""
     return HttpClient(service=f"Mastodon ({instance or settings.mastodon_url})",
@@ -111,14 +112,14 @@ class MastodonHashtag(Connector):
 
     Args:
         hashtag: with or without ``#``.
-        settings: connector settings.
+        settings: Pantau's settings (instance, cursor directory, HTTP retries).
         instance: base URL of the instance (default ``PANTAU_MASTODON_URL``).
         platform: the contract platform value to write (default :data:`MASTODON_PLATFORM`).
     """
 
     name = "mastodon"
 
-    def __init__(self, hashtag: str, *, settings: ConnectorSettings, instance: str | None = None,
+    def __init__(self, hashtag: str, *, settings: Settings, instance: str | None = None,
                  platform: str = MASTODON_PLATFORM, client: HttpClient | None = None,
                  **kwargs: Any) -> None:
         self.hashtag = hashtag.strip().lstrip("#")

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from pantau.exceptions import TerminalError
-from producers.connectors.base import Connector, ConnectorSettings, HttpClient, Page
+from pantau.settings import Settings
+from producers.connectors.base import Connector, HttpClient, Page
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -47,7 +48,7 @@ def _describe_x_error(data: Any, body: bytes) -> str:
     return body[:200].decode("utf-8", errors="replace").strip()
 
 
-def x_client(settings: ConnectorSettings, **kwargs: Any) -> HttpClient:
+def x_client(settings: Settings, **kwargs: Any) -> HttpClient:
     """An :class:`HttpClient` for the X API with the bearer token and X's rate-limit header."""
     return HttpClient(
         service="X API", base_url=settings.x_api_url, settings=settings,
@@ -140,14 +141,14 @@ class XRecentSearch(Connector):
 
     Args:
         query: the search query (``polres OR polresta lang:id -is:retweet``).
-        settings: connector settings (token, base URL, cursor directory).
+        settings: Pantau's settings (X token, base URL, cursor directory, HTTP retries).
         max_results: tweets per page (10 to 100).
         client: an HTTP client (tests inject one with a fake sleeper).
     """
 
     name = "x"
 
-    def __init__(self, query: str, *, settings: ConnectorSettings, max_results: int = 100,
+    def __init__(self, query: str, *, settings: Settings, max_results: int = 100,
                  client: HttpClient | None = None, **kwargs: Any) -> None:
         if not query.strip():
             raise TerminalError("The X search query is empty — pass --query, e.g. "

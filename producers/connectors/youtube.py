@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from pantau.exceptions import TerminalError
-from producers.connectors.base import ApiAuthError, ApiError, Connector, ConnectorSettings, HttpClient, Page
+from pantau.settings import Settings
+from producers.connectors.base import ApiAuthError, ApiError, Connector, HttpClient, Page
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -75,7 +76,7 @@ class YouTubeClient(HttpClient):
         return None
 
 
-def youtube_client(settings: ConnectorSettings, **kwargs: Any) -> HttpClient:
+def youtube_client(settings: Settings, **kwargs: Any) -> HttpClient:
     """An :class:`HttpClient` for the YouTube Data API (the key travels as ``key=``)."""
     return YouTubeClient(service="YouTube Data API", base_url=settings.youtube_api_url,
                          settings=settings,
@@ -145,12 +146,12 @@ class YouTubeComments(Connector):
 
     Args:
         video_id / channel_id: exactly one of them.
-        settings: connector settings (API key, base URL, cursor directory).
+        settings: Pantau's settings (YouTube API key, base URL, cursor directory, HTTP retries).
     """
 
     name = "youtube"
 
-    def __init__(self, *, settings: ConnectorSettings, video_id: str | None = None,
+    def __init__(self, *, settings: Settings, video_id: str | None = None,
                  channel_id: str | None = None, client: HttpClient | None = None,
                  **kwargs: Any) -> None:
         if bool(video_id) == bool(channel_id):

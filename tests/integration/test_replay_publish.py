@@ -13,8 +13,9 @@ from http_fakes.shapes import x_page, x_tweet
 
 from pantau.contract import validate
 from pantau.exceptions import ContractViolation
+from pantau.settings import Settings
 from producers import Publisher
-from producers.connectors import ConnectorSettings, PublisherSink
+from producers.connectors import PublisherSink
 from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
 from producers.replay import read_rows, replay
 from tests.support import read_topic
@@ -68,9 +69,9 @@ def test_x_connector_into_kafka_resumes_after_a_restart_without_gap_or_duplicate
     broken = x_tweet(404)
     broken["text"] = ""
     with FakeApi() as api:
-        conf = ConnectorSettings.from_env(
-            {"PANTAU_X_BEARER_TOKEN": "t", "PANTAU_X_API_URL": api.url,
-             "PANTAU_HTTP_TIMEOUT_S": "2"}, state_dir=tmp_path)
+        conf = Settings.from_env(
+            {**settings.environment(), "PANTAU_X_BEARER_TOKEN": "t", "PANTAU_X_API_URL": api.url,
+             "PANTAU_HTTP_TIMEOUT_S": "2"})
         client = x_client(conf, sleep=lambda _s: None)
         api.script(SEARCH_PATH,
                    Reply(x_page([x_tweet(409, minute=9), x_tweet(408, minute=8)], next_token="a")),

@@ -20,11 +20,11 @@ from http_fakes.shapes import (
 
 from pantau.contract import validate
 from pantau.exceptions import TerminalError, TransientError
+from pantau.settings import Settings
 from producers.connectors import (
     ApiAuthError,
     ApiError,
     ApiUnavailableError,
-    ConnectorSettings,
     CursorStore,
     RateLimitedError,
 )
@@ -43,12 +43,13 @@ def api():
 
 
 @pytest.fixture
-def conf(api, tmp_path) -> ConnectorSettings:
-    return ConnectorSettings.from_env(
-        {"PANTAU_X_BEARER_TOKEN": "test-token", "PANTAU_YOUTUBE_API_KEY": "test-key",
+def conf(api, tmp_path) -> Settings:
+    return Settings.from_env(
+        {"PANTAU_STATE_DIR": str(tmp_path),
+         "PANTAU_X_BEARER_TOKEN": "test-token", "PANTAU_YOUTUBE_API_KEY": "test-key",
          "PANTAU_X_API_URL": api.url, "PANTAU_YOUTUBE_API_URL": api.url,
          "PANTAU_MASTODON_URL": api.url, "PANTAU_HTTP_TIMEOUT_S": "0.3",
-         "PANTAU_HTTP_RETRIES": "3"}, state_dir=tmp_path)
+         "PANTAU_HTTP_RETRIES": "3"})
 
 
 class Sleeper:
@@ -364,9 +365,23 @@ def test_youtube_quota_exceeded_is_temporary_and_a_bad_key_is_terminal(api, conf
 
 
 def test_settings_come_from_the_environment_with_defaults(tmp_path):
-    conf = ConnectorSettings.from_env({}, state_dir=tmp_path)
+    conf = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path)})
     assert conf.x_api_url == "https://api.x.com" and conf.cursor_dir == (tmp_path / "cursors")
-    assert conf.x_bearer_token == "" and conf.http_retries == 5
+    assert conf.x_bearer_token == "" and conf.http_retries == 5 and conf.http_timeout_s == 20.0
     with pytest.raises(TerminalError, match="PANTAU_HTTP_TIMEOUT_S"):
-        ConnectorSettings.from_env({"PANTAU_HTTP_TIMEOUT_S": "soon"}, state_dir=tmp_path)
+        Settings.from_env({"PANTAU_HTTP_TIMEOUT_S": "soon"})
     assert json.dumps(str(Path(conf.cursor_dir)))
+
+
+def test_reports_name_the_three_commonest_unmappable_reasons():
+    from producers.connectors import ConnectorReport, UnmappableError
+    from producers.replay import ReplayReport
+
+    connector, replay = ConnectorReport(unmappable=6), ReplayReport(unmappable=6)
+    for reason in ["no text", "bad time", "bad time", "no id", "no time " + "x" * 100, "bad time"]:
+        connector.reasons.add(UnmappableError(reason))
+        replay.reasons.add(UnmappableError(reason))
+    assert connector.summary().endswith("(dead-lettered) (3 x bad time; 1 x no text; 1 x no id)")
+    assert replay.summary().endswith("6 unmappable (3 x bad time; 1 x no text; 1 x no id)")
+    assert max(map(len, replay.reasons)) == 80
+    assert "(" not in ReplayReport(rows=2, mapped=2).summary()

@@ -81,3 +81,22 @@ def test_every_setting_is_a_pantau_variable_and_in_the_readme():
     readme = (PROJECT_DIR / "README.md").read_text()
     assert all(f.env.startswith("PANTAU_") for f in FIELDS.values())
     assert settings_markdown() in readme, "README settings table is stale: paste `pantau settings --markdown`"
+
+
+def test_connector_options_are_typed_and_their_secrets_masked(tmp_path: Path):
+    settings = Settings.from_env({
+        "PANTAU_STATE_DIR": str(tmp_path),
+        "PANTAU_X_BEARER_TOKEN": " token\n",
+        "PANTAU_MASTODON_URL": "https://example.social/",
+        "PANTAU_HTTP_TIMEOUT_S": "0.5",
+        "PANTAU_HTTP_RETRIES": "0",
+    })
+    assert settings.x_bearer_token == "token" and settings.mastodon_url == "https://example.social"
+    assert (settings.http_timeout_s, settings.http_retries) == (0.5, 0)
+    assert settings.cursor_dir == tmp_path / "cursors"
+    assert ("PANTAU_X_BEARER_TOKEN", "********") in settings.describe()
+    assert ("PANTAU_YOUTUBE_API_KEY", "") in settings.describe()
+    with pytest.raises(ConfigurationError, match=r"PANTAU_HTTP_TIMEOUT_S.*a number of at least 0\.001"):
+        Settings.from_env({"PANTAU_HTTP_TIMEOUT_S": "0"})
+    with pytest.raises(ConfigurationError, match=r"PANTAU_HTTP_RETRIES.*a whole number"):
+        Settings.from_env({"PANTAU_HTTP_RETRIES": "2.5"})
