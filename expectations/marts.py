@@ -1,4 +1,4 @@
-"""Expectations on the marts (the contract: /work/briefs/marts-spec.md, DESIGN.md's table).
+"""Expectations on the marts (the tables and columns of docs/marts.md and the model YAML files).
 
 A suite runs for every mart the dbt project defines (``dbt_project/models/marts/*.sql``); a mart
 the project defines but the warehouse lacks fails the audit (the dbt build creates them all).

@@ -1,7 +1,7 @@
 """A small published snapshot with the tables and columns of the marts contract, for serving tests.
 
-The dbt models are built elsewhere; the serving code (``pantau sql``, the Postgres endpoint, the
-dashboard, the analyst guide) is tested against the contract (``marts-spec``) with this file.
+The serving code (``pantau sql``, the Postgres endpoint, the dashboard, the analyst guide) is
+tested on a snapshot with the marts' tables and columns (docs/marts.md) written by this file.
 Plain DuckDB SQL: six real precincts from the Polres seed across three Polda, ten days of posts on
 six platforms, a few viral posts and issue alerts (open and closed, answered and not). The rows
 are derived from ``fct_posts`` the way the marts are, so the numbers agree with each other.

@@ -1,8 +1,8 @@
 """Every GX suite passes on good data and fails on a corrupted table (real DuckDB, dbt and GX).
 
 The warehouse is loaded from real Kafka and built by real dbt once per module; each test works on
-its own copy. The marts suites are also run on contract-shaped marts made here (the marts
-contract, /work/briefs/marts-spec.md), so each suite is proven before its dbt model exists.
+its own copy. The marts suites are also run on contract-shaped marts made here (the tables and
+columns of the marts, docs/marts.md), so each suite is proven on a table it can corrupt at will.
 """
 
 from __future__ import annotations
