@@ -122,7 +122,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
         message = str(error)
         if "lock" in message.lower():
@@ -130,6 +130,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             raise WarehouseLockedError(str(path), f"held by {holder}" if holder != message
                                        else message) from None
         raise
+    # long copies (publish, retention) would draw DuckDB's progress bar into task logs
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
