@@ -7,10 +7,7 @@
         with changed as (
             select post_key, parent_post_key, root_post_key
             from {{ ref('stg_social_posts') }}
-            where last_ingested_at > (
-                select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
-                from {{ this }} as built
-            )
+            where last_ingested_at > {{ watermark() }}
         )
 
         select post_key from changed

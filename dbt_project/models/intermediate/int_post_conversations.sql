@@ -15,10 +15,7 @@ posts as (
     where root_post_key in (
         select root_post_key
         from {{ ref('stg_social_posts') }}
-        where last_ingested_at > (
-            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
-            from {{ this }} as built
-        )
+        where last_ingested_at > {{ watermark() }}
     )
     {% endif %}
 ),

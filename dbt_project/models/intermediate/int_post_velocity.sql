@@ -16,10 +16,7 @@ observations as (
     where post_key in (
         select post_key
         from {{ ref('stg_post_observations') }}
-        where ingested_at > (
-            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
-            from {{ this }} as built
-        )
+        where ingested_at > {{ watermark() }}
     )
     {% endif %}
 ),

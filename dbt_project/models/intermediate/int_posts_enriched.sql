@@ -15,10 +15,7 @@ with
 posts as (
     select * from {{ ref('stg_social_posts') }}
     {% if is_incremental() %}
-    where last_ingested_at > (
-        select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
-        from {{ this }} as built
-    )
+    where last_ingested_at > {{ watermark() }}
     {% endif %}
 ),
 

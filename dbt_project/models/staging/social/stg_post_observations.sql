@@ -12,20 +12,12 @@ with
 source as (
     select * from {{ source('raw', 'social_posts') }}
     {% if is_incremental() %}
-    where ingested_at > (
-        select coalesce(max(built.ingested_at), '1970-01-01'::timestamp)
-        from {{ this }} as built
-    )
+    where ingested_at > {{ watermark('ingested_at') }}
     {% endif %}
 ),
 
 deduplicated as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id
-        order by kafka_partition, kafka_offset
-    ) = 1
+    {{ deduplicate_events('source') }}
 ),
 
 renamed as (

@@ -17,21 +17,13 @@ source as (
     where (platform, post_id) in (
         select (platform, post_id)
         from {{ source('raw', 'social_posts') }}
-        where ingested_at > (
-            select coalesce(max(built.last_ingested_at), '1970-01-01'::timestamp)
-            from {{ this }} as built
-        )
+        where ingested_at > {{ watermark() }}
     )
     {% endif %}
 ),
 
 deduplicated as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id
-        order by kafka_partition, kafka_offset
-    ) = 1
+    {{ deduplicate_events('source') }}
 ),
 
 observation_counts as (
