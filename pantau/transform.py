@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pantau.exceptions import BuildFailedError
 from pantau.settings import Settings
@@ -102,6 +103,17 @@ def observations_missing_from_raw(settings: Settings) -> int:
         con.close()
 
 
+def _failure(result: dict[str, Any]) -> str:
+    """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
+    schema change), from dbt's message."""
+    line = f"{result['unique_id'].split('.')[2]}: {result['status']}"
+    message = (result.get("message") or "").strip()
+    if result["unique_id"].startswith("model.") and message:
+        cause = " ".join(message.split())
+        line += f" ({cause[:300]}{'…' if len(cause) > 300 else ''})"
+    return line
+
+
 def dbt_build(settings: Settings, *, select: str | None = None,
               full_refresh: bool | None = None) -> BuildResult:
     """Run ``dbt build`` (seeds, models, tests) against the working warehouse.
@@ -134,8 +146,8 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         results = []
     # unique ids look like "test.pantau.<name>.<hash>" and "model.pantau.<name>"
     statuses = [(r["unique_id"].split(".")[2], r["status"]) for r in results]
-    failures = tuple(f"{name}: {status}" for name, status in statuses
-                     if status in ("error", "fail", "runtime error"))
+    failures = tuple(_failure(r) for r in results
+                     if r["status"] in ("error", "fail", "runtime error"))
     result = BuildResult(
         passed=sum(status in ("success", "pass") for _, status in statuses),
         failed=len(failures),

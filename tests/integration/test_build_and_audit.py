@@ -46,6 +46,10 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
     assert all(r.success for r in results)
 
     con = warehouse.connect(settings.warehouse_path)
+    # A table rewritten outside dbt (a manual fix) keeps none of the contract's constraints:
+    # the audit is what still guards it.
+    con.execute("""create or replace table marts.mart_polres_engagement_daily as
+        select * from marts.mart_polres_engagement_daily""")
     con.execute("""insert into marts.mart_polres_engagement_daily (polres_id, platform,
         activity_date, post_count, likes) values ('polres_atlantis', 'myspace', current_date, 1, -5)""")
     con.close()
@@ -77,5 +81,5 @@ def test_dbt_tests_fail_the_build_on_bad_raw_data(settings):
     con.execute("update raw.social_posts set likes = -1 where event_id in "
                 "(select event_id from raw.social_posts limit 1)")
     con.close()
-    with pytest.raises(BuildFailedError, match="non_negative"):
+    with pytest.raises(BuildFailedError, match=r"stg_post_observations: error \(.*CHECK constraint"):
         dbt_build(settings)
