@@ -19,7 +19,9 @@ negative_hours as (
     select * from {{ ref('int_polres_negative_hours') }}
 ),
 
-posts as (
+-- not materialized: each use reads only the columns and rows it needs from fct_posts
+-- (a materialised CTE copied eleven columns of every post, the texts included).
+posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
 

@@ -1,32 +1,26 @@
 -- One row per author (per platform): who drives the conversation. Authors who
 -- are not official accounts appear only by their pseudonym. author_rank orders
--- by engagement (1 = most).
+-- by engagement (1 = most). The totals are kept incrementally in
+-- int_author_totals; this model only ranks them.
 with
 
-posts as (
-    select * from {{ ref('fct_posts') }}
-),
-
 authors as (
-    select
-        author_key,
-        arg_max(author_label, {'created_at': created_at, 'post_key': post_key}) as author_label,
-        min(platform) as platform,
-        bool_or(is_official_author) as is_official_author,
-        count(*) as post_count,
-        sum(engagement) as engagement,
-        max(author_followers) as followers,
-        count(distinct polres_id) as polres_count,
-        count(*) filter (where sentiment_label = 'negative') / count(*) as negative_share,
-        min(created_at) as first_post_at,
-        max(created_at) as last_post_at
-    from posts
-    group by author_key
+    select * from {{ ref('int_author_totals') }}
 ),
 
 authors_ranked as (
     select
-        *,
+        author_key,
+        author_label,
+        platform,
+        is_official_author,
+        post_count,
+        engagement,
+        followers,
+        polres_count,
+        negative_share,
+        first_post_at,
+        last_post_at,
         row_number() over (order by engagement desc, author_key) as author_rank
     from authors
 )
