@@ -12,7 +12,7 @@ from pantau.audit import audit
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
 from pantau.reference import load_polres
-from pantau.transform import dbt_build
+from pantau.transform import dbt_build, observations_missing_from_raw
 from producers import Publisher, synthetic
 
 pytestmark = pytest.mark.integration
@@ -83,3 +83,28 @@ def test_dbt_tests_fail_the_build_on_bad_raw_data(settings):
     con.close()
     with pytest.raises(BuildFailedError, match=r"stg_post_observations: error \(.*CHECK constraint"):
         dbt_build(settings)
+
+
+def test_a_build_after_raw_lost_rows_is_a_full_refresh_even_if_rows_arrived_since(settings):
+    with Publisher(settings, source="test") as publisher:
+        publisher.publish_all(synthetic.generate(40, seed=3))
+    Loader(settings).run()
+    dbt_build(settings)
+    con = warehouse.connect(settings.warehouse_path)
+    con.execute("delete from raw.social_posts where event_id in "
+                "(select event_id from raw.social_posts order by event_id limit 5)")
+    con.close()
+    # more rows arrive after the loss: a count of all of raw would no longer show it
+    with Publisher(settings, source="test") as publisher:
+        publisher.publish_all(synthetic.generate(20, seed=4))
+    Loader(settings).run()
+    assert observations_missing_from_raw(settings) == 5
+
+    dbt_build(settings)
+
+    assert observations_missing_from_raw(settings) == 0
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    staged, raw = (con.execute(f"select list(event_id order by event_id) from {table}").fetchone()
+                   for table in ("staging.stg_post_observations", "raw.social_posts"))
+    con.close()
+    assert staged == raw
