@@ -71,13 +71,14 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
         assert set(map(str.lower, catalog["nodes"][uid]["columns"])) <= described, uid
 
 
-def _mart_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def _model_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by table_name").fetchall()]
-        return {table: sorted(con.execute(f"select * from marts.{table}").fetchall(), key=repr)
+        tables = [f"{schema}.{table}" for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('staging', 'intermediate', 'marts') "
+            "order by all").fetchall()]
+        return {table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
                 for table in tables}
     finally:
         con.close()
@@ -94,13 +95,13 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
         assert Loader(settings).run().loaded > 0
         process = run_dbt(settings, "run")  # the first test runs dbt's data tests
         assert process.returncode == 0, (settings.state_dir / "dbt" / "run.log").read_text()[-3000:]
-    stepwise = _mart_rows(settings.warehouse_path)
+    stepwise = _model_rows(settings.warehouse_path)
 
     process = run_dbt(settings, "run", "--full-refresh")
     assert process.returncode == 0, (settings.state_dir / "dbt" / "run.log").read_text()[-3000:]
-    refreshed = _mart_rows(settings.warehouse_path)
+    refreshed = _model_rows(settings.warehouse_path)
 
-    assert stepwise.keys() == refreshed.keys() and "fct_post_metrics_hourly" in stepwise
-    for table in stepwise:
-        assert stepwise[table] == refreshed[table], f"marts.{table} differs after a full refresh"
-    assert len(stepwise["fct_posts"]) == 6_000
+    assert stepwise.keys() == refreshed.keys() and "marts.fct_post_metrics_hourly" in stepwise
+    for table in stepwise:  # every model, not only the marts
+        assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
+    assert len(stepwise["marts.fct_posts"]) == 6_000

@@ -5,7 +5,8 @@
 -- parent, else of the post its conversation started from.
 -- Authors who are not official accounts are pseudonymised with a keyed hash
 -- (PANTAU_PSEUDONYM_KEY) so the marts never carry their ids or handles.
--- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
+-- Incremental: a run rebuilds the posts of posts_to_rebuild() only, reading just
+-- them, their parents and their roots.
 {{ config(
     materialized='incremental',
     unique_key='post_key',
@@ -14,8 +15,24 @@
 
 with
 
+{% if is_incremental() %}
+rebuilt as (
+    select * from {{ ref('stg_social_posts') }}
+    where post_key in {{ posts_to_rebuild() }}
+),
+{% endif %}
+
 posts as (
     select * from {{ ref('stg_social_posts') }}
+    {% if is_incremental() %}
+    where post_key in (
+        select post_key from rebuilt
+        union all
+        select parent_post_key from rebuilt
+        union all
+        select root_post_key from rebuilt
+    )
+    {% endif %}
 ),
 
 enriched as (
@@ -60,7 +77,7 @@ posts_to_resolve as (
     select *
     from posts_with_context
     {% if is_incremental() %}
-    where post_key in {{ posts_to_rebuild() }}
+    where post_key in (select post_key from rebuilt)
     {% endif %}
 ),
 

@@ -1,8 +1,11 @@
 -- One row per post (platform × post_id): its latest observation, with how often
 -- and since when it was observed. Deduplicated on event_id first.
 -- Incremental, unlike the other staging models: it is the one pass over every
--- observation in raw, so a run re-reads only the posts with an observation
--- ingested since the last run (delete+insert on post_key).
+-- observation in raw. A run reads only the observations ingested since the last
+-- one and merges them into the posts' current rows (delete+insert on post_key):
+-- a post's latest observation is the newer of its row and its new observations
+-- (a new one wins a tie on observed_at, as it was ingested later), and its counts
+-- add up. The loader writes an event_id once, so old and new never overlap.
 {{ config(
     materialized='incremental',
     unique_key='post_key',
@@ -14,11 +17,7 @@ with
 source as (
     select * from {{ source('raw', 'social_posts') }}
     {% if is_incremental() %}
-    where (platform, post_id) in (
-        select (platform, post_id)
-        from {{ source('raw', 'social_posts') }}
-        where ingested_at > {{ watermark() }}
-    )
+    where ingested_at > {{ watermark() }}
     {% endif %}
 ),
 
@@ -102,4 +101,44 @@ renamed as (
         and latest_observation.post_id = observation_counts.post_id
 )
 
+{% if is_incremental() %}
+,
+
+candidates as (
+    select *, true as is_new from renamed
+    union all
+    select built.*, false as is_new
+    from {{ this }} as built
+    where built.post_key in (select post_key from renamed)
+),
+
+totals as (
+    select
+        post_key,
+        sum(observation_count)::bigint as observation_count,
+        min(first_observed_at) as first_observed_at,
+        max(last_ingested_at) as last_ingested_at
+    from candidates
+    group by post_key
+),
+
+merged as (
+    select
+        candidates.* exclude (is_new) replace (
+            totals.observation_count as observation_count,
+            totals.first_observed_at as first_observed_at,
+            totals.last_ingested_at as last_ingested_at
+        )
+    from candidates
+    inner join totals
+        on candidates.post_key = totals.post_key
+    qualify row_number() over (
+        partition by candidates.post_key
+        order by candidates.observed_at desc, candidates.is_new desc
+    ) = 1
+)
+
+select * from merged
+{% else %}
 select * from renamed
+{% endif %}
