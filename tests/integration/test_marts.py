@@ -105,3 +105,38 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     for table in stepwise:  # every model, not only the marts
         assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
     assert len(stepwise["marts.fct_posts"]) == 6_000
+
+
+def test_an_observation_arriving_out_of_order_keeps_the_latest_and_counts(
+        settings: Settings) -> None:
+    from producers import synthetic
+
+    post = next(synthetic.generate(1, seed=12))
+    observed = datetime(2026, 11, 19, 12, tzinfo=UTC)
+
+    def observation(event_id: str, hours: int, likes: int) -> dict:
+        at = observed.replace(hour=12 + hours)
+        return {**post, "event_id": event_id,
+                "created_at": "2026-11-19T09:00:00Z",
+                "observed_at": at.isoformat().replace("+00:00", "Z"),
+                "metrics": {**post["metrics"], "likes": likes}}
+
+    def build_and_read() -> tuple:
+        _publish(settings, batch)
+        Loader(settings).run()
+        assert run_dbt(settings, "run", "--select", "stg_social_posts").returncode == 0
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            return con.execute("select likes, observation_count, first_observed_at, observed_at "
+                               "from staging.stg_social_posts").fetchall()
+        finally:
+            con.close()
+
+    noon, eleven, one = (datetime(2026, 11, 19, h) for h in (12, 11, 13))
+    batch = [observation("00000000-0000-4000-8000-000000000001", 0, 10)]
+    assert build_and_read() == [(10, 1, noon, noon)]
+    # an older reading that arrives later counts, but the row keeps the newer one
+    batch = [observation("00000000-0000-4000-8000-000000000002", -1, 5)]
+    assert build_and_read() == [(10, 2, eleven, noon)]
+    batch = [observation("00000000-0000-4000-8000-000000000003", 1, 20)]
+    assert build_and_read() == [(20, 3, eleven, one)]

@@ -6,6 +6,8 @@
 -- a post's latest observation is the newer of its row and its new observations
 -- (a new one wins a tie on observed_at, as it was ingested later), and its counts
 -- add up. The loader writes an event_id once, so old and new never overlap.
+-- Only the counts of the current rows are read, not their wide columns (a scan of
+-- every column of the table cost seconds at millions of posts).
 {{ config(
     materialized='incremental',
     unique_key='post_key',
@@ -104,38 +106,49 @@ renamed as (
 {% if is_incremental() %}
 ,
 
-candidates as (
-    select *, true as is_new from renamed
-    union all
-    select built.*, false as is_new
-    from {{ this }} as built
-    where built.post_key in (select post_key from renamed)
+-- what the merge needs of the posts' current rows: their counts (a narrow read)
+built as (
+    select post_key, observation_count, first_observed_at, observed_at
+    from {{ this }}
+    where post_key in (select post_key from renamed)
 ),
 
-totals as (
-    select
-        post_key,
-        sum(observation_count)::bigint as observation_count,
-        min(first_observed_at) as first_observed_at,
-        max(last_ingested_at) as last_ingested_at
-    from candidates
-    group by post_key
+-- the rare post whose current row holds a later observation than all its new ones
+-- (observations that arrived out of order) keeps that row: read whole only for those
+built_newer as (
+    select *
+    from {{ this }}
+    where post_key in (
+        select built.post_key
+        from built
+        inner join renamed
+            on built.post_key = renamed.post_key
+        where built.observed_at > renamed.observed_at
+    )
+),
+
+latest as (
+    select * from renamed
+    where post_key not in (select post_key from built_newer)
+    union all
+    select * from built_newer
 ),
 
 merged as (
     select
-        candidates.* exclude (is_new) replace (
-            totals.observation_count as observation_count,
-            totals.first_observed_at as first_observed_at,
-            totals.last_ingested_at as last_ingested_at
+        latest.* replace (
+            new.observation_count + coalesce(built.observation_count, 0) as observation_count,
+            least(
+                new.first_observed_at,
+                coalesce(built.first_observed_at, new.first_observed_at)
+            ) as first_observed_at,
+            new.last_ingested_at as last_ingested_at
         )
-    from candidates
-    inner join totals
-        on candidates.post_key = totals.post_key
-    qualify row_number() over (
-        partition by candidates.post_key
-        order by candidates.observed_at desc, candidates.is_new desc
-    ) = 1
+    from latest
+    inner join renamed as new
+        on latest.post_key = new.post_key
+    left join built
+        on latest.post_key = built.post_key
 )
 
 select * from merged
