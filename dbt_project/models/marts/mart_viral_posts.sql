@@ -14,11 +14,14 @@
 -- post went (1 = just viral); viral_rank orders by it.
 with
 
-posts as (
+-- not materialized: each use reads only the columns it needs from fct_posts (materialised,
+-- these CTEs copied every column of every post, texts included, before the few viral ones
+-- were picked)
+posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
 
-original_public_posts as (
+original_public_posts as not materialized (
     select *
     from posts
     where post_type in ('post', 'quote') and not is_official_author
