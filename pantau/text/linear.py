@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import scipy.optimize
 import scipy.sparse as sp
 
 from pantau.text.exceptions import TextModelMissingError
@@ -111,6 +110,8 @@ def train_softmax(matrix: sp.csr_matrix, y: np.ndarray, n_labels: int, *, l2: fl
         grad_w = np.asarray(matrix_t @ residual) + penalty * weights
         grad_b = residual.sum(axis=0)
         return float(value), np.concatenate([grad_w.ravel(), grad_b])
+
+    import scipy.optimize  # training only: half a second that loading a model does not need
 
     theta0 = np.zeros(d * n_labels + n_labels)
     result = scipy.optimize.minimize(loss, theta0, jac=True, method="L-BFGS-B",
