@@ -30,6 +30,16 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 START_TIMEOUT_S = 90.0
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (22 characters of URL-safe base64), never starting with "-":
+    Kafka's own ``Uuid.randomUuid`` draws again in that case, as the storage tool would read
+    such an id as an option (one format in 64 failed with "expected one argument")."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 @dataclass(frozen=True)
 class BrokerStatus:
     """What `pantau stack status` reports."""
@@ -205,7 +215,7 @@ class LocalKafka:
                f"-Dlog4j2.configurationFile={INFRA_DIR / 'log4j2.properties'}",
                "-cp", classpath]
         if not (self.data_dir / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = new_cluster_id()
             fmt = subprocess.run(
                 [*jvm, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
                  "-c", str(self.config_path)], capture_output=True, text=True, check=False)
