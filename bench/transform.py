@@ -13,7 +13,7 @@ Producing 5M posts takes about 20 minutes; with `--state DIR` the loaded warehou
 waiting in its topic) is kept in DIR, and a later run with the same DIR times the two builds
 again without producing anything (after a change to the models, say):
 
-    .venv/bin/python bench/transform.py --count 5000000 --state /var/tmp/pantau-bench-5m
+    .venv/bin/python bench/transform.py --count 5000000 --state .pantau/bench/transform-5m
 """
 
 from __future__ import annotations
