@@ -11,14 +11,7 @@
 with
 
 observations as (
-    select * from {{ ref('stg_post_observations') }}
-    {% if is_incremental() %}
-    where post_key in (
-        select post_key
-        from {{ ref('stg_post_observations') }}
-        where ingested_at > {{ watermark() }}
-    )
-    {% endif %}
+    {{ observations_of_changed_posts() }}
 ),
 
 hourly_last_observation as (
