@@ -26,19 +26,29 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.postgres import LocalPostgres, reader_conninfo
     from pantau.stack import LocalKafka
 
     kafka = LocalKafka(settings)
+    pg = LocalPostgres(settings)
     if args.action == "up":
         status = kafka.up(say=_say)
         _say(f"Kafka: {status.detail}")
+        if settings.pg_publish:
+            _say(f"PostgreSQL: {pg.up(say=_say).detail}")
+            if pg.is_local:
+                _say(f"BI tools and psql: psql \"{reader_conninfo(settings)}\"")
         return 0
     if args.action == "down":
         _say(kafka.down())
+        _say(pg.down())
         return 0
     status = kafka.status()
     _say(f"Kafka: {status.detail}")
-    return 0 if status.answering else 3
+    pg_status = pg.status()
+    _say(f"PostgreSQL: {pg_status.detail}")
+    pg_ok = not settings.pg_publish or pg_status.state in ("running", "external")
+    return 0 if status.answering and pg_ok else 3
 
 
 def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
@@ -144,11 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="print the README's settings table")
     p.set_defaults(func=cmd_settings)
 
-    p = commands.add_parser("stack", help="start, stop or inspect the local Kafka broker",
+    p = commands.add_parser("stack", help="start, stop or inspect the local Kafka and PostgreSQL",
                             description="Local single-node Apache Kafka (KRaft) from jars that "
-                            "Maven resolves. `up` is a no-op when a broker already answers; `down` "
-                            "stops only a broker Pantau started; `status` exits 3 when none "
-                            "answers.")
+                            "Maven resolves, and a local PostgreSQL cluster (Debian's package, "
+                            "run by the postgres system user, data in PANTAU_PG_DIR) that publish "
+                            "writes the marts into for BI tools. `up` starts what is not running "
+                            "and creates the topics, the database and its roles; `down` stops "
+                            "only what Pantau started; `status` exits 3 when either is down. "
+                            "With PANTAU_PG_URL set, PostgreSQL is that server and nothing is "
+                            "started for it; PANTAU_PG_PUBLISH=false leaves PostgreSQL out.")
     p.add_argument("action", choices=["up", "down", "status"])
     p.set_defaults(func=cmd_stack)
 

@@ -81,8 +81,12 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
     from pantau.publish import publish as run_publish
 
     result = run_publish(settings or Settings.from_env(), run_id=run_id)
+    sent = result.postgres
     return {"path": str(result.path), "tables": result.tables,
-            "seconds": round(result.seconds, 2)}
+            "seconds": round(result.seconds, 2),
+            "postgres": None if sent is None else {
+                "where": sent.where, "mode": sent.mode, "rows": sent.rows,
+                "seconds": round(sent.seconds, 2)}}
 
 
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
@@ -99,4 +103,8 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
     published = publish(settings, run_id=run_id)
     say(f"published {len(published['tables'])} mart tables to {published['path']} "
         f"in {published['seconds']:.1f}s")
+    if published["postgres"]:
+        sent = published["postgres"]
+        say(f"published the marts into PostgreSQL at {sent['where']}: {sent['mode']}, "
+            f"{sent['rows']:,} rows sent in {sent['seconds']:.1f}s")
     return {"build": built, "audit": audited, "publish": published}

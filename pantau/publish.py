@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pantau import warehouse
-from pantau.exceptions import BuildFailedError, WarehouseLockedError
+from pantau import postgres, warehouse
+from pantau.exceptions import BuildFailedError, TransientError, WarehouseLockedError
+from pantau.publish_pg import PgPublishResult, pg_failure, publish_postgres
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,14 @@ log = logging.getLogger(__name__)
 SNAPSHOT_ALIAS = "pantau_snapshot"
 
 
-@dataclass(frozen=True)
+@dataclass
 class PublishResult:
-    """What was published: table -> rows, where, and how long it took."""
+    """What was published: table -> rows, where, and how long it took (and PostgreSQL's part)."""
 
     path: Path
     tables: dict[str, int]
     seconds: float
+    postgres: PgPublishResult | None = None
 
     @property
     def total_rows(self) -> int:
@@ -50,13 +52,15 @@ def _fsync(path: Path) -> None:
 
 
 def _record(settings: Settings, run_id: str, *, success: bool, tables: int, rows: int,
-            seconds: float, error: str | None) -> None:
+            seconds: float, error: str | None, target: str = "duckdb") -> None:
+    where = str(settings.published_path) if target == "duckdb" else postgres.where(settings)
     con = warehouse.connect(settings.warehouse_path)
     try:
         warehouse.ensure_raw(con)
-        con.execute("insert into audit.publish_log values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, success, str(settings.published_path), tables, rows,
-                     round(seconds, 3), error, datetime.now(UTC).replace(tzinfo=None)])
+        con.execute("insert into audit.publish_log (run_id, success, published_path, tables, "
+                    'total_rows, seconds, error, "at", target) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    [run_id, success, where, tables, rows, round(seconds, 3), error,
+                     datetime.now(UTC).replace(tzinfo=None), target])
     finally:
         con.close()
 
@@ -132,7 +136,32 @@ def publish(settings: Settings, *, run_id: str | None = None) -> PublishResult:
             seconds=seconds, error=None)
     log.info("publish: %d tables, %d rows to %s in %.2fs", len(counts), result.total_rows, final,
              seconds)
+    if settings.pg_publish:
+        result.postgres = _publish_postgres(settings, run_id)
     return result
+
+
+def _publish_postgres(settings: Settings, run_id: str) -> PgPublishResult:
+    """The second target: PostgreSQL, for BI tools (see :mod:`pantau.publish_pg`)."""
+    started = time.perf_counter()
+    try:
+        sent = publish_postgres(settings, build_id=run_id)
+    except Exception as error:
+        failure = error if isinstance(error, TransientError | BuildFailedError) else \
+            pg_failure(settings, error)
+        try:
+            _record(settings, run_id, success=False, tables=0, rows=0, target="postgres",
+                    seconds=time.perf_counter() - started, error=str(failure))
+        except Exception as record_error:
+            log.error("publish: could not record the PostgreSQL failure (%s)", record_error)
+        if failure is error:
+            raise
+        raise failure from error
+    _record(settings, run_id, success=True, tables=len(sent.tables), rows=sent.rows,
+            seconds=sent.seconds, error=None, target="postgres")
+    log.info("publish: PostgreSQL at %s, %s, %d rows sent in %.2fs", sent.where, sent.mode,
+             sent.rows, sent.seconds)
+    return sent
 
 
 def snapshot_tables(path: Path) -> dict[str, int]:

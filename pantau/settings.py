@@ -157,21 +157,69 @@ FIELDS: dict[str, _Field] = {
         "PANTAU_SERVE_PORT", "8050",
         "Port of the dashboard of `pantau serve` (0: any free port, printed at start).",
     ),
+    # PostgreSQL, the serving database for BI tools (publish writes the audited marts into it).
+    "pg_publish": _Field(
+        "PANTAU_PG_PUBLISH", "true",
+        "Publish the audited marts into PostgreSQL too (`false`: the DuckDB snapshot only).",
+    ),
+    "pg_url": _Field(
+        "PANTAU_PG_URL", "",
+        "URL of an existing PostgreSQL database to publish into, as the writer role "
+        "(`postgresql://pantau_writer:…@db:5432/pantau`); empty: the local cluster of "
+        "`pantau stack up`. Never printed with its password.",
+    ),
     "pg_host": _Field(
         "PANTAU_PG_HOST", "127.0.0.1",
-        "Address the Postgres wire-protocol endpoint of `pantau serve --pg` listens on.",
+        "Address the local PostgreSQL of `pantau stack up` listens on (0.0.0.0: every "
+        "interface; TLS then needs PANTAU_PG_SSL_CERT_FILE).",
     ),
     "pg_port": _Field(
         "PANTAU_PG_PORT", "5433",
-        "Port of the Postgres endpoint (not 5432, to leave a local Postgres alone; 0: any free port).",
+        "Port of the local PostgreSQL (not 5432, to leave a system PostgreSQL alone).",
     ),
-    "pg_user": _Field(
-        "PANTAU_PG_USER", "pantau", "User name BI tools and psql log in to the Postgres endpoint with.",
+    "pg_database": _Field("PANTAU_PG_DATABASE", "pantau", "Database that holds the marts."),
+    "pg_writer": _Field(
+        "PANTAU_PG_WRITER", "pantau_writer", "Role that publish logs in as (owns the marts)."
     ),
-    "pg_password": _Field(
-        "PANTAU_PG_PASSWORD", "",
-        "Password of the Postgres endpoint (MD5 challenge); never printed. Empty: no password, "
-        "allowed only when PANTAU_PG_HOST is a loopback address.",
+    "pg_writer_password": _Field(
+        "PANTAU_PG_WRITER_PASSWORD", "",
+        "Password of the writer role; generated into `{state}/postgres/writer.password` when "
+        "empty; never printed.",
+    ),
+    "pg_reader": _Field(
+        "PANTAU_PG_READER", "pantau_reader",
+        "Role BI tools and psql log in as: SELECT on the marts only.",
+    ),
+    "pg_reader_password": _Field(
+        "PANTAU_PG_READER_PASSWORD", "",
+        "Password of the reader role (SCRAM-SHA-256); generated into "
+        "`{state}/postgres/reader.password` when empty; never printed.",
+    ),
+    "pg_reader_connections": _Field(
+        "PANTAU_PG_READER_CONNECTIONS", "20",
+        "Connections the reader role may hold at once; the local server allows 20 more, so "
+        "publish and administration always get in.",
+    ),
+    "pg_statement_timeout_s": _Field(
+        "PANTAU_PG_STATEMENT_TIMEOUT_S", "60",
+        "A reader's statement is cancelled after this many seconds.",
+    ),
+    "pg_idle_timeout_s": _Field(
+        "PANTAU_PG_IDLE_TIMEOUT_S", "900",
+        "A reader's connection idle (or idle in a transaction) this long is closed (seconds).",
+    ),
+    "pg_ssl_cert_file": _Field(
+        "PANTAU_PG_SSL_CERT_FILE", "",
+        "PEM certificate of the local PostgreSQL; with PANTAU_PG_SSL_KEY_FILE it turns TLS on "
+        "(required beyond loopback).",
+    ),
+    "pg_ssl_key_file": _Field(
+        "PANTAU_PG_SSL_KEY_FILE", "", "PEM private key of that certificate."
+    ),
+    "pg_dir": _Field(
+        "PANTAU_PG_DIR", "{state}/postgres",
+        "Data directory, socket and log of the local PostgreSQL (the `postgres` system user "
+        "must be able to reach it).",
     ),
     "airflow_home": _Field(
         "PANTAU_AIRFLOW_HOME", "{state}/airflow", "AIRFLOW_HOME for the local Airflow."
@@ -224,7 +272,11 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
                              "Labelled data for `pantau eval` and model training (never read at "
                              "run time: the models ship in the package)."),
 }
-SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_PASSWORD", "PANTAU_ALERT_WEBHOOK_URL",
+#: Variables of the previous release read under their new names when those are unset: the
+#: Postgres wire endpoint's user and password became the reader role's.
+LEGACY_VARIABLES = {"pg_reader": "PANTAU_PG_USER", "pg_reader_password": "PANTAU_PG_PASSWORD"}
+SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_READER_PASSWORD",
+                     "PANTAU_PG_WRITER_PASSWORD", "PANTAU_PG_URL", "PANTAU_ALERT_WEBHOOK_URL",
                      "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
 
 
@@ -241,6 +293,15 @@ def _number(name: str, value: str, *, minimum: float = 0, whole: bool = False) -
     if not number >= minimum:  # also refuses nan
         raise ConfigurationError(name, value, f"{kind} of at least {minimum}")
     return number
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(name, value, "true or false")
 
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
@@ -287,10 +348,21 @@ class Settings:
     published_path: Path
     serve_host: str
     serve_port: int
+    pg_publish: bool
+    pg_url: str
     pg_host: str
     pg_port: int
-    pg_user: str
-    pg_password: str
+    pg_database: str
+    pg_writer: str
+    pg_writer_password: str
+    pg_reader: str
+    pg_reader_password: str
+    pg_reader_connections: int
+    pg_statement_timeout_s: int
+    pg_idle_timeout_s: int
+    pg_ssl_cert_file: str
+    pg_ssl_key_file: str
+    pg_dir: Path
     airflow_home: Path
     kafka_version: str
     kafka_controller_port: int
@@ -320,6 +392,9 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         raw = {name: env.get(f.env, "") or f.default for name, f in FIELDS.items()}
+        for name, legacy in LEGACY_VARIABLES.items():  # the previous release's names still work
+            if not env.get(FIELDS[name].env) and env.get(legacy):
+                raw[name] = env[legacy]
         state_dir = Path(raw["state_dir"]).expanduser().resolve()
 
         def path(name: str) -> Path:
@@ -370,7 +445,14 @@ class Settings:
             "kafka_controller_port": _int(FIELDS["kafka_controller_port"].env,
                                           raw["kafka_controller_port"]),
             "serve_port": _int(FIELDS["serve_port"].env, raw["serve_port"], minimum=0),
-            "pg_port": _int(FIELDS["pg_port"].env, raw["pg_port"], minimum=0),
+            "pg_port": _int(FIELDS["pg_port"].env, raw["pg_port"]),
+            "pg_publish": _bool(FIELDS["pg_publish"].env, raw["pg_publish"]),
+            "pg_reader_connections": _int(FIELDS["pg_reader_connections"].env,
+                                          raw["pg_reader_connections"]),
+            "pg_statement_timeout_s": _int(FIELDS["pg_statement_timeout_s"].env,
+                                           raw["pg_statement_timeout_s"]),
+            "pg_idle_timeout_s": _int(FIELDS["pg_idle_timeout_s"].env, raw["pg_idle_timeout_s"]),
+            "pg_dir": path("pg_dir"),
             "state_dir": state_dir,
             "warehouse_path": path("warehouse_path"),
             "published_path": path("published_path"),

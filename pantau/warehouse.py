@@ -98,7 +98,24 @@ create table if not exists audit.publish_log (
     total_rows bigint not null,
     seconds double not null,
     error varchar,
-    "at" timestamp not null
+    "at" timestamp not null,
+    target varchar default 'duckdb'  -- duckdb (the snapshot file) or postgres
+);
+-- Warehouses of earlier releases: publish_log had no target (every row was the snapshot file).
+alter table audit.publish_log add column if not exists target varchar default 'duckdb';
+
+-- What the PostgreSQL publish target holds (pantau.publish_pg): per key of the keyed marts, the
+-- hash of its rows as last published, and the build that target holds.
+create table if not exists ops.pg_published_keys (
+    table_name varchar not null,
+    key_value varchar not null,
+    row_hash ubigint not null
+);
+
+create table if not exists ops.pg_publish_state (
+    target varchar not null,
+    build_id varchar not null,
+    published_at timestamp not null
 );
 
 create table if not exists ops.kafka_lag (

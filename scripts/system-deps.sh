@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks the system programs Pantau needs (Python 3.11+, Java 17+, Maven; psql, Chromium and
-# ChromeDriver for the serving tests) and installs the missing ones from Debian's packages when it
+# Checks the system programs Pantau needs (Python 3.11+, Java 17+, Maven; the PostgreSQL server
+# and psql for the serving database; Chromium and ChromeDriver for the serving tests) and installs the missing ones from Debian's packages when it
 # can (as root with apt-get); otherwise it says how.
 set -euo pipefail
 
@@ -11,7 +11,10 @@ if [ -z "${JAVA_HOME:-}" ] && { [ -z "$java_major" ] || [ "$java_major" -lt 17 ]
   missing+=(openjdk-17-jre-headless)
 fi
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
-# real clients of the serving tests: psql for the Postgres endpoint, headless Chromium for the dashboard
+# the serving database (`pantau stack up` starts a local cluster) and psql, which also creates
+# its roles; headless Chromium for the dashboard's tests
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+  || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)

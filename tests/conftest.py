@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pantau.postgres import LocalPostgres
 from pantau.settings import Settings
 from pantau.stack import LocalKafka
 from tests.support import free_port
@@ -32,8 +33,26 @@ def kafka_broker(base_settings: Settings) -> Iterator[Settings]:
         print(f"[kafka fixture] {broker.down()}")
 
 
+#: The database the integration tests publish into (recreated at the start of each session).
+TEST_DATABASE = "pantau_test"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(base_settings: Settings) -> Iterator[LocalPostgres]:
+    """The local PostgreSQL for the whole session (started here only when it is not running),
+    with a fresh database ``pantau_test`` that publish writes into."""
+    server = LocalPostgres(base_settings)
+    started_here = server.pid() is None
+    server.up(say=lambda message: print(f"[postgres fixture] {message}"))
+    server.drop_database(TEST_DATABASE)
+    server.create_database(TEST_DATABASE)
+    yield server
+    if started_here:
+        print(f"[postgres fixture] {server.down()}")
+
+
 @pytest.fixture
-def settings(kafka_broker: Settings, tmp_path: Path) -> Settings:
+def settings(kafka_broker: Settings, postgres_server: LocalPostgres, tmp_path: Path) -> Settings:
     """Settings for one test: its own topics, consumer group, warehouse and state directory."""
     from pantau.kafka import ensure_topics
 
@@ -48,6 +67,8 @@ def settings(kafka_broker: Settings, tmp_path: Path) -> Settings:
         airflow_home=tmp_path / "state" / "airflow",
         cursor_dir=tmp_path / "state" / "cursors",
         topic_partitions=3,
+        pg_dir=postgres_server.settings.pg_dir,
+        pg_database=TEST_DATABASE,
     )
     ensure_topics(test_settings)
     return test_settings
@@ -73,3 +94,32 @@ def second_broker(kafka_broker: Settings, tmp_path: Path) -> Iterator[LocalKafka
     yield broker
     if broker.running_pid():
         broker.down()
+
+
+@pytest.fixture
+def pg_database(postgres_server: LocalPostgres, tmp_path: Path) -> Iterator[Settings]:
+    """Settings whose PostgreSQL database is this test's own (same roles; dropped afterwards)."""
+    name = f"test_{uuid.uuid4().hex[:10]}"
+    postgres_server.create_database(name)
+    state = tmp_path / "pg-state"
+    yield Settings.from_env(
+        {**postgres_server.settings.environment(), "PANTAU_STATE_DIR": str(state)},
+        pg_database=name,
+        warehouse_path=state / "warehouse.duckdb",
+        published_path=state / "published.duckdb",
+        airflow_home=state / "airflow",
+        cursor_dir=state / "cursors",
+    )
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_marts(pg_database: Settings) -> Settings:
+    """A PostgreSQL database holding the marts of the serving tests' snapshot (600 posts),
+    published by Pantau's own publish from a warehouse with those marts."""
+    from pantau.publish_pg import publish_postgres
+    from tests.serving_snapshot import write_snapshot
+
+    write_snapshot(pg_database.warehouse_path)
+    publish_postgres(pg_database, build_id="fixture-build", say=lambda _m: None)
+    return pg_database

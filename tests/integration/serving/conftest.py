@@ -19,7 +19,6 @@ def serving_settings(tmp_path: Path) -> Settings:
         published_path=state / "published.duckdb",
         warehouse_path=state / "warehouse.duckdb",
         serve_port=0,
-        pg_port=0,
     )
     write_snapshot(settings.published_path)
     return settings

@@ -49,21 +49,13 @@ def test_question_runs_and_returns_its_columns(heading: str, columns: list[str],
     assert rows, f"{heading}: no rows on the fixture snapshot"
 
 
-def test_every_question_also_runs_through_the_postgres_endpoint(serving_settings):
+def test_every_question_also_runs_in_postgresql_as_the_reader(pg_marts):
     import psycopg
 
-    from pantau.serve.pgwire import make_server, start_in_thread
+    from pantau.postgres import reader_conninfo
 
-    server = make_server(snapshot=serving_settings.published_path, host="127.0.0.1", port=0,
-                         user="analyst", password="pw")
-    start_in_thread(server)
-    try:
-        with psycopg.connect(f"host=127.0.0.1 port={server.port} user=analyst password=pw",
-                             autocommit=True) as con:
-            for heading, columns, sql in QUESTIONS:
-                cursor = con.execute(sql.strip().rstrip(";"))
-                assert [d.name for d in cursor.description] == columns, heading
-                assert cursor.fetchall(), heading
-    finally:
-        server.shutdown()
-        server.server_close()
+    with psycopg.connect(reader_conninfo(pg_marts), autocommit=True) as con:
+        for heading, columns, sql in QUESTIONS:
+            cursor = con.execute(sql.strip().rstrip(";"))
+            assert [d.name for d in cursor.description] == columns, heading
+            assert cursor.fetchall(), heading

@@ -1,4 +1,4 @@
-"""The Postgres endpoint with the PostgreSQL JDBC driver (pgjdbc, resolved from Maven Central like
+"""The published marts in PostgreSQL with the PostgreSQL JDBC driver (pgjdbc, resolved from Maven Central like
 the Kafka jars), as Metabase and other JDBC-based BI tools use it: DatabaseMetaData and a
 prepared statement."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pantau.serve.pgwire import make_server, start_in_thread
+from pantau.postgres import reader_password
 from pantau.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -41,24 +41,18 @@ def pgjdbc_jar() -> Path:
     return jar
 
 
-def test_jdbc_driver_reads_metadata_and_runs_a_prepared_query(serving_settings, pgjdbc_jar):
-    server = make_server(snapshot=serving_settings.published_path, host="127.0.0.1", port=0,
-                         user="metabase", password="pw")
-    start_in_thread(server)
-    try:
-        done = subprocess.run([_java(), "-cp", str(pgjdbc_jar), str(PROBE),
-                               f"jdbc:postgresql://127.0.0.1:{server.port}/pantau", "metabase",
-                               "pw"], capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_jdbc_driver_reads_metadata_and_runs_a_prepared_query(pg_marts, pgjdbc_jar):
+    done = subprocess.run([_java(), "-cp", str(pgjdbc_jar), str(PROBE),
+                           f"jdbc:postgresql://127.0.0.1:{pg_marts.pg_port}/{pg_marts.pg_database}",
+                           pg_marts.pg_reader, reader_password(pg_marts)],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "product PostgreSQL 15.0"
+    assert lines[0].startswith("product PostgreSQL 1")
     assert "schema marts" in lines
     assert "table marts.fct_posts" in lines and "table marts.mart_polres_scorecard" in lines
     assert "column response_minutes float8 8" in lines  # java.sql.Types.DOUBLE
     assert "column is_open bool -7" in lines  # java.sql.Types.BIT, as for Postgres booleans
-    assert "column top_post_keys _varchar 2003" in lines  # java.sql.Types.ARRAY
+    assert "column top_post_keys _text 2003" in lines  # java.sql.Types.ARRAY
     rows = [line for line in lines if line.startswith("row ")]
     assert len(rows) == 6 and rows[0].split()[2].isdigit()

@@ -39,13 +39,12 @@ def test_sqlalchemy_url_reads_the_snapshot_read_only(serving_settings):
         writer.close()
 
 
-def test_sqlalchemy_postgres_dialect_reflects_through_the_endpoint(serving_settings):
-    from pantau.serve.pgwire import make_server, start_in_thread
+def test_sqlalchemy_postgres_dialect_reflects_the_published_marts(pg_marts):
+    from pantau.postgres import reader_password
 
-    server = make_server(snapshot=serving_settings.published_path, host="127.0.0.1", port=0,
-                         user="bi", password="pw")
-    start_in_thread(server)
-    engine = sqlalchemy.create_engine(f"postgresql+psycopg://bi:pw@127.0.0.1:{server.port}/pantau")
+    engine = sqlalchemy.create_engine(sqlalchemy.URL.create(
+        "postgresql+psycopg", username=pg_marts.pg_reader, password=reader_password(pg_marts),
+        host="127.0.0.1", port=pg_marts.pg_port, database=pg_marts.pg_database))
     try:
         inspector = sqlalchemy.inspect(engine)
         assert "marts" in inspector.get_schema_names()
@@ -53,7 +52,9 @@ def test_sqlalchemy_postgres_dialect_reflects_through_the_endpoint(serving_setti
         columns = {c["name"]: c for c in inspector.get_columns("mart_polres_scorecard",
                                                                 schema="marts")}
         assert isinstance(columns["latitude"]["type"], sqlalchemy.Float)
+        assert isinstance(columns["week_start_date"]["type"], sqlalchemy.Date)
+        with engine.connect() as con:
+            assert con.execute(sqlalchemy.text(
+                "select count(*) from marts.fct_posts")).scalar_one() == 600
     finally:
         engine.dispose()
-        server.shutdown()
-        server.server_close()
