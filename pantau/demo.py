@@ -173,19 +173,39 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
         con.close()
 
 
+def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
+    """PostgreSQL, logged in as the reader, holds as many posts as the snapshot file."""
+    from pantau.postgres import reader_count
+
+    snapshot = warehouse.connect(settings.published_path, read_only=True)
+    try:
+        expected = int(warehouse.scalar(snapshot, "select count(*) from marts.fct_posts"))  # type: ignore[arg-type]
+    finally:
+        snapshot.close()
+    there = reader_count(settings, "marts.fct_posts")
+    verdict = "OK" if there == expected else "MISMATCH"
+    say(f"{verdict} PostgreSQL: {there:,} rows of marts.fct_posts as the reader role sees them "
+        f"({expected:,} in the snapshot file)")
+    return there == expected
+
+
 def run_demo(settings: Settings, *, count: int, seed: int | None,
              say: Callable[[str], None] = print) -> int:
     """Run the whole story; return the exit code (0 when every post landed exactly once)."""
     from pantau.audit import docs_dir
     from pantau.kafka import ensure_topics
+    from pantau.postgres import LocalPostgres
     from pantau.stack import LocalKafka
 
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
 
-    say("[1/5] Kafka: starting the local broker (a no-op when one answers) and the topics")
+    say("[1/5] Kafka and PostgreSQL: starting the local broker and the serving database "
+        "(no-ops when they run), the topics, the database and its roles")
     LocalKafka(settings).up(say=lambda m: say(f"      {m}"))
     ensure_topics(settings)
+    if settings.pg_publish:
+        LocalPostgres(settings).up(say=lambda m: say(f"      {m}"))
 
     say(f"[2/5] Producing a synthetic scenario of {count:,} posts to {settings.topic_posts}")
     produced = produce_scenario(settings, count=count, seed=seed, say=say)
@@ -207,8 +227,15 @@ def run_demo(settings: Settings, *, count: int, seed: int | None,
     summarise(settings, say)
     ok, line = exactly_once(settings, produced)
     say(line)
+    if settings.pg_publish:
+        ok = _postgres_agrees(settings, say) and ok
     say(f"GX Data Docs: {docs_dir(settings) / 'index.html'}")
     say("Next:")
+    if settings.pg_publish:
+        from pantau.postgres import reader_conninfo
+
+        say(f"  psql \"{reader_conninfo(settings)}\"    # the marts in PostgreSQL, as BI "
+            "tools read them (read-only role)")
     say("  .venv/bin/pantau serve    # the dashboard on the published snapshot")
     say("  .venv/bin/pantau sql      # an SQL shell (read-only); e.g. -c \"select * from "
         "marts.mart_viral_posts limit 5\"")

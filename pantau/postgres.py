@@ -127,6 +127,25 @@ def reader_conninfo(settings: Settings, *, passfile: bool = True) -> str:
     return info
 
 
+def reader_count(settings: Settings, table: str) -> int:
+    """Rows of ``table`` as the reader role sees them (the demo's check of the second target)."""
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    host = _url_host(settings)
+    if settings.pg_url:
+        parts = urlsplit(settings.pg_url)
+        host, port = parts.hostname or "localhost", parts.port or 5432
+        database = parts.path.lstrip("/") or settings.pg_database
+    else:
+        port, database = settings.pg_port, settings.pg_database
+    url = (f"postgresql://{quote(settings.pg_reader, safe='')}:"
+           f"{quote(reader_password(settings), safe='')}@{host}:{port}/{quote(database, safe='')}")
+    with adbc_pg.connect(url) as con, con.cursor() as cur:
+        cur.execute(f"select count(*) from {table}")
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 @dataclass(frozen=True)
 class PostgresStatus:
     """What `pantau stack status` reports about PostgreSQL."""
@@ -158,9 +177,23 @@ class LocalPostgres:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.dir = settings.pg_dir
-        self.data_dir = self.dir / "data"
-        self.run_dir = self.dir / "run"
-        self.log_path = self.dir / "postgres.log"
+        self._place(self._moved_to() or self.dir)
+
+    def _place(self, home: Path) -> None:
+        self.home = home
+        self.data_dir = home / "data"
+        self.run_dir = home / "run"
+        self.log_path = home / "postgres.log"
+
+    @property
+    def _pointer(self) -> Path:
+        return self.dir / "moved-to"
+
+    def _moved_to(self) -> Path | None:
+        try:
+            return Path(self._pointer.read_text().strip())
+        except OSError:
+            return None
 
     @property
     def is_local(self) -> bool:
@@ -181,26 +214,46 @@ class LocalPostgres:
     def _server_user(self) -> str:
         return "postgres" if self._as_root() else getpass.getuser()
 
-    def _prepare_dirs(self) -> None:
+    def _prepare_dirs(self, say: Callable[[str], None]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        for folder in (self.run_dir,):
-            folder.mkdir(exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(exist_ok=True)
         if not self.log_path.exists():
             self.log_path.touch()
-        if self._as_root():
-            try:
-                shutil.chown(self.run_dir, "postgres", "postgres")
-                shutil.chown(self.log_path, "postgres", "postgres")
-            except LookupError:
-                raise MissingToolError(
-                    "The `postgres` system user does not exist; it runs the local PostgreSQL",
-                    "install Debian's `postgresql` package (`make install` does)") from None
-            check = self._run_as(["test", "-w", str(self.run_dir)])
-            if check.returncode != 0:
-                raise TerminalError(
-                    f"The `postgres` system user cannot reach {self.dir} (a folder above it is "
-                    "not searchable by other users). Choose a folder it can reach with "
-                    "PANTAU_PG_DIR, or `chmod o+x` the folders above it.")
+        if not self._as_root():
+            return
+        try:
+            shutil.chown(self.run_dir, "postgres", "postgres")
+            shutil.chown(self.log_path, "postgres", "postgres")
+        except LookupError:
+            raise MissingToolError(
+                "The `postgres` system user does not exist; it runs the local PostgreSQL",
+                "install Debian's `postgresql` package (`make install` does)") from None
+        if self._run_as(["test", "-w", str(self.run_dir)]).returncode == 0:
+            return
+        if self.home != self.dir:
+            raise TerminalError(f"The `postgres` system user cannot write {self.run_dir}.")
+        # A folder above the checkout is closed to other users (a home directory, a mktemp -d):
+        # the server, which must not run as root, keeps its files in the postgres user's home
+        # instead, and PANTAU_PG_DIR notes where.
+        elsewhere = self._fallback_home()
+        say(f"The `postgres` system user cannot reach {self.dir} (a folder above it is not "
+            f"searchable by other users); the cluster lives in {elsewhere} instead (choose "
+            "another place with PANTAU_PG_DIR, or `chmod o+x` the folders above it).")
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        self.log_path.unlink(missing_ok=True)
+        elsewhere.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.chown(elsewhere, "postgres", "postgres")
+        self._pointer.write_text(f"{elsewhere}\n")
+        self._place(elsewhere)
+        self._prepare_dirs(say)
+
+    def _fallback_home(self) -> Path:
+        import hashlib
+        import pwd
+
+        digest = hashlib.sha256(str(self.dir).encode()).hexdigest()[:12]
+        return Path(pwd.getpwnam("postgres").pw_dir) / f"pantau-{digest}"
 
     # status -----------------------------------------------------------------------------------
     def pid(self) -> int | None:
@@ -238,7 +291,7 @@ class LocalPostgres:
             say(f"PostgreSQL: publishing to {where(self.settings)}; nothing to start")
             return self.status()
         bin_dir = _bin_dir()
-        self._prepare_dirs()
+        self._prepare_dirs(say)
         if not (self.data_dir / "PG_VERSION").exists():
             say(f"Creating a PostgreSQL cluster in {self.data_dir}…")
             self._initdb(bin_dir)
@@ -286,6 +339,12 @@ class LocalPostgres:
             "password_encryption = 'scram-sha-256'",
             "authentication_timeout = '10s'",
             "shared_buffers = '128MB'",
+            "# Publishing is a bulk load: a table created and filled in one transaction writes no",
+            "# WAL at wal_level minimal (no replicas here), and fewer checkpoints interrupt it.",
+            "wal_level = minimal",
+            "max_wal_senders = 0",
+            "max_wal_size = '4GB'",
+            "maintenance_work_mem = '256MB'",
             "log_line_prefix = '%m [%p] %q%u@%d '",
             f"ssl = {'on' if tls else 'off'}",
         ]

@@ -134,7 +134,8 @@ def _connect(settings: Settings) -> Any:
 
 def publish_postgres(settings: Settings, *, build_id: str,
                      say: Callable[[str], None] = log.info,
-                     duck: duckdb.DuckDBPyConnection | None = None) -> PgPublishResult:
+                     duck: duckdb.DuckDBPyConnection | None = None,
+                     keys: dict[str, str] | None = None) -> PgPublishResult:
     """Send the marts of the working warehouse into PostgreSQL, in one transaction.
 
     Args:
@@ -142,6 +143,7 @@ def publish_postgres(settings: Settings, *, build_id: str,
         build_id: the build being published (the run id); publishing it again does nothing.
         say: progress lines.
         duck: an open connection on the working warehouse (one is opened when omitted).
+        keys: keyed table -> key column; by default the incremental models of dbt's manifest.
 
     Raises:
         PostgresUnavailableError: PostgreSQL does not answer (transient: the next run catches up).
@@ -157,13 +159,14 @@ def publish_postgres(settings: Settings, *, build_id: str,
             "select table_name from information_schema.tables where table_catalog = "
             "current_database() and table_schema = 'marts' and table_type = 'BASE TABLE' "
             "order by table_name").fetchall()]
-        keys = {t: k for t, k in table_keys(settings).items() if t in tables}
-        held_here = con.execute("select build_id from ops.pg_publish_state where target = ?",
-                                [target]).fetchone()
+        keys = {t: k for t, k in (table_keys(settings) if keys is None else keys).items()
+                if t in tables}
+        held_here = warehouse.scalar(con, "select build_id from ops.pg_publish_state "
+                                     "where target = ?", [target])
         pg = _connect(settings)
         try:
             result = _publish(con, pg, settings, tables, keys, build_id, target,
-                              held_here[0] if held_here else None, say)
+                              None if held_here is None else str(held_here), say)
         finally:
             pg.close()
         if result.mode != "unchanged":
@@ -274,7 +277,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str)
                 "anti join published using (key_value, row_hash) "
                 "union all select key_value, null from published "
                 "anti join current_hashes using (key_value)", [table])
-    changed = int(con.execute(f"select count(*) from {_changed(table)}").fetchone()[0])  # type: ignore[index]
+    changed = int(warehouse.scalar(con, f"select count(*) from {_changed(table)}"))  # type: ignore[arg-type]
     if not changed:
         return TableDelta(table, "keyed")
     cur.execute("drop table if exists pantau_changed_keys")

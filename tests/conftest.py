@@ -13,7 +13,7 @@ import pytest
 from pantau.postgres import LocalPostgres
 from pantau.settings import Settings
 from pantau.stack import LocalKafka
-from tests.support import free_port
+from tests.support import TEST_DATABASE, free_port
 
 
 @pytest.fixture(scope="session")
@@ -31,10 +31,6 @@ def kafka_broker(base_settings: Settings) -> Iterator[Settings]:
     yield base_settings
     if started_here:
         print(f"[kafka fixture] {broker.down()}")
-
-
-#: The database the integration tests publish into (recreated at the start of each session).
-TEST_DATABASE = "pantau_test"
 
 
 @pytest.fixture(scope="session")

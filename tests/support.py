@@ -35,8 +35,14 @@ def read_topic(settings: Settings, topic: str) -> list:
     return messages
 
 
+#: The PostgreSQL database the integration tests publish into (recreated at each session start
+#: by the ``postgres_server`` fixture, which a test that publishes must request).
+TEST_DATABASE = "pantau_test"
+
+
 def isolated_settings(base: Settings, state: Path, **overrides: object) -> Settings:
-    """Settings with their own topics (created), consumer group and files under ``state``."""
+    """Settings with their own topics (created), consumer group and files under ``state``;
+    publish writes into the test database of PostgreSQL."""
     import uuid
 
     from pantau.kafka import ensure_topics
@@ -46,7 +52,8 @@ def isolated_settings(base: Settings, state: Path, **overrides: object) -> Setti
         {**base.environment(), "PANTAU_STATE_DIR": str(state)},
         topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
         warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
-        airflow_home=state / "airflow", topic_partitions=3, **overrides)
+        airflow_home=state / "airflow", topic_partitions=3,
+        **{"pg_database": TEST_DATABASE, **overrides})
     ensure_topics(settings)
     return settings
 

@@ -15,6 +15,7 @@ import pytest
 from pantau import airflow_local, warehouse
 from pantau.demo import run_demo
 from pantau.exceptions import BuildFailedError
+from pantau.postgres import reader_count
 from pantau.publish import snapshot_tables
 from pantau.settings import Settings
 from tests.support import (
@@ -39,7 +40,7 @@ def webhook():
 
 
 @pytest.fixture(scope="module")
-def ran(kafka_broker: Settings, tmp_path_factory, webhook) -> Settings:
+def ran(kafka_broker: Settings, postgres_server, tmp_path_factory, webhook) -> Settings:
     """`pantau demo` on this module's own topic: a small scenario, then both DAGs."""
     state = tmp_path_factory.mktemp("dags") / "state"
     settings = isolated_settings(kafka_broker, state, task_retries=0,
@@ -87,7 +88,11 @@ def test_the_build_dag_publishes_exactly_the_audited_marts(ran):
     finally:
         con.close()
     assert schemas == {"marts"}
-    assert query(ran, "select success, tables from audit.publish_log") == [(True, len(published))]
+    assert query(ran, "select target, success, tables from audit.publish_log order by target") == [
+        ("duckdb", True, len(published)), ("postgres", True, len(published))]
+    # BI tools' copy: PostgreSQL holds the same rows, as the read-only role sees them
+    assert reader_count(ran, "marts.fct_posts") == published["fct_posts"]
+    assert reader_count(ran, "marts.mart_issue_alerts") == published["mart_issue_alerts"]
 
 
 def test_the_maintenance_dag_keeps_every_post_and_reports_no_lag(ran):

@@ -31,7 +31,7 @@ MARTS = [t for t in SUITES if t.layer == "marts"]
 
 
 @pytest.fixture(scope="module")
-def built(kafka_broker: Settings, tmp_path_factory) -> Settings:
+def built(kafka_broker: Settings, postgres_server, tmp_path_factory) -> Settings:
     settings = isolated_settings(kafka_broker, tmp_path_factory.mktemp("suites") / "state")
     with Publisher(settings, source="test") as publisher:
         publisher.publish_all(synthetic.generate(300, seed=5))

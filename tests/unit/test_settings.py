@@ -34,6 +34,9 @@ def test_environment_overrides_and_state_dir_moves_derived_paths(tmp_path: Path)
     ("PANTAU_INGEST_BATCH_SIZE", "0", "at least 1"),
     ("PANTAU_KAFKA_SECURITY_PROTOCOL", "TLS", "one of PLAINTEXT"),
     ("PANTAU_KAFKA_SASL_MECHANISM", "GSSAPI", "one of PLAIN"),
+    ("PANTAU_PG_PUBLISH", "maybe", "true or false"),
+    ("PANTAU_PG_PORT", "0", "at least 1"),
+    ("PANTAU_PG_READER_CONNECTIONS", "many", "a whole number"),
 ])
 def test_invalid_values_name_the_variable(variable: str, value: str, expected: str):
     with pytest.raises(ConfigurationError) as raised:
@@ -100,3 +103,25 @@ def test_connector_options_are_typed_and_their_secrets_masked(tmp_path: Path):
         Settings.from_env({"PANTAU_HTTP_TIMEOUT_S": "0"})
     with pytest.raises(ConfigurationError, match=r"PANTAU_HTTP_RETRIES.*a whole number"):
         Settings.from_env({"PANTAU_HTTP_RETRIES": "2.5"})
+
+
+def test_postgres_settings_live_under_the_state_dir_and_hide_their_secrets(tmp_path: Path):
+    settings = Settings.from_env({
+        "PANTAU_STATE_DIR": str(tmp_path),
+        "PANTAU_PG_READER_PASSWORD": "reader-secret",
+        "PANTAU_PG_URL": "postgresql://w:writer-secret@db:5432/pantau",
+        "PANTAU_PG_PUBLISH": "off",
+    })
+    assert settings.pg_dir == tmp_path / "postgres"
+    assert settings.pg_publish is False and settings.pg_port == 5433
+    described = dict(settings.describe())
+    assert described["PANTAU_PG_READER_PASSWORD"] == "********"
+    assert described["PANTAU_PG_URL"] == "********"
+    assert "secret" not in repr(settings.describe())
+
+
+def test_the_previous_release_pg_user_and_password_become_the_reader_s():
+    old = Settings.from_env({"PANTAU_PG_USER": "metabase", "PANTAU_PG_PASSWORD": "pw"})
+    assert (old.pg_reader, old.pg_reader_password) == ("metabase", "pw")
+    both = Settings.from_env({"PANTAU_PG_USER": "metabase", "PANTAU_PG_READER": "bi"})
+    assert both.pg_reader == "bi"  # the new name wins
