@@ -68,6 +68,17 @@ class PasswordError(TerminalError):
     """A new password is unusable (empty, too short or too long)."""
 
 
+class UserNameError(TerminalError):
+    """A new user name is unusable."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"the user name {name[:70]!r} is not {_NAME_RULE} — choose another.")
+
+
+_NAME_RULE = "1-64 letters, digits, '_', '.', '@' or '-' (starting with a letter or digit)"
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -150,8 +161,7 @@ def read_users(path: Path) -> dict[str, str]:
         if not colon:
             raise UsersFileError(path, number, "there is no ':' between the name and the hash")
         if not USER_NAME.fullmatch(name):
-            raise UsersFileError(path, number, f"the user name {name[:70]!r} is not 1-64 letters, "
-                                 "digits, '_', '.', '@' or '-' (starting with a letter or digit)")
+            raise UsersFileError(path, number, f"the user name {name[:70]!r} is not {_NAME_RULE}")
         if name in users:
             raise UsersFileError(path, number, f"the user {name!r} is there twice")
         try:
@@ -177,12 +187,12 @@ def add_user(path: Path, name: str, password: str) -> bool:
     The file is rewritten atomically (a new file renamed over it), readable by its owner only.
 
     Raises:
-        UsersFileError: the file has a malformed line, or ``name`` is not a valid user name.
+        UsersFileError: the file has a malformed line.
+        UserNameError: ``name`` is not a valid user name.
         PasswordError: the password is too short or too long.
     """
     if not USER_NAME.fullmatch(name):
-        raise UsersFileError(path, 0, f"the user name {name[:70]!r} is not 1-64 letters, digits, "
-                             "'_', '.', '@' or '-' (starting with a letter or digit)")
+        raise UserNameError(name)
     check_new_password(password)
     users = read_users(path)
     replaced = name in users
