@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -87,3 +88,33 @@ def test_a_taken_port_names_the_setting(serving_settings, monkeypatch, capsys):
         assert main(["serve"]) == 2
     assert (f"cannot listen on 127.0.0.1:{port}: the port is in use — stop the program that holds "
             "it or choose another port with PANTAU_SERVE_PORT") in capsys.readouterr().err
+
+
+def test_serve_with_a_user_added_by_the_cli_asks_for_a_login(serving_settings):
+    env = {**os.environ, **serving_settings.environment()}
+    added = subprocess.run([sys.executable, "-m", "pantau.cli", "serve", "--add-user", "siti"],
+                           env=env, input="sandi-rahasia-1\n", capture_output=True, text=True,
+                           timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert f"Added siti in {serving_settings.serve_users_file}" in added.stdout
+    process = subprocess.Popen([sys.executable, "-m", "pantau.cli", "serve"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        lines = _Lines(process)
+        web_port = int(lines.wait_for(r"Dashboard on http://127\.0\.0\.1:(\d+)/", deadline).group(1))
+        lines.wait_for(r"Login on: 1 user\(s\) in .*dashboard-users", deadline)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/alerts", timeout=30)
+            raise AssertionError("the API answered without a login")
+        except urllib.error.HTTPError as error:
+            assert error.code == 401
+        assert (serving_settings.state_dir / "dashboard-session.key").stat().st_mode & 0o777 == 0o600
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        lines.wait_for(r"^Stopped\.$", time.monotonic() + 10)
+        assert not any("sandi" in line or "Traceback" in line for line in lines.seen)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
