@@ -476,7 +476,6 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
     if trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
 
-    current_user = _current_user
     def answer(path: str, f: Filters) -> Response:
         try:
             with reader.connection() as con:
@@ -501,17 +500,17 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
 
     @app.get("/api/session", include_in_schema=False)
     def api_session(request: Request) -> Response:
-        return JSON({"user": current_user(request) if login else None, "login": login})
+        return JSON({"user": _current_user(request) if login else None, "login": login})
 
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> Response:
-        if login and current_user(request) is None:
+        if login and _current_user(request) is None:
             return RedirectResponse("/login", 303)
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     @app.get("/login", include_in_schema=False)
     def login_page(request: Request) -> Response:
-        if not login or current_user(request) is not None:
+        if not login or _current_user(request) is not None:
             return RedirectResponse("/", 303)
         return _page("login.html")
 
