@@ -24,7 +24,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -36,10 +35,10 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pantau.serve.dashboard import ROUTES
-from pantau.serve.dashboard import make_server as make_dashboard
+from pantau.serve.dashboard import ROUTES, create_app
 from pantau.serve.pgwire import make_server as make_pg
 from pantau.serve.pgwire import start_in_thread
+from pantau.serve.server import start_in_thread as start_dashboard
 from pantau.serve.snapshot import open_snapshot, sqlalchemy_url
 from pantau.settings import PROJECT_DIR, Settings
 from tests.serving_snapshot import write_snapshot
@@ -141,16 +140,13 @@ def main() -> int:
         [sys.executable, "-m", "pantau.cli", "sql", "--format", "csv", "-c", query], env=env,
         check=True, capture_output=True), max(1, args.repeat // 2))))
 
-    web = make_dashboard(snapshot=path, host="127.0.0.1", port=0)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    for route in ROUTES:
-        url = f"http://127.0.0.1:{web.port}{route}"
-        results.append((f"dashboard {route}", timed(lambda u=url: urllib.request.urlopen(
-            u, timeout=120).read(), args.repeat)))
-    results.append(("dashboard page in Chromium (until charts drawn)",
-                    page_seconds(web.port, max(1, args.repeat // 2))))
-    web.shutdown()
-    web.server_close()
+    with start_dashboard(create_app(path)) as web:  # FastAPI on uvicorn, open (no users)
+        for route in ROUTES:
+            url = f"http://127.0.0.1:{web.port}{route}"
+            results.append((f"dashboard {route}", timed(lambda u=url: urllib.request.urlopen(
+                u, timeout=120).read(), args.repeat)))
+        results.append(("dashboard page in Chromium (until charts drawn)",
+                        page_seconds(web.port, max(1, args.repeat // 2))))
 
     posts = duckdb.connect(str(path), read_only=True)
     count = posts.execute("select count(*) from marts.fct_posts").fetchall()[0][0]

@@ -130,10 +130,31 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
 
 
+def _new_password(name: str) -> str:
+    """A new password from a prompt (asked twice) or, when stdin is not a terminal, its first line."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    import getpass
+
+    password = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("The same password again: ") != password:
+        from pantau.serve.auth import PasswordError
+
+        raise PasswordError("the two passwords differ — run the command again.")
+    return password
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.add_user:
+        from pantau.serve.auth import add_user
+
+        path = settings.serve_users_file
+        replaced = add_user(path, args.add_user, _new_password(args.add_user))
+        _say(f"{'Changed the password of' if replaced else 'Added'} {args.add_user} in {path}.")
+        return 0
     from pantau.serve.server import serve
 
-    return serve(settings, pg=args.pg, dashboard=args.dashboard or not args.pg, say=_say)
+    return serve(settings, say=_say)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -233,18 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "extensions.duckdb.org; says why when it cannot)")
     p.set_defaults(func=cmd_sql)
 
-    p = commands.add_parser("serve", help="the dashboard, or the Postgres endpoint for BI tools",
-                            description="Serve the published snapshot of the marts "
-                            "(PANTAU_PUBLISHED_PATH), read-only, until Ctrl-C or SIGTERM. Default: "
-                            "the web dashboard on PANTAU_SERVE_HOST:PANTAU_SERVE_PORT. With --pg: a "
-                            "Postgres wire-protocol endpoint on PANTAU_PG_HOST:PANTAU_PG_PORT for "
-                            "psql, Metabase, Superset, Tableau or Power BI (user PANTAU_PG_USER, "
-                            "password PANTAU_PG_PASSWORD; writes are refused). A republished "
-                            "snapshot is picked up by the next request, connection or statement "
-                            "outside a transaction. See docs/serving.md.")
-    p.add_argument("--pg", action="store_true", help="serve the Postgres endpoint")
-    p.add_argument("--dashboard", action="store_true",
-                   help="with --pg: serve the dashboard too")
+    p = commands.add_parser("serve", help="the web dashboard of the published marts",
+                            description="Serve the dashboard of the published snapshot of the "
+                            "marts (PANTAU_PUBLISHED_PATH), read-only, on "
+                            "PANTAU_SERVE_HOST:PANTAU_SERVE_PORT until Ctrl-C or SIGTERM; a "
+                            "republished snapshot is picked up by the next request. With users in "
+                            "PANTAU_SERVE_USERS_FILE it asks them to log in; without, it stays "
+                            "open and refuses to start on a host other than a loopback address. "
+                            "See docs/serving.md.")
+    p.add_argument("--add-user", metavar="NAME",
+                   help="add a dashboard user to PANTAU_SERVE_USERS_FILE, or change their "
+                        "password (asked twice at a prompt; read from the first line of stdin "
+                        "when it is not a terminal), then exit")
     p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("demo", help="the whole story end to end on local defaults",

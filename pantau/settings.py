@@ -157,6 +157,17 @@ FIELDS: dict[str, _Field] = {
         "PANTAU_SERVE_PORT", "8050",
         "Port of the dashboard of `pantau serve` (0: any free port, printed at start).",
     ),
+    "serve_users_file": _Field(
+        "PANTAU_SERVE_USERS_FILE", "{state}/dashboard-users",
+        "Users of the dashboard's login, one `name:scrypt-hash` line each, written by "
+        "`pantau serve --add-user NAME`. With none, the dashboard is open, which `pantau serve` "
+        "allows only on a loopback PANTAU_SERVE_HOST.",
+    ),
+    "serve_session_key": _Field(
+        "PANTAU_SERVE_SESSION_KEY", "",
+        "Key that signs the dashboard's session cookies; generated into "
+        "`{state}/dashboard-session.key` (mode 0600) when empty; never printed.",
+    ),
     # PostgreSQL, the serving database for BI tools (publish writes the audited marts into it).
     "pg_publish": _Field(
         "PANTAU_PG_PUBLISH", "true",
@@ -277,7 +288,8 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
 LEGACY_VARIABLES = {"pg_reader": "PANTAU_PG_USER", "pg_reader_password": "PANTAU_PG_PASSWORD"}
 SECRETS = frozenset({"PANTAU_KAFKA_SASL_PASSWORD", "PANTAU_PG_READER_PASSWORD",
                      "PANTAU_PG_WRITER_PASSWORD", "PANTAU_PG_URL", "PANTAU_ALERT_WEBHOOK_URL",
-                     "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY"})
+                     "PANTAU_X_BEARER_TOKEN", "PANTAU_YOUTUBE_API_KEY", "PANTAU_PSEUDONYM_KEY",
+                     "PANTAU_SERVE_SESSION_KEY"})
 
 
 def _int(name: str, value: str, *, minimum: int = 1) -> int:
@@ -348,6 +360,8 @@ class Settings:
     published_path: Path
     serve_host: str
     serve_port: int
+    serve_users_file: Path
+    serve_session_key: str
     pg_publish: bool
     pg_url: str
     pg_host: str
@@ -456,6 +470,7 @@ class Settings:
             "state_dir": state_dir,
             "warehouse_path": path("warehouse_path"),
             "published_path": path("published_path"),
+            "serve_users_file": path("serve_users_file"),
             "airflow_home": path("airflow_home"),
             "x_bearer_token": raw["x_bearer_token"].strip(),
             "youtube_api_key": raw["youtube_api_key"].strip(),

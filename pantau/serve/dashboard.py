@@ -1,10 +1,11 @@
-"""`pantau serve`: a one-page dashboard of the published marts, on the standard library's HTTP server.
+"""`pantau serve`: a one-page dashboard of the published marts, a FastAPI app served by uvicorn.
 
 The page (``static/index.html`` + ``app.js``) draws with Chart.js, vendored from the npm registry
 at a pinned version (``static/vendor``), so it needs no CDN and works offline. It asks JSON
 endpoints that read only the published snapshot, each request on its own read-only connection
 from a :class:`SnapshotReader` (which reopens the file after a republish). Every endpoint takes
-the same filters: ``polda``, ``polres``, ``platform``, ``from`` and ``to`` (ISO dates).
+the same filters: ``polda``, ``polres``, ``platform``, ``from`` and ``to`` (ISO dates), checked
+by the :class:`Filters` model; a bad one answers 400 ``{"error": "…"}``.
 
 =====================  ====================================================================
 endpoint               answers
@@ -16,48 +17,93 @@ endpoint               answers
 ``/api/viral``         the top viral posts, with links (mart_viral_posts)
 ``/api/alerts``        issue alerts, open first, with minutes to the first official response
 ``/api/scorecard``     each Polres's latest weekly scorecard in range, with coordinates
+``/api/session``       who is logged in (``user``) and whether login is on (``login``)
 =====================  ====================================================================
+
+With users (:mod:`pantau.serve.auth`), every ``/api/*`` answers 401 and ``/`` redirects to
+``/login`` until the browser logs in; the session is a signed, HttpOnly, SameSite=strict cookie
+naming a session the server keeps in memory (so ``/logout`` ends it, and a restart asks users
+to log in again). Static files come only from the package's ``static`` folder. Every response
+carries a strict Content-Security-Policy and the other headers of :data:`SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import html
 import json
 import logging
-import mimetypes
-from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Annotated, Any, Literal
 
 import duckdb
+from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pantau.serve.listen import SnapshotServerMixin
-from pantau.serve.snapshot import SnapshotMissingError, require_snapshot
+from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
+from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
 
 log = logging.getLogger(__name__)
 
-STATIC = resources.files("pantau.serve") / "static"
+STATIC = Path(__file__).with_name("static")
 TOP_SERIES = 8  # lines per chart: the Polres with the most posts in the filter
+SESSION_SECONDS = 12 * 3600
+SESSION_COOKIE = "pantau_session"
+
+#: The platforms of the ``social.posts.v1`` contract (a unit test keeps them in step with it).
+Platform = Literal["x", "instagram", "facebook", "tiktok", "youtube", "news", "mastodon"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
-class Filters:
-    """The page's filters as SQL conditions with parameters."""
+class BadRequest(ValueError):
+    """A filter value the API cannot use."""
 
-    def __init__(self, query: dict[str, list[str]]) -> None:
-        def one(name: str) -> str | None:
-            values = [v for v in query.get(name, []) if v]
-            return values[0] if values else None
 
-        self.polda = one("polda")
-        self.polres = one("polres")
-        self.platform = one("platform")
-        self.date_from = _date(one("from"), "from")
-        self.date_to = _date(one("to"), "to")
+class Filters(BaseModel):
+    """The page's filters, from the query string, and how they become SQL conditions.
+
+    An empty value means no filter. Unknown parameters, a value given twice, a platform outside
+    the contract, a date that is not ``YYYY-MM-DD`` and over-long values are refused (400).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    polda: str | None = Field(None, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+    polres: str | None = Field(None, max_length=100, pattern=r"^[a-z0-9_]+$")
+    platform: Platform | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     def where(self, *, date: str | None, polres: str = "polres_id", polda: str | None = "polda_name",
               platform: str | None = "platform") -> tuple[str, list[Any]]:
@@ -72,19 +118,6 @@ class Filters:
                 conditions.append(f"{column} {operator} ?")
                 params.append(value)
         return "where " + " and ".join(conditions), params
-
-
-class BadRequest(ValueError):
-    """A filter value the API cannot use."""
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -228,85 +261,280 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: DashboardServer
-    protocol_version = "HTTP/1.1"
+class JSON(Response):
+    """JSON as the page reads it: dates ``YYYY-MM-DD``, times ``YYYY-MM-DD HH:MM``, never cached."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("dashboard: " + format, *args)
+    media_type = "application/json"
 
-    def send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store" if content_type.startswith("application/json")
-                         else "max-age=300")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(body)
+    def __init__(self, content: Any, status_code: int = 200,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(content, status_code, {"Cache-Control": "no-store", **(headers or {})})
 
-    def send_json(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload, default=_json_default, ensure_ascii=False).encode()
-        self.send(status, body, "application/json; charset=utf-8")
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, default=_json_default, ensure_ascii=False).encode()
 
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        if url.path in ROUTES:
-            self.api(url.path, parse_qs(url.query))
-        elif url.path in ("/", "/index.html"):
-            self.static("index.html")
-        elif url.path.startswith("/static/"):
-            self.static(url.path.removeprefix("/static/"))
-        else:
-            self.send_json(HTTPStatus.NOT_FOUND, {"error": f"no page at {url.path}"})
 
-    def api(self, path: str, query: dict[str, list[str]]) -> None:
+# --- errors -----------------------------------------------------------------------------------
+
+_FILTER_NAMES = "polda, polres, platform, from, to"
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    """One pydantic error of the filters as a sentence a person can act on."""
+    name = str(error["loc"][-1]) if error.get("loc") else "query"
+    value, kind = error.get("input"), error.get("type", "")
+    if kind == "extra_forbidden":
+        return f"unknown filter {name!r}: the filters are {_FILTER_NAMES}"
+    if kind.startswith(("date_", "datetime_")):
+        return f"{name}={_shown(value)} is not a date (YYYY-MM-DD)"
+    if kind == "literal_error":
+        return f"{name}={_shown(value)} is not a platform: one of {', '.join(Platform.__args__)}"
+    if kind == "string_too_long":
+        return f"{name} is longer than {error.get('ctx', {}).get('max_length')} characters"
+    if kind == "string_pattern_mismatch":
+        allowed = ("a Polres id (lower-case letters, digits and _)" if name == "polres"
+                   else "a name without control characters")
+        return f"{name}={_shown(value)} is not {allowed}"
+    if kind == "missing":
+        return f"{name} is missing"
+    return f"{name}={_shown(value)}: {error.get('msg', 'invalid')}"
+
+
+async def _on_validation_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    messages = [_validation_message(e) for e in error.errors()]
+    return JSON({"error": "; ".join(messages) or "bad request"}, 400)
+
+
+async def _on_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    detail = error.detail if isinstance(error.detail, str) else "error"
+    if error.status_code == 404:
+        detail = f"no page at {request.url.path[:100]}"
+    return JSON({"error": detail}, error.status_code, dict(error.headers or {}))
+
+
+async def _on_bad_request(_request: Request, error: Exception) -> Response:
+    return JSON({"error": str(error)}, 400)
+
+
+# --- middleware -------------------------------------------------------------------------------
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _App(FastAPI):
+    """FastAPI whose security headers wrap everything, the 500 page of an unexpected error too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
+class _StaticFolder(StaticFiles):
+    """StaticFiles that also refuses hidden names, backslashes and NUL before looking."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        raw = scope["path"]
+        if "\\" in raw or "\x00" in raw or any(p.startswith(".") for p in raw.split("/") if p):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+class Sessions:
+    """The logged-in sessions, in memory: a cookie is honoured only while its session is here."""
+
+    def __init__(self, seconds: int = SESSION_SECONDS) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._sessions: dict[str, tuple[str, float]] = {}
+
+    def start(self, user: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        now = time.monotonic()
+        with self._lock:
+            self._sessions = {k: v for k, v in self._sessions.items() if v[1] > now}
+            self._sessions[sid] = (user, now + self.seconds)
+        return sid
+
+    def user(self, sid: Any) -> str | None:
+        if not isinstance(sid, str):
+            return None
+        with self._lock:
+            found = self._sessions.get(sid)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+    def end(self, sid: Any) -> None:
+        if isinstance(sid, str):
+            with self._lock:
+                self._sessions.pop(sid, None)
+
+
+def _current_user(request: Request) -> str | None:
+    """The logged-in user (also in ``request.session["user"]``), or None (or no login)."""
+    users: Users | None = request.app.state.users
+    sessions: Sessions = request.app.state.sessions
+    user = sessions.user(request.session.get("sid"))
+    if users is None or user is None or user != request.session.get("user") or user not in users:
+        return None
+    return user
+
+
+def _require_user(request: Request) -> str | None:
+    """The logged-in user; 401 without one when login is on (None when it is off)."""
+    if request.app.state.users is None:
+        return None
+    user = _current_user(request)
+    if user is None:
+        request.session.clear()
+        raise HTTPException(401, "log in first: your session is missing, expired or ended "
+                                 "(open / and log in)")
+    return user
+
+
+def _filters(request: Request, query: Annotated[Filters, Query()]) -> Filters:
+    """The filters of the query string; 400 when one is given twice."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = sorted(name for name, n in counts.items() if n > 1)
+    if repeated:
+        raise BadRequest(f"the filter {_shown(repeated[0])} is given more than once: give each "
+                         f"filter once ({_FILTER_NAMES})")
+    return query
+
+
+User = Annotated[str | None, Depends(_require_user)]
+Chosen = Annotated[Filters, Depends(_filters)]
+
+
+def _page(name: str, message: str = "", status: int = 200) -> Response:
+    body = (STATIC / name).read_text(encoding="utf-8")
+    body = body.replace("<!--message-->", html.escape(message))
+    return Response(body, status, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+def create_app(snapshot: Path, *, users: Users | None = None, session_key: str | None = None,
+               trusted_hosts: list[str] | None = None) -> FastAPI:
+    """The dashboard as an ASGI app on the snapshot at ``snapshot``.
+
+    Args:
+        snapshot: the published snapshot; it may be missing (the API answers 503 until it exists).
+        users: who may log in; None leaves the dashboard open (for loopback only: the caller
+            decides, see :func:`pantau.serve.auth.login_users`).
+        session_key: the key that signs session cookies (random when None: sessions then end
+            with the process, as they do anyway).
+        trusted_hosts: the Host headers to answer (e.g. only ``127.0.0.1`` and ``localhost`` for
+            an open dashboard, against DNS rebinding); None: any.
+    """
+    reader = SnapshotReader(snapshot, lock_down=True)
+    sessions = Sessions()
+    login = users is not None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        reader.close()
+
+    app = _App(title="Pantau dashboard", docs_url=None, redoc_url=None, openapi_url=None,
+               lifespan=lifespan, default_response_class=JSON)
+    app.state.reader = reader
+    app.state.sessions = sessions
+    app.state.users = users
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(BadRequest, _on_bad_request)
+    app.add_middleware(SessionMiddleware, secret_key=session_key or secrets.token_urlsafe(48),
+                       session_cookie=SESSION_COOKIE, max_age=SESSION_SECONDS, same_site="strict",
+                       https_only=False)
+    if trusted_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
+
+    def answer(path: str, f: Filters) -> Response:
         try:
-            filters = Filters(query)
-            with self.server.reader.connection() as con:
-                payload = ROUTES[path](con, filters)
-        except BadRequest as error:
-            self.send_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
-            return
+            with reader.connection() as con:
+                payload = ROUTES[path](con, f)
         except SnapshotMissingError as error:
-            self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(error)})
-            return
+            return JSON({"error": str(error)}, 503)
         except duckdb.Error as error:
             log.warning("dashboard query %s failed: %s", path, error)
-            self.send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
-                           {"error": f"the snapshot does not answer {path}: {error}. Is it "
-                                     "published by this version of Pantau's dbt project?"})
-            return
-        self.send_json(HTTPStatus.OK, payload)
+            return JSON({"error": f"the snapshot does not answer {path}: {error}. Is it "
+                                  "published by this version of Pantau's dbt project?"}, 500)
+        return JSON(payload)
 
-    def static(self, name: str) -> None:
-        parts = Path(name).parts
-        if not parts or any(p in ("..", "") or p.startswith(".") for p in parts):
-            self.send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
-            return
-        resource = STATIC.joinpath(*parts)
-        if not resource.is_file():
-            self.send_json(HTTPStatus.NOT_FOUND, {"error": f"no file {name}"})
-            return
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type.endswith("javascript"):
-            content_type += "; charset=utf-8"
-        self.send(HTTPStatus.OK, resource.read_bytes(), content_type)
+    def endpoint_of(path: str) -> Callable[..., Response]:
+        def endpoint(_user: User, f: Chosen) -> Response:
+            return answer(path, f)
 
+        return endpoint
 
-class DashboardServer(SnapshotServerMixin, ThreadingHTTPServer):
-    """The dashboard; ``serve_forever`` in the foreground or a thread."""
+    for path in ROUTES:
+        app.add_api_route(path, endpoint_of(path), methods=["GET"],
+                          name=path.removeprefix("/api/"), include_in_schema=False)
 
-    def __init__(self, snapshot: Path, host: str, port: int) -> None:
-        self.bind_snapshot_server(snapshot, host, port, _Handler, "PANTAU_SERVE_PORT")
+    @app.get("/api/session", include_in_schema=False)
+    def api_session(request: Request) -> Response:
+        return JSON({"user": _current_user(request) if login else None, "login": login})
 
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Response:
+        if login and _current_user(request) is None:
+            return RedirectResponse("/login", 303)
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
-def make_server(*, snapshot: Path, host: str, port: int) -> DashboardServer:
-    """A bound (not yet serving) dashboard on the snapshot.
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request) -> Response:
+        if not login or _current_user(request) is not None:
+            return RedirectResponse("/", 303)
+        return _page("login.html")
 
-    Raises:
-        SnapshotMissingError: no snapshot yet.
-        PortInUseError: the port is taken.
-    """
-    require_snapshot(snapshot)
-    return DashboardServer(snapshot, host, port)
+    @app.post("/login", include_in_schema=False)
+    def login_form(request: Request,
+                   username: Annotated[str, Form(max_length=64)],
+                   password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)]) -> Response:
+        if not login:
+            return RedirectResponse("/", 303)
+        assert users is not None
+        if not users.verify(username, password):
+            log.warning("dashboard: failed login for %r from %s", username[:64],
+                        request.client.host if request.client else "?")
+            return _page("login.html", "Wrong user name or password.", 401)
+        sessions.end(request.session.get("sid"))
+        request.session.clear()
+        request.session.update({"user": username, "sid": sessions.start(username)})
+        return RedirectResponse("/", 303)
+
+    @app.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+    def logout(request: Request) -> Response:
+        sessions.end(request.session.get("sid"))
+        request.session.clear()
+        return RedirectResponse("/login" if login else "/", 303)
+
+    app.mount("/static", _StaticFolder(directory=STATIC), name="static")
+    return app

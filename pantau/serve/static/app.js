@@ -1,4 +1,6 @@
 // Pantau dashboard: reads /api/* (JSON from the published snapshot) and draws with Chart.js.
+// Every value from the API reaches the page as text (textContent, new Option, SVG text), never
+// as HTML; a URL becomes a link only when it is http: or https:.
 "use strict";
 
 const state = { filters: null, charts: {}, version: 0 };
@@ -11,9 +13,17 @@ function params() {
   return query.toString();
 }
 
+async function getJson(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (response.status === 401) {  // no session, or it ended: log in again
+    window.location.assign("/login");
+    throw new Error("Log in first.");
+  }
+  return [response, await response.json()];
+}
+
 async function api(path) {
-  const response = await fetch(`/api/${path}?${params()}`);
-  const payload = await response.json();
+  const [response, payload] = await getJson(`/api/${path}?${params()}`);
   if (!response.ok) throw new Error(payload.error || `${path}: HTTP ${response.status}`);
   return payload;
 }
@@ -28,11 +38,27 @@ function cell(row, value, className) {
   return td;
 }
 
+// The URL if it is an absolute http: or https: one, else null (javascript:, data:, relative…).
+function safeUrl(url) {
+  if (typeof url !== "string" || !url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+// A link to url with label as its text, or the label as plain text when url is not safe.
 function link(url, label) {
+  const href = safeUrl(url);
+  if (href === null) return document.createTextNode(text(label));
   const a = document.createElement("a");
-  a.href = url; a.textContent = label; a.target = "_blank"; a.rel = "noopener noreferrer";
+  a.href = href; a.textContent = text(label); a.target = "_blank"; a.rel = "noopener noreferrer";
   return a;
 }
+
+const sentimentClasses = new Set(["positive", "negative", "neutral"]);
 
 function lineChart(id, payload, yTitle, extra) {
   const datasets = payload.series.map((s, i) => ({
@@ -85,7 +111,7 @@ function drawViral(payload) {
     td.appendChild(document.createTextNode(`${post.author_label} · ${post.created_at} · ${post.topic}`));
     cell(row, post.polres_name || post.polres_id);
     cell(row, post.platform);
-    cell(row, post.sentiment_label, post.sentiment_label);
+    cell(row, post.sentiment_label, sentimentClasses.has(post.sentiment_label) ? post.sentiment_label : "");
     cell(row, Number(post.engagement).toLocaleString(), "num");
     cell(row, post.velocity_ratio === null ? "" : `${Number(post.velocity_ratio).toFixed(1)}×`, "num");
   }
@@ -213,9 +239,17 @@ async function refresh() {
   }
 }
 
+async function showSession() {
+  const [, session] = await getJson("/api/session");
+  if (!session.login) return;
+  document.getElementById("user").textContent = `Logged in as ${text(session.user)}`;
+  document.getElementById("session").hidden = false;
+}
+
 async function start() {
   try {
-    state.filters = await (await fetch("/api/filters")).json();
+    await showSession();
+    [, state.filters] = await getJson("/api/filters");
     if (state.filters.error) throw new Error(state.filters.error);
   } catch (error) {
     const status = document.getElementById("status");

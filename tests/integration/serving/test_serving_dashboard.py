@@ -1,12 +1,12 @@
 """The dashboard in real headless Chromium (Debian's chromium and chromedriver, via selenium), on a
-real snapshot file: the page loads, the charts draw the marts' numbers, a filter changes a chart,
-and the JSON endpoints follow a republished snapshot. Saves a screenshot in the test's tmp dir."""
+real snapshot file served by uvicorn: the page loads under its Content-Security-Policy, the charts
+draw the marts' numbers, a filter changes a chart, a user logs in through the form, and the JSON
+endpoints follow a republished snapshot. Saves a screenshot in the test's tmp dir."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -16,44 +16,27 @@ from pathlib import Path
 import duckdb
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from pantau.serve.dashboard import DashboardServer, make_server
+from pantau.serve.auth import Users, add_user
+from pantau.serve.dashboard import create_app
+from pantau.serve.server import RunningServer, start_in_thread
 from pantau.settings import Settings
+from tests.browser import chromium, console_errors
 from tests.serving_snapshot import write_snapshot
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
 
 @pytest.fixture
-def dashboard(serving_settings: Settings) -> Iterator[DashboardServer]:
-    server = make_server(snapshot=serving_settings.published_path, host="127.0.0.1", port=0)
-    import threading
-
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def dashboard(serving_settings: Settings) -> Iterator[RunningServer]:
+    with start_in_thread(create_app(serving_settings.published_path)) as server:
+        yield server
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    assert os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER), (
-        "Debian's chromium and chromium-driver are needed: `make install` installs them "
-        "(scripts/system-deps.sh), or apt-get install -y chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1800",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
+    driver = chromium(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 
@@ -102,6 +85,7 @@ def test_page_draws_the_marts_and_a_filter_changes_the_charts(dashboard, browser
         "const p = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         "for (let i = 3; i < p.length; i += 4) if (p[i] > 0) return true; return false;")
     assert canvas_has_pixels
+    assert not browser.find_element("id", "session").is_displayed()  # no login on this one
 
     Select(browser.find_element("id", "f-polda")).select_by_visible_text("Polda Jawa Barat")
     _wait_ready(browser, 1)
@@ -116,7 +100,42 @@ def test_page_draws_the_marts_and_a_filter_changes_the_charts(dashboard, browser
 
     browser.save_screenshot(str(tmp_path / "dashboard.png"))
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+    assert console_errors(browser) == []  # nothing refused by the Content-Security-Policy
     print(f"dashboard ready in {load_seconds:.2f}s; screenshot {tmp_path / 'dashboard.png'}")
+
+
+def test_a_user_logs_in_through_the_form_then_the_charts_draw(serving_settings, browser, tmp_path):
+    users_file = tmp_path / "dashboard-users"
+    add_user(users_file, "siti", "sandi-rahasia-1")
+    app = create_app(serving_settings.published_path, users=Users(users_file),
+                     session_key="test-key-" + "k" * 32)
+    with start_in_thread(app) as server:
+        browser.get(f"http://127.0.0.1:{server.port}/")
+        WebDriverWait(browser, 30).until(lambda d: d.current_url.endswith("/login"))
+        browser.find_element("id", "username").send_keys("siti")
+        browser.find_element("id", "password").send_keys("not-her-password")
+        browser.find_element("id", "login-submit").click()
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_element("id", "login-message").text == "Wrong user name or password.")
+
+        browser.find_element("id", "username").clear()
+        browser.find_element("id", "username").send_keys("siti")
+        browser.find_element("id", "password").send_keys("sandi-rahasia-1")
+        browser.find_element("id", "login-submit").click()
+        WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{server.url}")
+        _wait_ready(browser, 0)
+        assert sum(_chart_totals(browser, "chart-volume").values()) == 600
+        assert browser.find_element("id", "user").text == "Logged in as siti"
+        cookie = browser.get_cookie("pantau_session")
+        assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert browser.execute_script("return document.cookie") == ""  # HttpOnly: not for scripts
+
+        browser.find_element("id", "logout").click()
+        WebDriverWait(browser, 30).until(lambda d: d.current_url.endswith("/login"))
+        browser.get(f"{server.url}")
+        assert browser.current_url.endswith("/login")
+        refused = [m for m in console_errors(browser) if "Content Security Policy" in m]
+        assert refused == []  # the login page and the page after it obey the CSP
 
 
 def test_endpoints_follow_a_republished_snapshot_and_reject_bad_filters(dashboard,
@@ -135,6 +154,10 @@ def test_endpoints_follow_a_republished_snapshot_and_reject_bad_filters(dashboar
     with pytest.raises(urllib.error.HTTPError) as error:
         _get(f"{base}/static/../settings.py")
     assert error.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _get(f"{base}/api/volume?platform=myspace")
+    assert error.value.code == 400
+    assert "is not a platform" in json.loads(error.value.read())["error"]
 
 
 def test_missing_snapshot_is_a_clear_api_error(dashboard, serving_settings):

@@ -1,0 +1,101 @@
+"""Stored XSS through the marts: post texts, topics, names and URLs come from social media, so a
+snapshot whose viral posts and alerts carry markup and ``javascript:`` URLs is loaded in headless
+Chromium. The page must show the markup as text and link only http(s) URLs.
+
+Before, app.js put any post URL into ``a.href``, so a ``javascript:`` URL ran on click."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from selenium import webdriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from pantau.serve.dashboard import create_app
+from pantau.serve.server import RunningServer, start_in_thread
+from tests.browser import chromium, console_errors
+from tests.serving_snapshot import write_snapshot
+
+pytestmark = pytest.mark.integration
+
+PWN = "document.body.dataset.pwned=1"
+TEXT = f'<img src=x onerror="{PWN}">'
+TOPIC = f"<svg onload={PWN}>"
+NAME = f"<script>{PWN}</script>Polres Palsu"
+HOSTILE_URLS = {
+    1: f"javascript:{PWN}",
+    2: f" JaVaScRiPt:{PWN}",
+    3: "data:text/html,<script>parent.document.body.dataset.pwned=1</script>",
+    4: "//evil.example/phish",
+    5: f"java\tscript:{PWN}",
+    6: "vbscript:msgbox(1)",
+}
+
+
+@pytest.fixture
+def hostile_snapshot(tmp_path: Path) -> Path:
+    path = write_snapshot(tmp_path / "published.duckdb")
+    con = duckdb.connect(str(path))
+    for rank, url in HOSTILE_URLS.items():
+        con.execute("update marts.mart_viral_posts set url = ?, post_text = ?, author_label = ?, "
+                    "topic = ? where viral_rank = ?", [url, TEXT, TEXT, TOPIC, rank])
+    con.execute("update marts.mart_issue_alerts set top_post_url = ?, first_response_url = ?, "
+                "first_response_at = coalesce(first_response_at, started_at), "
+                "response_minutes = coalesce(response_minutes, 30), topic = ?, polres_name = ? "
+                "where alert_id in ('alert_001', 'alert_002')", [f"javascript:{PWN}", f"javascript:{PWN}",
+                                                                 TOPIC, NAME])
+    con.execute("update marts.mart_polres_scorecard set polres_name = ? "
+                "where polres_id = 'polres_gresik'", [NAME])
+    con.close()
+    return path
+
+
+@pytest.fixture
+def hostile_dashboard(hostile_snapshot: Path) -> Iterator[RunningServer]:
+    with start_in_thread(create_app(hostile_snapshot)) as server:
+        yield server
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    driver = chromium(tmp_path / "chromium-profile")
+    yield driver
+    driver.quit()
+
+
+def test_hostile_texts_and_urls_stay_inert(hostile_dashboard, browser):
+    browser.get(hostile_dashboard.url)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.body.dataset.state") in ("ready", "error"))
+    assert browser.execute_script("return document.body.dataset.state") == "ready", \
+        browser.find_element("id", "status").text
+
+    assert browser.execute_script("return document.body.dataset.pwned") is None
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert hrefs, "the honest posts keep their links"
+    assert all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+    injected = browser.execute_script(
+        "return document.querySelectorAll('main img, main script, main svg svg, main iframe, "
+        "main [onerror], main [onload]').length")
+    assert injected == 0
+
+    viral = browser.find_element("css selector", "#viral tbody").text
+    assert TEXT in viral and TOPIC in viral
+    rows = browser.find_elements("css selector", "#viral tbody tr")
+    for row in rows[:len(HOSTILE_URLS)]:  # hostile URLs: the post text shows, without a link
+        assert TEXT in row.text and not row.find_elements("css selector", "a")
+    alerts = browser.find_element("css selector", "#alerts tbody").text
+    assert TOPIC in alerts and NAME in alerts
+    assert NAME in browser.find_element("css selector", "#scorecard tbody").text
+    assert browser.execute_script(
+        "return [...document.querySelectorAll('#map text')].some(t => t.textContent === arguments[0])"
+        " || document.querySelectorAll('#map circle').length > 0", NAME)
+
+    for row in rows[:2]:  # clicking where a link would have been runs nothing
+        row.find_element("css selector", "td.post").click()
+    assert browser.execute_script("return document.body.dataset.pwned") is None
+    assert [m for m in console_errors(browser) if "Content Security Policy" in m] == []
