@@ -14,9 +14,7 @@ With ``PANTAU_PG_URL`` set, publish writes into that existing server and nothing
 from __future__ import annotations
 
 import getpass
-import ipaddress
 import os
-import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from pantau.exceptions import MissingToolError, TerminalError, TransientError
+from pantau.keys import is_loopback, kept_secret
 from pantau.settings import PROJECT_DIR, Settings
 
 ROLES_SQL = PROJECT_DIR / "infra" / "postgres" / "roles.sql"
@@ -47,28 +46,12 @@ class PostgresUnavailableError(TransientError):
             "publishes the DuckDB snapshot only).")
 
 
-def _secret_file(path: Path, given: str) -> str:
-    """``given`` when set, else the secret kept in ``path`` (created once, owner-only)."""
-    if given:
-        return given
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(value + "\n")
-    return value
-
-
 def writer_password(settings: Settings) -> str:
-    return _secret_file(settings.pg_dir / "writer.password", settings.pg_writer_password)
+    return kept_secret(settings.pg_dir / "writer.password", settings.pg_writer_password)
 
 
 def reader_password(settings: Settings) -> str:
-    return _secret_file(settings.pg_dir / "reader.password", settings.pg_reader_password)
+    return kept_secret(settings.pg_dir / "reader.password", settings.pg_reader_password)
 
 
 def writer_url(settings: Settings) -> str:
@@ -357,7 +340,7 @@ class LocalPostgres:
         if include not in main_conf.read_text():
             with main_conf.open("a") as out:
                 out.write(f"\n{include}\n")
-        loopback = _is_loopback(s.pg_host)
+        loopback = is_loopback(s.pg_host)
         remote = "hostssl" if tls else "host"
         hba = [
             "# Written by `pantau stack up`; edits are overwritten.",
@@ -439,12 +422,3 @@ class LocalPostgres:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

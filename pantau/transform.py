@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pantau.exceptions import BuildFailedError
+from pantau.keys import kept_secret
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,16 +38,9 @@ class BuildResult:
 def pseudonym_key(settings: Settings) -> str:
     """PANTAU_PSEUDONYM_KEY, or the key kept in ``<state>/pseudonym.key`` (created once, random,
     readable by its owner only), so the pseudonyms of the marts stay stable between builds."""
-    key = os.environ.get("PANTAU_PSEUDONYM_KEY", "")
-    if key:
-        return key
-    path = settings.state_dir / "pseudonym.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return kept_secret(settings.state_dir / "pseudonym.key",
+                       os.environ.get("PANTAU_PSEUDONYM_KEY", ""),
+                       make=lambda: secrets.token_hex(32))
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:

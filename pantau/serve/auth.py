@@ -16,7 +16,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import logging
 import os
 import re
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pantau.exceptions import TerminalError
+from pantau.keys import is_loopback, kept_secret
 
 log = logging.getLogger(__name__)
 
@@ -259,16 +259,6 @@ class Users:
         return verify_password(password, encoded)
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1): this machine only."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve beyond this machine
-
-
 def login_users(host: str, users_file: Path) -> Users | None:
     """The users to log in, or None when the dashboard may stay open (loopback, no users).
 
@@ -288,16 +278,5 @@ def session_key(configured: str, state_dir: Path) -> str:
     """The key that signs session cookies: ``configured`` (PANTAU_SERVE_SESSION_KEY), or the one
     kept in ``{state}/dashboard-session.key`` (created once, random, readable by its owner only).
     Never printed."""
-    if configured:
-        return configured
-    path = state_dir / SESSION_KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return kept_secret(state_dir / SESSION_KEY_FILE, configured,
+                       make=lambda: secrets.token_urlsafe(48))

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import uvicorn
 
 from pantau.exceptions import TerminalError
-from pantau.serve.auth import is_loopback, login_users, session_key
+from pantau.keys import is_loopback
+from pantau.serve.auth import login_users, session_key
 from pantau.serve.dashboard import create_app
 from pantau.serve.snapshot import require_snapshot, sqlalchemy_url
 from pantau.settings import Settings

@@ -10,6 +10,7 @@ import typing
 import pytest
 
 from pantau import contract
+from pantau.keys import is_loopback
 from pantau.serve import auth
 from pantau.serve.dashboard import Filters, Platform
 
@@ -122,7 +123,7 @@ def test_the_session_key_is_generated_once_owner_only(tmp_path):
     ("10.0.0.5", False), ("example.org", False), ("", False),
 ])
 def test_loopback_hosts(host, loopback):
-    assert auth.is_loopback(host) is loopback
+    assert is_loopback(host) is loopback
 
 
 def test_the_platform_filter_is_the_contract_platforms():
