@@ -90,8 +90,8 @@ def reader_passfile(settings: Settings) -> Path:
     """A libpq password file for the reader role of the local cluster (owner-only)."""
     path = settings.pg_dir / "reader.pgpass"
     host = _client_host(settings.pg_host)
-    line = (f"{host}:{settings.pg_port}:{settings.pg_database}:{settings.pg_reader}:"
-            f"{reader_password(settings)}\n")
+    # any database of this server: the one file serves every database with the reader's grants
+    line = f"{host}:{settings.pg_port}:*:{settings.pg_reader}:{reader_password(settings)}\n"
     if not path.exists() or path.read_text() != line:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:

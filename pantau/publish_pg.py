@@ -9,7 +9,7 @@ publish sends only what changed since the publish PostgreSQL holds:
   changed, new keys and vanished keys are the delta: their rows are deleted in PostgreSQL and
   the current rows inserted.
 - **The other marts** (aggregates that dbt rebuilds, a few thousand rows each): all their rows
-  are replaced.
+  are replaced, unless the table's fingerprint (a hash over its rows) is the one last published.
 
 Rows travel as Arrow batches from DuckDB to PostgreSQL's binary ``COPY`` through ADBC's
 PostgreSQL driver (``adbc_ingest``): DuckDB hands Arrow over without a copy per row, and the
@@ -66,9 +66,10 @@ class TableDelta:
     """What one publish did to one table."""
 
     name: str
-    mode: str  # keyed | replaced | created
+    mode: str  # keyed | replaced | created | unchanged
     inserted: int = 0
     deleted_keys: int = 0
+    fingerprint: int | None = None  # of a table without a key: its rows' hash, to skip it next time
 
 
 @dataclass
@@ -207,7 +208,12 @@ def _publish(con: duckdb.DuckDBPyConnection, pg: Any, settings: Settings, tables
             elif table in keys and incremental:
                 result.tables[table] = _apply_delta(con, cur, table, keys[table])
             else:
-                result.tables[table] = _replace(con, cur, table)
+                fingerprint = _fingerprint(con, table)
+                if incremental and fingerprint == _published_fingerprint(con, table):
+                    result.tables[table] = TableDelta(table, "unchanged", fingerprint=fingerprint)
+                else:
+                    result.tables[table] = _replace(con, cur, table)
+                    result.tables[table].fingerprint = fingerprint
             delta = result.tables[table]
             say(f"  postgres marts.{table}: {delta.mode}, {delta.inserted:,} rows sent")
         for gone in sorted(existing - set(tables)):  # a mart the dbt project no longer has
@@ -247,6 +253,19 @@ def _create(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str | Non
     cur.execute("insert into pantau_ops.table_shapes values ($1, $2) on conflict (table_name) "
                 "do update set shape = excluded.shape", parameters=(table, shape))
     return TableDelta(table, "created", inserted=max(inserted, 0))
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """One hash of a table's rows, whatever their order (a rebuilt aggregate that came out the
+    same is not sent again)."""
+    return int(warehouse.scalar(  # type: ignore[arg-type]
+        con, f"select hash(bit_xor(hash(t)), count(*)) from marts.{_ident(table)} as t"))
+
+
+def _published_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    value = warehouse.scalar(con, "select row_hash from ops.pg_published_keys "
+                                  "where table_name = ? and key_value = ''", [table])
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def _replace(con: duckdb.DuckDBPyConnection, cur: Any, table: str) -> TableDelta:
@@ -312,6 +331,11 @@ def _remember(con: duckdb.DuckDBPyConnection, result: PgPublishResult, keys: dic
                 con.execute("insert into ops.pg_published_keys "
                             f"select ?, key_value, row_hash from ({_current_hashes_sql(table, key)})",
                             [table])
+        for table, delta in result.tables.items():  # the tables without a key: one fingerprint
+            if table not in keys and delta.fingerprint is not None and delta.mode != "unchanged":
+                con.execute("delete from ops.pg_published_keys where table_name = ?", [table])
+                con.execute("insert into ops.pg_published_keys values (?, '', ?)",
+                            [table, delta.fingerprint])
         con.execute("delete from ops.pg_publish_state where target = ?", [target])
         con.execute("insert into ops.pg_publish_state values (?, ?, ?)",
                     [target, result.build_id, datetime.now(UTC).replace(tzinfo=None)])
