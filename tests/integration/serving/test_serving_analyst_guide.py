@@ -1,9 +1,13 @@
 """Every SQL block of docs/analyst-guide.md runs on a snapshot built to the marts contract and
-returns the columns its comment names, with at least one row."""
+returns the columns its comment names, with at least one row, in DuckDB (`pantau sql`) and in
+PostgreSQL as the reader role (BI tools), and both engines return the same rows."""
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import re
+from typing import Any
 
 import duckdb
 import pytest
@@ -59,3 +63,40 @@ def test_every_question_also_runs_in_postgresql_as_the_reader(pg_marts):
             cursor = con.execute(sql.strip().rstrip(";"))
             assert [d.name for d in cursor.description] == columns, heading
             assert cursor.fetchall(), heading
+
+
+def _comparable(value: Any) -> Any:
+    """A value as both engines should agree on it: numbers as floats rounded to 6 places
+    (DuckDB's DOUBLE or HUGEINT may be PostgreSQL's numeric), dates and times as ISO text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return round(float(value), 6)
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return tuple(_comparable(v) for v in value)
+    return value
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted((tuple(_comparable(v) for v in row) for row in rows), key=repr)
+
+
+def test_duckdb_and_postgresql_return_the_same_rows(pg_marts):
+    """The snapshot the marts were published from, queried in DuckDB, against the published
+    tables in PostgreSQL as the reader: the same rows for every question."""
+    import psycopg
+
+    from pantau.postgres import reader_conninfo
+
+    duck = duckdb.connect(str(pg_marts.warehouse_path), read_only=True)
+    try:
+        with psycopg.connect(reader_conninfo(pg_marts), autocommit=True) as pg:
+            for heading, _columns, sql in QUESTIONS:
+                in_duckdb = _rows(duck.execute(sql).fetchall())
+                in_postgres = _rows(pg.execute(sql.strip().rstrip(";")).fetchall())
+                assert in_duckdb, heading
+                assert in_postgres == in_duckdb, heading
+    finally:
+        duck.close()
