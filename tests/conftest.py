@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,13 @@ def pg_marts(pg_database: Settings) -> Settings:
     write_snapshot(pg_database.warehouse_path)
     publish_postgres(pg_database, build_id="fixture-build", say=lambda _m: None)
     return pg_database
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium (Debian's chromium and chromedriver, through selenium)."""
+    from tests.browser import chromium
+
+    driver = chromium(tmp_path / "chromium-profile")
+    yield driver
+    driver.quit()

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pantau.serve.dashboard import create_app
 from pantau.serve.server import RunningServer, start_in_thread
-from tests.browser import chromium, console_errors
+from tests.browser import console_errors
 from tests.serving_snapshot import write_snapshot
 
 pytestmark = pytest.mark.integration
@@ -57,13 +56,6 @@ def hostile_snapshot(tmp_path: Path) -> Path:
 def hostile_dashboard(hostile_snapshot: Path) -> Iterator[RunningServer]:
     with start_in_thread(create_app(hostile_snapshot)) as server:
         yield server
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    driver = chromium(tmp_path / "chromium-profile")
-    yield driver
-    driver.quit()
 
 
 def test_hostile_texts_and_urls_stay_inert(hostile_dashboard, browser):

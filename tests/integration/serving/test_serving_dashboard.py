@@ -22,7 +22,7 @@ from pantau.serve.auth import Users, add_user
 from pantau.serve.dashboard import create_app
 from pantau.serve.server import RunningServer, start_in_thread
 from pantau.settings import Settings
-from tests.browser import chromium, console_errors
+from tests.browser import console_errors
 from tests.serving_snapshot import write_snapshot
 
 pytestmark = pytest.mark.integration
@@ -32,13 +32,6 @@ pytestmark = pytest.mark.integration
 def dashboard(serving_settings: Settings) -> Iterator[RunningServer]:
     with start_in_thread(create_app(serving_settings.published_path)) as server:
         yield server
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    driver = chromium(tmp_path / "chromium-profile")
-    yield driver
-    driver.quit()
 
 
 def _get(url: str) -> dict:
