@@ -158,12 +158,12 @@ def publish_postgres(settings: Settings, *, build_id: str,
             "current_database() and table_schema = 'marts' and table_type = 'BASE TABLE' "
             "order by table_name").fetchall()]
         keys = {t: k for t, k in table_keys(settings).items() if t in tables}
-        held_here = con.execute("select build_id from ops.pg_publish_state where target = ?",
-                                [target]).fetchone()
+        held_here = warehouse.scalar(con, "select build_id from ops.pg_publish_state "
+                                     "where target = ?", [target])
         pg = _connect(settings)
         try:
             result = _publish(con, pg, settings, tables, keys, build_id, target,
-                              held_here[0] if held_here else None, say)
+                              held_here, say)  # type: ignore[arg-type]
         finally:
             pg.close()
         if result.mode != "unchanged":
@@ -274,7 +274,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str)
                 "anti join published using (key_value, row_hash) "
                 "union all select key_value, null from published "
                 "anti join current_hashes using (key_value)", [table])
-    changed = int(con.execute(f"select count(*) from {_changed(table)}").fetchone()[0])  # type: ignore[index]
+    changed = int(warehouse.scalar(con, f"select count(*) from {_changed(table)}"))  # type: ignore[arg-type]
     if not changed:
         return TableDelta(table, "keyed")
     cur.execute("drop table if exists pantau_changed_keys")
