@@ -134,7 +134,8 @@ def _connect(settings: Settings) -> Any:
 
 def publish_postgres(settings: Settings, *, build_id: str,
                      say: Callable[[str], None] = log.info,
-                     duck: duckdb.DuckDBPyConnection | None = None) -> PgPublishResult:
+                     duck: duckdb.DuckDBPyConnection | None = None,
+                     keys: dict[str, str] | None = None) -> PgPublishResult:
     """Send the marts of the working warehouse into PostgreSQL, in one transaction.
 
     Args:
@@ -142,6 +143,8 @@ def publish_postgres(settings: Settings, *, build_id: str,
         build_id: the build being published (the run id); publishing it again does nothing.
         say: progress lines.
         duck: an open connection on the working warehouse (one is opened when omitted).
+        keys: mart table -> its key column, for the tables sent incrementally; None: the
+            incremental models of dbt's manifest (:func:`table_keys`).
 
     Raises:
         PostgresUnavailableError: PostgreSQL does not answer (transient: the next run catches up).
@@ -157,7 +160,8 @@ def publish_postgres(settings: Settings, *, build_id: str,
             "select table_name from information_schema.tables where table_catalog = "
             "current_database() and table_schema = 'marts' and table_type = 'BASE TABLE' "
             "order by table_name").fetchall()]
-        keys = {t: k for t, k in table_keys(settings).items() if t in tables}
+        wanted = table_keys(settings) if keys is None else keys
+        keys = {t: k for t, k in wanted.items() if t in tables}
         held_here = warehouse.scalar(con, "select build_id from ops.pg_publish_state "
                                      "where target = ?", [target])
         pg = _connect(settings)
