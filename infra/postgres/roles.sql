@@ -30,6 +30,13 @@ alter role :"writer" with login nosuperuser nocreatedb nocreaterole noreplicatio
 alter role :"reader" with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls
     noinherit connection limit :reader_connections password :'reader_password';
 -- Every reader session: read-only by default, a bounded statement, no idle connection kept.
+-- PostgreSQL lets every role change its own session defaults (ALTER ROLE … SET, also IN
+-- DATABASE, which takes precedence), so a reader could lift these for every later session of
+-- the shared role: this script first drops whatever defaults the reader has, here and in the
+-- database (below, once it exists); rerunning it (`pantau stack up` does) restores them.
+-- Within one session a reader can always SET them: they bound runaway BI queries; the
+-- connection limit is what is enforced.
+alter role :"reader" reset all;
 alter role :"reader" set default_transaction_read_only = on;
 alter role :"reader" set statement_timeout = :'statement_timeout';
 alter role :"reader" set idle_session_timeout = :'idle_timeout';
@@ -43,6 +50,7 @@ where not exists (select from pg_database where datname = :'database') \gexec
 alter database :"database" owner to :"writer";
 revoke all on database :"database" from public;
 grant connect on database :"database" to :"reader";
+alter role :"reader" in database :"database" reset all;
 
 \connect :"database"
 set password_encryption = 'scram-sha-256';
