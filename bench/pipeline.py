@@ -31,10 +31,11 @@ import time
 import uuid
 from pathlib import Path
 
-from pantau import pipeline, warehouse
-from pantau.audit import audit
-from pantau.ingest import Loader
-from pantau.kafka import ensure_topics, wait_for_broker
+from pantau.connections import warehouse
+from pantau.connections.kafka import ensure_topics, wait_for_broker
+from pantau.ingest.loader import Loader
+from pantau.orchestration.dags import tasks as pipeline
+from pantau.quality.audit import audit
 from pantau.settings import Settings
 from producers import Publisher, synthetic
 

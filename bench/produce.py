@@ -38,7 +38,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pantau.kafka import admin_client, ensure_topics  # noqa: E402
+from pantau.connections.kafka import admin_client, ensure_topics  # noqa: E402
 from pantau.settings import Settings  # noqa: E402
 
 PRODUCER_SETTINGS: dict[str, Any] = {

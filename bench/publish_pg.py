@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pantau import warehouse
-from pantau.postgres import LocalPostgres
-from pantau.publish_pg import publish_postgres
+from pantau.connections import warehouse
+from pantau.local.postgres import LocalPostgres
+from pantau.publish.postgres import publish_postgres
 from pantau.settings import Settings
 from tests.serving_snapshot import write_snapshot
 

@@ -43,8 +43,8 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pantau.postgres import LocalPostgres, reader_conninfo, reader_password
-from pantau.publish_pg import publish_postgres
+from pantau.local.postgres import LocalPostgres, reader_conninfo, reader_password
+from pantau.publish.postgres import publish_postgres
 from pantau.serve.dashboard import ROUTES, create_app
 from pantau.serve.server import start_in_thread as start_dashboard
 from pantau.serve.snapshot import open_snapshot, sqlalchemy_url

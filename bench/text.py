@@ -24,12 +24,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import duckdb
 import pyarrow as pa
 
-from pantau.text.emotion import emotion, emotion_batch
-from pantau.text.normalize import normalize, normalize_batch
-from pantau.text.polres import resolve, resolve_batch
-from pantau.text.sentiment import sentiment_batch, sentiment_label
-from pantau.text.sql import register
-from pantau.text.topic import topic, topic_batch
+from pantau.transform.text.emotion import emotion, emotion_batch
+from pantau.transform.text.normalize import normalize, normalize_batch
+from pantau.transform.text.polres import resolve, resolve_batch
+from pantau.transform.text.sentiment import sentiment_batch, sentiment_label
+from pantau.transform.text.sql import register
+from pantau.transform.text.topic import topic, topic_batch
 from producers import synthetic
 
 FUNCTIONS: dict[str, tuple[Callable[[str], Any], Callable[[pa.Array], Any]]] = {

@@ -27,10 +27,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pantau.ingest import Loader
-from pantau.kafka import ensure_topics
+from pantau.connections.kafka import ensure_topics
+from pantau.ingest.loader import Loader
 from pantau.settings import Settings
-from pantau.transform import dbt_build
+from pantau.transform.dbt import dbt_build
 from producers import Publisher
 from producers.scenario import Scenario, ScenarioConfig
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from pantau.orchestration import PUBLISHED_MARTS_URI, RAW_POSTS_URI, START_DATE, default_args
+from pantau.orchestration.dags import PUBLISHED_MARTS_URI, RAW_POSTS_URI, START_DATE, default_args
 from pantau.settings import Settings
 
 # Reads PANTAU_* variables only: no file, database or network access at parse time.
@@ -37,19 +37,19 @@ PUBLISHED_MARTS = Asset(name="published_marts", uri=PUBLISHED_MARTS_URI)
 def build_marts() -> None:
     @task
     def build() -> dict:
-        from pantau import pipeline
+        from pantau.orchestration.dags import tasks as pipeline
 
         return pipeline.build()
 
     @task
     def audit(built: dict, run_id: str | None = None) -> dict:
-        from pantau import pipeline
+        from pantau.orchestration.dags import tasks as pipeline
 
         return pipeline.audit(run_id=run_id, raw_watermark=built["raw_watermark"])
 
     @task(outlets=[PUBLISHED_MARTS])
     def publish(_audited: dict, run_id: str | None = None) -> dict:
-        from pantau import pipeline
+        from pantau.orchestration.dags import tasks as pipeline
 
         return pipeline.publish(run_id=run_id)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from pantau.orchestration import RAW_POSTS_URI, START_DATE, default_args
+from pantau.orchestration.dags import RAW_POSTS_URI, START_DATE, default_args
 from pantau.settings import Settings
 
 # Reads PANTAU_* variables only: no file, database or network access at parse time.
@@ -37,7 +37,7 @@ def ingest_social_posts() -> None:
     def ingest() -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pantau import pipeline
+        from pantau.orchestration.dags import tasks as pipeline
 
         counts = pipeline.ingest()
         if counts["loaded"] == 0:

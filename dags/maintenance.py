@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from pantau.orchestration import START_DATE, default_args
+from pantau.orchestration.dags import START_DATE, default_args
 from pantau.settings import Settings
 
 # Reads PANTAU_* variables only: no file, database or network access at parse time.
@@ -35,13 +35,13 @@ SETTINGS = Settings.from_env()
 def maintenance() -> None:
     @task
     def retention() -> dict:
-        from pantau import maintenance as upkeep
+        from pantau.orchestration.dags import maintenance as upkeep
 
         return upkeep.apply_retention(Settings.from_env())
 
     @task
     def checkpoint(_retained: dict) -> dict:
-        from pantau import maintenance as upkeep
+        from pantau.orchestration.dags import maintenance as upkeep
 
         return upkeep.checkpoint(Settings.from_env())
 
@@ -49,7 +49,7 @@ def maintenance() -> None:
     def kafka_lag() -> list[dict]:
         from dataclasses import asdict
 
-        from pantau import maintenance as upkeep
+        from pantau.orchestration.dags import maintenance as upkeep
 
         return [{**asdict(r), "lag": r.lag} for r in upkeep.kafka_lag(Settings.from_env())]
 

@@ -26,7 +26,7 @@ class AuditTarget:
         layer: raw, staging or marts (marts targets run only for marts the dbt project builds).
         table: the table the query reads (``schema.table``); missing, it fails the audit.
         query: SQL; ``{sample_rows}`` and ``{raw_watermark}`` (a timestamp literal: raw rows
-            ingested up to the build) are filled in by :func:`pantau.audit.audit`.
+            ingested up to the build) are filled in by :func:`pantau.quality.audit.audit`.
         expectations: receives reference values (``polres_ids``, ``platforms``, ``post_types``,
             ``text_max_length``, ``freshness_hours``) and returns GX expectation objects.
     """

@@ -26,8 +26,8 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.postgres import LocalPostgres, reader_conninfo
-    from pantau.stack import LocalKafka
+    from pantau.local.kafka import LocalKafka
+    from pantau.local.postgres import LocalPostgres, reader_conninfo
 
     kafka = LocalKafka(settings)
     pg = LocalPostgres(settings)
@@ -72,7 +72,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import threading
 
-    from pantau.ingest import IngestReport, Loader
+    from pantau.ingest.loader import IngestReport, Loader
 
     def progress(report: IngestReport, lag: int) -> None:
         _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, "
@@ -96,7 +96,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.pipeline import build_audit_publish
+    from pantau.orchestration.tasks import build_audit_publish
 
     _say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
     build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say,
@@ -158,9 +158,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pantau.demo import run_demo
+    from pantau.local.demo import run_demo
+    from producers.scenario.demo import produce_scenario
 
-    return run_demo(settings, count=args.count, seed=args.seed, say=_say)
+    return run_demo(settings, count=args.count, seed=args.seed, produce=produce_scenario,
+                    say=_say)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed of the scenario (default: random)")
     p.set_defaults(func=cmd_demo)
 
-    from pantau.text.cli import register as register_text
+    from pantau.transform.text.cli import register as register_text
 
     register_text(commands)
     return parser

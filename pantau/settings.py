@@ -277,7 +277,7 @@ FIELDS: dict[str, _Field] = {
 }
 
 
-#: Options of the text functions' training and evaluation (``pantau.text.settings`` reads them).
+#: Options of the text functions' training and evaluation (``pantau.transform.text.settings`` reads them).
 TEXT_VARIABLES: dict[str, tuple[str, str]] = {
     "PANTAU_TEXT_DATA_DIR": ("../shared/data beside the checkout",
                              "Labelled data for `pantau eval` and model training (never read at "

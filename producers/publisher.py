@@ -22,9 +22,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
+from pantau.connections.kafka import missing_topics
 from pantau.contract import decode_and_validate, message_key, validate
 from pantau.exceptions import ContractViolation, KafkaUnavailableError, TerminalError
-from pantau.kafka import missing_topics
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)

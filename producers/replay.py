@@ -44,6 +44,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
+from pantau.contract.vocabulary import SCENARIO_PLATFORMS
 from pantau.exceptions import TerminalError
 from producers.connectors.mapping import (
     Reasons,
@@ -59,7 +60,7 @@ from producers.connectors.x import map_tweet, tweets_of_response
 
 Format = Literal["jsonl", "tweet-harvest", "x-api", "csv"]
 FORMATS: tuple[str, ...] = ("auto", "jsonl", "tweet-harvest", "x-api", "csv")
-PLATFORMS = ("x", "instagram", "facebook", "tiktok", "youtube", "news")
+PLATFORMS = SCENARIO_PLATFORMS
 
 #: Columns of the older, semicolon-separated tweet-harvest layout, in file order.
 TWEET_HARVEST_OLD_COLUMNS = (

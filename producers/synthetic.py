@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pantau.reference import Polres, load_polres
+from pantau.contract.reference import Polres, load_polres
+from pantau.contract.vocabulary import SCENARIO_PLATFORMS
 
 SOURCE = {"name": "pantau-synthetic", "version": "0.1.0"}
-PLATFORMS = ("x", "instagram", "facebook", "tiktok", "youtube", "news")
+PLATFORMS = SCENARIO_PLATFORMS
 
 _POSITIVE = (
     "mantap {ref} sigap bgt bantu warga yg kena banjir 👏",

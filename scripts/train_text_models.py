@@ -1,4 +1,4 @@
-"""Train the sentiment and emotion models that ship in ``pantau/text/models/``.
+"""Train the sentiment and emotion models that ship in ``pantau/transform/text/models/``.
 
     .venv/bin/python scripts/train_text_models.py            # both models
     .venv/bin/python scripts/train_text_models.py --only sentiment
@@ -18,14 +18,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pantau.text import datasets
-from pantau.text.emotion import MODEL_PATH as EMOTION_MODEL
-from pantau.text.features import Vectorizer, Words
-from pantau.text.linear import LinearModel, softmax, train_softmax
-from pantau.text.metrics import classification_report
-from pantau.text.normalize import tokenize_batch
-from pantau.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
-from pantau.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
+from pantau.transform.text import datasets
+from pantau.transform.text.emotion import MODEL_PATH as EMOTION_MODEL
+from pantau.transform.text.features import Vectorizer, Words
+from pantau.transform.text.linear import LinearModel, softmax, train_softmax
+from pantau.transform.text.metrics import classification_report
+from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
+from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
 
 L2_GRID = (0.1, 0.3, 1.0, 3.0)
 FOLDS = 3
@@ -77,7 +77,7 @@ def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str]) -> tuple[floa
 
 
 def train(task: str) -> LinearModel:
-    """Train one model ("sentiment" or "emotion") and write it to pantau/text/models/."""
+    """Train one model ("sentiment" or "emotion") and write it to pantau/transform/text/models/."""
     if task == "sentiment":
         labels: tuple[str, ...] = SENTIMENT_LABELS
         sets = [datasets.load("smsa", "train"), datasets.load("nusax_id", "train")]

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from pantau.postgres import LocalPostgres
+from pantau.local.kafka import LocalKafka
+from pantau.local.postgres import LocalPostgres
 from pantau.settings import Settings
-from pantau.stack import LocalKafka
 from tests.support import TEST_DATABASE, free_port
 
 
@@ -51,7 +51,7 @@ def postgres_server(base_settings: Settings) -> Iterator[LocalPostgres]:
 @pytest.fixture
 def settings(kafka_broker: Settings, postgres_server: LocalPostgres, tmp_path: Path) -> Settings:
     """Settings for one test: its own topics, consumer group, warehouse and state directory."""
-    from pantau.kafka import ensure_topics
+    from pantau.connections.kafka import ensure_topics
 
     run = uuid.uuid4().hex[:10]
     test_settings = Settings.from_env(
@@ -114,7 +114,7 @@ def pg_database(postgres_server: LocalPostgres, tmp_path: Path) -> Iterator[Sett
 def pg_marts(pg_database: Settings) -> Settings:
     """A PostgreSQL database holding the marts of the serving tests' snapshot (600 posts),
     published by Pantau's own publish from a warehouse with those marts."""
-    from pantau.publish_pg import publish_postgres
+    from pantau.publish.postgres import publish_postgres
     from tests.serving_snapshot import write_snapshot
 
     write_snapshot(pg_database.warehouse_path)

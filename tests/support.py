@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
-from pantau import warehouse
+from pantau.connections import warehouse
 from pantau.settings import Settings
 
 
@@ -45,7 +45,7 @@ def isolated_settings(base: Settings, state: Path, **overrides: object) -> Setti
     publish writes into the test database of PostgreSQL."""
     import uuid
 
-    from pantau.kafka import ensure_topics
+    from pantau.connections.kafka import ensure_topics
 
     run = uuid.uuid4().hex[:10]
     settings = Settings.from_env(

@@ -104,7 +104,7 @@ create table if not exists audit.publish_log (
 -- Warehouses of earlier releases: publish_log had no target (every row was the snapshot file).
 alter table audit.publish_log add column if not exists target varchar default 'duckdb';
 
--- What the PostgreSQL publish target holds (pantau.publish_pg): per key of the keyed marts, the
+-- What the PostgreSQL publish target holds (pantau.publish.postgres): per key of the keyed marts, the
 -- hash of its rows as last published, and the build that target holds.
 create table if not exists ops.pg_published_keys (
     table_name varchar not null,

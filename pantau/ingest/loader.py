@@ -26,8 +26,10 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pantau import bulk, contract, warehouse
+from pantau import contract
+from pantau.connections import warehouse
 from pantau.exceptions import ContractViolation, KafkaUnavailableError
+from pantau.ingest.loader import bulk
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -446,7 +448,7 @@ class Loader:
             writer.submit(buffer)
 
     def _broker_answers(self) -> bool:
-        from pantau.kafka import broker_alive
+        from pantau.connections.kafka import broker_alive
 
         return broker_alive(self.settings, timeout_s=2.0)
 
@@ -489,7 +491,7 @@ class Loader:
     def _write(self, con: Any, batch: _Batch, report: IngestReport) -> None:
         """Validate and load one batch, with its offsets, in one DuckDB transaction.
 
-        DuckDB parses and checks the batch in bulk (:mod:`pantau.bulk`); only the messages it
+        DuckDB parses and checks the batch in bulk (:mod:`pantau.ingest.bulk`); only the messages it
         cannot vouch for pass through the Python validator, which loads or rejects them. Should
         the bulk SQL itself fail on some input, the batch is validated in Python alone, so no
         message can stop the loader.

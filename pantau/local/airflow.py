@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pantau.exceptions import BuildFailedError, MissingToolError
-from pantau.orchestration import WRITER_POOL
+from pantau.orchestration.dags import WRITER_POOL
 from pantau.settings import PROJECT_DIR, Settings
 
 __all__ = ["WRITER_POOL", "environment", "run", "setup", "test_dag"]

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pantau import airflow_local, warehouse
-from pantau.exceptions import TerminalError
+from pantau.connections import warehouse
+from pantau.local import airflow as airflow_local
 from pantau.settings import Settings
 
 INGEST_DAG, BUILD_DAG = "ingest_social_posts", "build_marts"
@@ -53,33 +53,6 @@ class Produced:
             self.event_ids.append(event["event_id"])
             self.post_keys.add(f"{event['platform']}:{event['post_id']}")
             yield event
-
-
-def produce_scenario(settings: Settings, *, count: int, seed: int,
-                     say: Callable[[str], None]) -> Produced:
-    """Produce the default synthetic scenario to Kafka (and its ground-truth file)."""
-    from producers import Publisher
-    from producers.scenario import Scenario, ScenarioConfig, TruthWriter
-    from producers.scenario.cli import truth_path
-
-    scenario = Scenario(ScenarioConfig(count=count, seed=seed))
-    path = truth_path(settings.state_dir / "truth", scenario)
-    say(f"      scenario 'default', seed {seed}: {count:,} posts from "
-        f"{scenario.start:%Y-%m-%d %H:%M} to {scenario.end:%Y-%m-%d %H:%M} UTC, "
-        f"{len(scenario.planted)} planted viral events")
-    produced = Produced()
-    truth = TruthWriter(path, scenario.run_record())
-    with Publisher(settings, source="synthetic-scenario",
-                   on_progress=lambda r: say(f"      … {r.sent:,} messages sent")) as publisher:
-        events = scenario.generate(truth)
-        report = publisher.publish_all(produced.watch(events), progress_every=10_000)
-        events.close()
-    say(f"      {report.summary()}; ground truth: {path}")
-    if not report.ok or report.dead_lettered:
-        raise TerminalError(f"Producing the scenario failed ({report.summary()}); the broker's "
-                            f"log and `pantau stack status` say why. Fix it, then run the demo "
-                            "again (the posts already sent are kept, none twice).")
-    return produced
 
 
 def _has_table(con: Any, table: str) -> bool:
@@ -175,7 +148,7 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
 
 def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
     """PostgreSQL, logged in as the reader, holds as many posts as the snapshot file."""
-    from pantau.postgres import reader_count
+    from pantau.local.postgres import reader_count
 
     snapshot = warehouse.connect(settings.published_path, read_only=True)
     try:
@@ -189,13 +162,18 @@ def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
     return there == expected
 
 
-def run_demo(settings: Settings, *, count: int, seed: int | None,
+#: Sends ``count`` scenario posts of ``seed`` to Kafka and says what it sent (the command line
+#: passes :func:`producers.scenario.demo.produce_scenario`: pantau does not import producers).
+Produce = Callable[..., Produced]
+
+
+def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produce,
              say: Callable[[str], None] = print) -> int:
     """Run the whole story; return the exit code (0 when every post landed exactly once)."""
-    from pantau.audit import docs_dir
-    from pantau.kafka import ensure_topics
-    from pantau.postgres import LocalPostgres
-    from pantau.stack import LocalKafka
+    from pantau.connections.kafka import ensure_topics
+    from pantau.local.kafka import LocalKafka
+    from pantau.local.postgres import LocalPostgres
+    from pantau.quality.audit import docs_dir
 
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
@@ -208,7 +186,7 @@ def run_demo(settings: Settings, *, count: int, seed: int | None,
         LocalPostgres(settings).up(say=lambda m: say(f"      {m}"))
 
     say(f"[2/5] Producing a synthetic scenario of {count:,} posts to {settings.topic_posts}")
-    produced = produce_scenario(settings, count=count, seed=seed, say=say)
+    produced = produce(settings, count=count, seed=seed, say=say)
 
     say("[3/5] Airflow: preparing the metadata database and the one-slot duckdb_writer pool")
     airflow_local.setup(settings)
@@ -232,7 +210,7 @@ def run_demo(settings: Settings, *, count: int, seed: int | None,
     say(f"GX Data Docs: {docs_dir(settings) / 'index.html'}")
     say("Next:")
     if settings.pg_publish:
-        from pantau.postgres import reader_conninfo
+        from pantau.local.postgres import reader_conninfo
 
         say(f"  psql \"{reader_conninfo(settings)}\"    # the marts in PostgreSQL, as BI "
             "tools read them (read-only role)")

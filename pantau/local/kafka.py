@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pantau import kafka as kafka_admin
+from pantau.connections import kafka as kafka_admin
 from pantau.exceptions import KafkaUnavailableError, MissingToolError, TerminalError
 from pantau.settings import PROJECT_DIR, Settings
 

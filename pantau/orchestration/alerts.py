@@ -57,7 +57,7 @@ def fallback_path(settings: Settings) -> Path:
 
 
 def _insert(settings: Settings, alert: Alert) -> None:
-    from pantau import warehouse
+    from pantau.connections import warehouse
 
     con = warehouse.connect(settings.warehouse_path)
     try:

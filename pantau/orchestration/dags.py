@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pantau.alerts import on_failure_callback
+from pantau.orchestration.alerts import on_failure_callback
 from pantau.settings import Settings
 
 #: The one-slot pool every task that writes the working warehouse runs in
-#: (created by :func:`pantau.airflow_local.setup`).
+#: (created by :func:`pantau.local.airflow.setup`).
 WRITER_POOL = "duckdb_writer"
 #: Updated by ``ingest_social_posts`` when new posts landed in raw; schedules ``build_marts``.
 RAW_POSTS_URI = "duckdb://pantau/raw/social_posts"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pantau import warehouse
+from pantau.connections import warehouse
 from pantau.exceptions import KafkaUnavailableError
 from pantau.settings import Settings
 

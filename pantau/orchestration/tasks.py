@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def ingest(settings: Settings | None = None) -> dict[str, Any]:
     """Drain Kafka into ``raw.social_posts``; return the loader's counts."""
-    from pantau.ingest import Loader
+    from pantau.ingest.loader import Loader
 
     settings = settings or Settings.from_env()
     report = Loader(settings, on_progress=lambda r, lag: log.info(
@@ -36,7 +36,7 @@ def raw_watermark(settings: Settings) -> str | None:
     in Airflow a load may run between the build and the audit tasks (each takes the one
     ``duckdb_writer`` slot separately).
     """
-    from pantau import warehouse
+    from pantau.connections import warehouse
 
     con = warehouse.connect(settings.warehouse_path)
     try:
@@ -52,7 +52,7 @@ def build(settings: Settings | None = None, *, full_refresh: bool | None = None)
 
     ``full_refresh``: rebuild the incremental models; by default only when raw lost rows.
     """
-    from pantau.transform import dbt_build
+    from pantau.transform.dbt import dbt_build
 
     settings = settings or Settings.from_env()
     watermark = raw_watermark(settings)
@@ -65,8 +65,8 @@ def build(settings: Settings | None = None, *, full_refresh: bool | None = None)
 def audit(settings: Settings | None = None, run_id: str | None = None,
           raw_watermark: str | None = None) -> dict[str, Any]:
     """Run the Great Expectations suites; fail when any expectation fails."""
-    from pantau.audit import audit as run_audit
-    from pantau.audit import docs_dir
+    from pantau.quality.audit import audit as run_audit
+    from pantau.quality.audit import docs_dir
 
     settings = settings or Settings.from_env()
     started = time.perf_counter()
@@ -77,8 +77,8 @@ def audit(settings: Settings | None = None, run_id: str | None = None,
 
 
 def publish(settings: Settings | None = None, run_id: str | None = None) -> dict[str, Any]:
-    """Swap the audited marts into the published snapshot (see :mod:`pantau.publish`)."""
-    from pantau.publish import publish as run_publish
+    """Swap the audited marts into the published snapshot (see :mod:`pantau.publish.snapshot`)."""
+    from pantau.publish.snapshot import publish as run_publish
 
     result = run_publish(settings or Settings.from_env(), run_id=run_id)
     sent = result.postgres

@@ -39,8 +39,9 @@ from typing import Any
 
 import duckdb
 
-from pantau import postgres, warehouse
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
+from pantau.local import postgres
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)

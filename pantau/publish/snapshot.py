@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pantau import postgres, warehouse
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError, TransientError, WarehouseLockedError
-from pantau.publish_pg import PgPublishResult, pg_failure, publish_postgres
+from pantau.local import postgres
+from pantau.publish.postgres import PgPublishResult, pg_failure, publish_postgres
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def _copy_marts(settings: Settings, target: Path) -> dict[str, int]:
 def publish(settings: Settings, *, run_id: str | None = None) -> PublishResult:
     """Copy the marts into a new snapshot file and swap it in atomically.
 
-    Call it only after the dbt build and the audit passed (:func:`pantau.pipeline.publish`).
+    Call it only after the dbt build and the audit passed (:func:`pantau.orchestration.tasks.publish`).
 
     Raises:
         BuildFailedError: the copy failed; the published snapshot is unchanged and the failure
@@ -142,7 +143,7 @@ def publish(settings: Settings, *, run_id: str | None = None) -> PublishResult:
 
 
 def _publish_postgres(settings: Settings, run_id: str) -> PgPublishResult:
-    """The second target: PostgreSQL, for BI tools (see :mod:`pantau.publish_pg`)."""
+    """The second target: PostgreSQL, for BI tools (see :mod:`pantau.publish.postgres`)."""
     started = time.perf_counter()
     try:
         sent = publish_postgres(settings, build_id=run_id)

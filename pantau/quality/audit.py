@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from pantau import warehouse
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
 from pantau.settings import Settings
 
@@ -177,7 +177,7 @@ def audit(settings: Settings, *, run_id: str | None = None, raw_watermark: str |
         settings: where the warehouse and the state directory are.
         run_id: recorded with each result (the Airflow run id); random when omitted.
         raw_watermark: ISO time of the newest raw row the dbt build saw (see
-            :func:`pantau.pipeline.build`); rows ingested later are not expected in the marts.
+            :func:`pantau.orchestration.tasks.build`); rows ingested later are not expected in the marts.
             None compares the marts with all of raw.
         targets: the suites to run; :func:`default_targets` when omitted.
         raise_on_failure: raise when a suite fails (after recording every result).

@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import duckdb
 from fastapi import Depends, FastAPI, Form, Query, Request
@@ -55,6 +55,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pantau.contract.vocabulary import Platform
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
 
@@ -66,7 +67,6 @@ SESSION_SECONDS = 12 * 3600
 SESSION_COOKIE = "pantau_session"
 
 #: The platforms of the ``social.posts.v1`` contract (a unit test keeps them in step with it).
-Platform = Literal["x", "instagram", "facebook", "tiktok", "youtube", "news", "mastodon"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -3,7 +3,7 @@
 The snapshot is opened read-only in its own DuckDB instance, so the shell never holds the working
 warehouse's lock; with ``--warehouse`` the working warehouse is opened read-only instead (which
 waits for no one, but a running load or build keeps it from opening). The text functions
-(:mod:`pantau.text.sql`) are registered either way.
+(:mod:`pantau.transform.text.sql`) are registered either way.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import duckdb
 from pantau.exceptions import TerminalError
 from pantau.serve.snapshot import open_snapshot
 
-#: The text functions of :mod:`pantau.text.sql` (kept equal by a test). Loading their models takes
+#: The text functions of :mod:`pantau.transform.text.sql` (kept equal by a test). Loading their models takes
 #: seconds, so `pantau sql` registers them the first time a statement names one.
 TEXT_FUNCTIONS = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
                   "normalize_text")
@@ -83,7 +83,7 @@ def connect(*, snapshot: Path | None = None, warehouse: Path | None = None
         SnapshotMissingError: ``snapshot`` does not exist.
     """
     if warehouse is not None:
-        from pantau import warehouse as warehouse_module
+        from pantau.connections import warehouse as warehouse_module
 
         if not warehouse.is_file():
             raise WarehouseMissingError(warehouse)
@@ -102,7 +102,7 @@ def ensure_text_functions(con: duckdb.DuckDBPyConnection, query: str) -> None:
     present = con.execute("select count(*) from duckdb_functions() "
                           "where function_name = 'sentiment_label'").fetchall()[0][0]
     if not present:
-        from pantau.text.sql import register
+        from pantau.transform.text.sql import register
 
         register(con)
 

@@ -86,7 +86,7 @@ def observations_missing_from_raw(settings: Settings) -> int:
     """
     if not settings.warehouse_path.exists():
         return 0
-    from pantau import warehouse
+    from pantau.connections import warehouse
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:

@@ -25,8 +25,8 @@ from functools import cache
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+from pantau.contract.reference import SEEDS_DIR, load_polres
 from pantau.exceptions import PantauError
-from pantau.reference import SEEDS_DIR, load_polres
 
 #: Namespace of Pantau's deterministic event ids (never change it: ids would change with it).
 EVENT_NAMESPACE = uuid.UUID("f8810ae0-864e-4e93-9992-6479853c641b")

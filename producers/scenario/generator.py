@@ -27,8 +27,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
+from pantau.contract.vocabulary import PostType
 from producers.scenario.events import (
     AFTERMATH_S,
     DEFAULT_RESPONSE_MINUTES,
@@ -70,7 +71,6 @@ from producers.scenario.wire import observation as observation_bytes
 
 SOURCE = {"name": "pantau-scenario", "version": "1.0.0"}
 _T = TypeVar("_T")
-PostType = Literal["post", "reply", "repost", "quote", "comment"]
 
 #: Which metrics a platform reports (likes, replies, shares, quotes, views), for originals and
 #: for replies/comments. The others are null: quotes exist only on X; Instagram and Facebook do

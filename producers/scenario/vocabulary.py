@@ -2,7 +2,7 @@
 they write around it.
 
 Precinct names, aliases, handles and hashtags come from the dbt seeds through
-:func:`pantau.reference.load_polres` (the one source of truth the warehouse also loads); only the
+:func:`pantau.contract.reference.load_polres` (the one source of truth the warehouse also loads); only the
 ``handle`` rows of ``polres_aliases.csv``, which that loader skips, are read here directly. The
 word lists below are the texture: slang and abbreviations, elongations, emojis, English and
 regional (Javanese, Sundanese) code-mixing, and the police-domain terms of the topic taxonomy.
@@ -17,10 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pantau.reference import SEEDS_DIR, load_polres
+from pantau.contract.reference import SEEDS_DIR, load_polres
+from pantau.contract.vocabulary import SCENARIO_PLATFORMS, ScenarioPlatform
 
-Platform = Literal["x", "instagram", "facebook", "tiktok", "youtube", "news"]
-PLATFORMS: tuple[Platform, ...] = ("x", "instagram", "facebook", "tiktok", "youtube", "news")
+Platform = ScenarioPlatform
+PLATFORMS: tuple[Platform, ...] = SCENARIO_PLATFORMS
 #: Social platforms, where official precinct accounts live (news has outlets, not accounts).
 SOCIAL_PLATFORMS: tuple[Platform, ...] = ("x", "instagram", "facebook", "tiktok", "youtube")
 
@@ -60,7 +61,7 @@ _TYPE_WEIGHT = {"polrestabes": 4.0, "polresta": 2.0, "polres": 1.0}
 
 
 def _extra_handles(seeds_dir: Path) -> dict[str, list[str]]:
-    """The ``handle`` rows of the alias seed (``pantau.reference`` keeps only names/hashtags)."""
+    """The ``handle`` rows of the alias seed (``pantau.contract.reference`` keeps only names/hashtags)."""
     out: dict[str, list[str]] = {}
     with (seeds_dir / "polres_aliases.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

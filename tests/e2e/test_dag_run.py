@@ -12,12 +12,14 @@ import json
 
 import pytest
 
-from pantau import airflow_local, warehouse
-from pantau.demo import run_demo
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.postgres import reader_count
-from pantau.publish import snapshot_tables
+from pantau.local import airflow as airflow_local
+from pantau.local.demo import run_demo
+from pantau.local.postgres import reader_count
+from pantau.publish.snapshot import snapshot_tables
 from pantau.settings import Settings
+from producers.scenario.demo import produce_scenario
 from tests.support import (
     CORRUPT_RAW_ROWS,
     OVERLONG_TEXT_ROWS,
@@ -46,7 +48,8 @@ def ran(kafka_broker: Settings, postgres_server, tmp_path_factory, webhook) -> S
     settings = isolated_settings(kafka_broker, state, task_retries=0,
                                  alert_webhook_url=webhook.url)
     lines: list[str] = []
-    assert run_demo(settings, count=POSTS, seed=77, say=lines.append) == 0, "\n".join(lines)
+    assert run_demo(settings, count=POSTS, seed=77, produce=produce_scenario,
+                    say=lines.append) == 0, "\n".join(lines)
     (state / "demo.out").write_text("\n".join(lines))
     return settings
 

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pantau import maintenance, warehouse
-from pantau.alerts import Alert, alert_from_context, fallback_path, record_alert
-from pantau.ingest import Loader
+from pantau.connections import warehouse
+from pantau.ingest.loader import Loader
+from pantau.orchestration.alerts import Alert, alert_from_context, fallback_path, record_alert
+from pantau.orchestration.dags import maintenance
 from producers import Publisher, synthetic
 from tests.support import WebhookReceiver, query
 

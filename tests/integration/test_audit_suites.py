@@ -14,12 +14,12 @@ import shutil
 import pytest
 
 from expectations import SUITES
-from pantau import warehouse
-from pantau.audit import audit
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.ingest import Loader
+from pantau.ingest.loader import Loader
+from pantau.quality.audit import audit
 from pantau.settings import Settings
-from pantau.transform import dbt_build
+from pantau.transform.dbt import dbt_build
 from producers import Publisher, synthetic
 from tests.support import CORRUPT_RAW_ROWS, isolated_settings
 

@@ -7,12 +7,12 @@ from collections import Counter
 
 import pytest
 
-from pantau import warehouse
-from pantau.audit import audit
+from pantau.connections import warehouse
+from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
-from pantau.ingest import Loader
-from pantau.reference import load_polres
-from pantau.transform import dbt_build, observations_missing_from_raw
+from pantau.ingest.loader import Loader
+from pantau.quality.audit import audit
+from pantau.transform.dbt import dbt_build, observations_missing_from_raw
 from producers import Publisher, synthetic
 
 pytestmark = pytest.mark.integration

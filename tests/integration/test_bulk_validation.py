@@ -1,4 +1,4 @@
-"""The loader's DuckDB pre-check (pantau.bulk) against the Python validator, on a real DuckDB:
+"""The loader's DuckDB pre-check (pantau.ingest.bulk) against the Python validator, on a real DuckDB:
 it never passes a message the contract rejects, and it types values exactly as Python does."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pantau import bulk, contract
+from pantau import contract
 from pantau.exceptions import ContractViolation
-from pantau.ingest import _RAW_BATCH_SCHEMA, _posts_table, _row
+from pantau.ingest.loader import _RAW_BATCH_SCHEMA, _posts_table, _row, bulk
 from producers import synthetic
 
 pytestmark = pytest.mark.integration

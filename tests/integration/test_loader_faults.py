@@ -17,7 +17,7 @@ import time
 import pytest
 from kafka import KafkaProducer
 
-from pantau.kafka import ensure_topics
+from pantau.connections.kafka import ensure_topics
 from pantau.settings import Settings
 from producers import Publisher, synthetic
 from tests.support import pantau_process, query

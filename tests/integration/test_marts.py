@@ -14,12 +14,12 @@ from pathlib import Path
 
 import duckdb
 
-from pantau.ingest import Loader
-from pantau.scoring import score_marts
+from pantau.ingest.loader import Loader
 from pantau.settings import Settings
-from pantau.transform import dbt_build, run_dbt
+from pantau.transform.dbt import dbt_build, run_dbt
 from producers import Publisher
 from producers.scenario import Scenario, ScenarioConfig
+from producers.scenario.scoring import score_marts
 from producers.scenario.truth import TruthWriter
 
 END = datetime(2026, 11, 20, tzinfo=UTC)

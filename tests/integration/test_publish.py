@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pantau import pipeline, warehouse
+from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.ingest import Loader
-from pantau.publish import publish, snapshot_tables
+from pantau.ingest.loader import Loader
+from pantau.orchestration.dags import tasks as pipeline
+from pantau.publish.snapshot import publish, snapshot_tables
 from pantau.settings import PROJECT_DIR, Settings
 from producers import Publisher, synthetic
 from tests.snapshot_reader import read_state

@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pantau.exceptions import TerminalError, WarehouseLockedError
-from pantau.ingest import Loader
+from pantau.ingest.loader import Loader
 from producers import Publisher, synthetic
 from tests.support import query, read_topic
 
@@ -136,7 +136,7 @@ def test_producing_to_a_missing_topic_is_a_clear_error(settings):
 
 def test_a_failing_bulk_check_falls_back_to_python_validation_with_the_same_result(
         settings, monkeypatch):
-    from pantau import bulk
+    from pantau.ingest.loader import bulk
 
     events = list(synthetic.generate(200, seed=31))
     with Publisher(settings, source="test") as publisher:

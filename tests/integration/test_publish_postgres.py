@@ -20,10 +20,10 @@ import duckdb
 import psycopg
 import pytest
 
-from pantau import warehouse
-from pantau.postgres import LocalPostgres, PostgresUnavailableError, reader_conninfo, writer_url
-from pantau.publish import publish
-from pantau.publish_pg import publish_postgres
+from pantau.connections import warehouse
+from pantau.local.postgres import LocalPostgres, PostgresUnavailableError, reader_conninfo, writer_url
+from pantau.publish.postgres import publish_postgres
+from pantau.publish.snapshot import publish
 from pantau.settings import Settings
 from tests.serving_snapshot import write_snapshot
 from tests.support import free_port
@@ -324,7 +324,7 @@ def test_killed_publish_leaves_the_previous_build(build_a: Settings) -> None:
     log_before = _publish_log(settings)
     write_snapshot(settings.warehouse_path, posts=200_000)
     child_code = (
-        "from pantau.publish_pg import publish_postgres\n"
+        "from pantau.publish.postgres import publish_postgres\n"
         "from pantau.settings import Settings\n"
         f"publish_postgres(Settings.from_env(), build_id='big', keys={KEYS!r})\n")
     child = subprocess.Popen([sys.executable, "-c", child_code], cwd=ROOT,

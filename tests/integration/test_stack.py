@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from pantau.local.kafka import LocalKafka
 from pantau.settings import Settings
-from pantau.stack import LocalKafka
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pantau.postgres import LocalPostgres, reader_conninfo, writer_url
+from pantau.local.postgres import LocalPostgres, reader_conninfo, writer_url
 from pantau.settings import Settings
 from tests.support import free_port
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pantau.text.sql import FUNCTION_NAMES, register
+from pantau.transform.text.sql import FUNCTION_NAMES, register
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from pantau.postgres import LocalPostgres, reader_conninfo, reader_password, writer_url
-from pantau.publish_pg import publish_postgres
+from pantau.local.postgres import LocalPostgres, reader_conninfo, reader_password, writer_url
+from pantau.publish.postgres import publish_postgres
 from pantau.settings import Settings
 
 pytestmark = pytest.mark.integration

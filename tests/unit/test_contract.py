@@ -143,3 +143,12 @@ def test_fast_path_never_accepts_what_the_schema_rejects(edits):
     if contract._fast_path()(event):
         assert full, event
     assert contract.schema_valid(event) == full
+
+
+def test_the_closed_sets_in_code_are_the_schema_s_enums():
+    from pantau.contract import vocabulary
+
+    properties = json.loads(contract.SCHEMA_PATH.read_text())["properties"]
+    assert vocabulary.PLATFORMS == tuple(properties["platform"]["enum"])
+    assert vocabulary.POST_TYPES == tuple(properties["post_type"]["enum"])
+    assert set(vocabulary.SCENARIO_PLATFORMS) <= set(vocabulary.PLATFORMS)

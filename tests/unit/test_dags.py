@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pantau.alerts import on_failure_callback
-from pantau.orchestration import DAG_IDS, RAW_POSTS_URI, WRITER_POOL
+from pantau.orchestration.alerts import on_failure_callback
+from pantau.orchestration.dags import DAG_IDS, RAW_POSTS_URI, WRITER_POOL
 from pantau.settings import PROJECT_DIR
 
 DAG_FILES = sorted((PROJECT_DIR / "dags").glob("*.py"))
 HEAVY_MODULES = ("duckdb", "great_expectations", "dbt", "kafka", "pandas", "pyarrow",
-                 "pantau.ingest", "pantau.audit", "pantau.publish", "pantau.text")
+                 "pantau.ingest.loader", "pantau.quality.audit", "pantau.publish.snapshot",
+                 "pantau.transform.text")
 
 #: Imports airflow.sdk first (the DAG processor has it loaded already, and on a busy machine it
 #: alone can take seconds), then times the DAG file itself and lists the heavy modules it pulled.

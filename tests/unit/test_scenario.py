@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pantau.contract import validate
-from pantau.reference import load_polres
+from pantau.contract.reference import load_polres
 from producers.scenario import Scenario, ScenarioConfig, Truth, TruthWriter, read_truth
 from producers.scenario import cli as scenario_cli
 from producers.scenario.texts import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pantau.serve import sql_shell
-from pantau.text.sql import FUNCTION_NAMES
+from pantau.transform.text.sql import FUNCTION_NAMES
 
 
 def test_sql_shell_knows_every_text_function():

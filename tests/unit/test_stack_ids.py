@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from pantau.stack import new_cluster_id
+from pantau.local.kafka import new_cluster_id
 
 
 def test_cluster_ids_are_kafka_uuids_that_never_start_with_a_dash() -> None:

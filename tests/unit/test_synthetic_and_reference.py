@@ -1,7 +1,7 @@
 from collections import Counter
 
 from pantau import contract
-from pantau.reference import load_polres
+from pantau.contract.reference import load_polres
 from producers import synthetic
 
 

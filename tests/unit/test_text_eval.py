@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pantau.text import datasets
-from pantau.text.evaluate import evaluate_emotion, evaluate_sentiment
-from pantau.text.exceptions import TextDataMissingError
+from pantau.transform.text import datasets
+from pantau.transform.text.evaluate import evaluate_emotion, evaluate_sentiment
+from pantau.transform.text.exceptions import TextDataMissingError
 
 
 def test_sentiment_macro_f1_is_at_least_0_80_on_each_validation_file() -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pantau.text.emotion import MODEL_PATH as EMOTION_MODEL
-from pantau.text.emotion import emotion_batch
-from pantau.text.exceptions import TextModelMissingError
-from pantau.text.linear import LinearModel
-from pantau.text.metrics import classification_report
-from pantau.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
-from pantau.text.settings import DATA_DIR_ENV, DEFAULT_DATA_DIR, data_dir
+from pantau.transform.text.emotion import MODEL_PATH as EMOTION_MODEL
+from pantau.transform.text.emotion import emotion_batch
+from pantau.transform.text.exceptions import TextModelMissingError
+from pantau.transform.text.linear import LinearModel
+from pantau.transform.text.metrics import classification_report
+from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
+from pantau.transform.text.settings import DATA_DIR_ENV, DEFAULT_DATA_DIR, data_dir
 
 
 def test_classification_report_counts_and_macro_f1() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pantau.text import lexicon
-from pantau.text.normalize import normalize, normalize_batch, normalize_token
+from pantau.transform.text import lexicon
+from pantau.transform.text.normalize import normalize, normalize_batch, normalize_token
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pantau.text.evaluate import POLRES_SET, evaluate_polres
-from pantau.text.polres import resolve, resolve_batch
+from pantau.transform.text.evaluate import POLRES_SET, evaluate_polres
+from pantau.transform.text.polres import resolve, resolve_batch
 
 
 @pytest.mark.parametrize(("text", "expected"), [

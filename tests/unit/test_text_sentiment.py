@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pantau.text import lexicon
-from pantau.text.features import Words, find_terms
-from pantau.text.normalize import tokenize_batch
-from pantau.text.sentiment import sentiment, sentiment_batch, sentiment_label, sentiment_score
+from pantau.transform.text import lexicon
+from pantau.transform.text.features import Words, find_terms
+from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.sentiment import sentiment, sentiment_batch, sentiment_label, sentiment_score
 
 
 def _term_values(text: str) -> dict[str, float]:

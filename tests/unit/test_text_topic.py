@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pantau.text.topic import load_taxonomy, topic, topic_batch
-from pantau.text.typing import TopicLabel
+from pantau.transform.text.topic import load_taxonomy, topic, topic_batch
+from pantau.transform.text.typing import TopicLabel
 
 
 @pytest.mark.parametrize(("text", "expected"), [

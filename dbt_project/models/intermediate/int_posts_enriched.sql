@@ -1,6 +1,6 @@
 -- One row per post: what its text says (sentiment, emotion, topic) and which
 -- Polres it names, from the Python text functions that the dbt-duckdb plugin
--- pantau.text.dbt_plugin registers (see docs/text.md).
+-- pantau.transform.text.dbt_plugin registers (see docs/text.md).
 -- Incremental: the functions are the expensive part of a build, so a run only
 -- reads the posts with an observation ingested since the last run (their
 -- latest text may have changed). Readers need no functions registered.

@@ -1,7 +1,7 @@
 """Indonesian text functions: normalisation, sentiment, emotion, topic and Polres resolution.
 
 Each function has a scalar form for one post and a vectorised ``*_batch`` form for many (the one
-the SQL functions of :mod:`pantau.text.sql` run). Everything runs offline on the CPU from files
+the SQL functions of :mod:`pantau.transform.text.sql` run). Everything runs offline on the CPU from files
 shipped in this package; see ``docs/text.md``.
 """
 
@@ -34,9 +34,9 @@ _EXPORTS = {
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'pantau.text' has no attribute {name!r}")
+        raise AttributeError(f"module 'pantau.transform.text' has no attribute {name!r}")
     module, attribute = _EXPORTS[name].split(":")
-    return getattr(importlib.import_module(f"pantau.text.{module}"), attribute)
+    return getattr(importlib.import_module(f"pantau.transform.text.{module}"), attribute)
 
 
 __all__ = [

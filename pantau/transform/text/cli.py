@@ -1,6 +1,6 @@
 """`pantau eval sentiment|emotion|polres`: figures of the text functions on labelled data.
 
-Wire it into ``pantau/cli.py`` with ``from pantau.text.cli import register`` and
+Wire it into ``pantau/cli.py`` with ``from pantau.transform.text.cli import register`` and
 ``register(commands)`` in ``build_parser``.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 def cmd_eval(args: argparse.Namespace, _settings: Any) -> int:
     """Print accuracy, macro-F1 and the confusion matrix per data set (or Polres precision and
     recall). Exits 0; the figures are the result."""
-    from pantau.text import evaluate
+    from pantau.transform.text import evaluate
 
     if args.task == "polres":
         print(evaluate.evaluate_polres().render(), flush=True)
@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         "eval", help="accuracy of the text functions on labelled data",
         description="sentiment: SmSA and NusaX validation files; emotion: EmoT validation file "
                     "(both from PANTAU_TEXT_DATA_DIR, default ../shared/data beside the checkout); "
-                    "polres: the labelled posts shipped in pantau/text/data. Prints accuracy, "
+                    "polres: the labelled posts shipped in pantau/transform/text/data. Prints accuracy, "
                     "macro-F1 and the confusion matrix per data set, or precision and recall.")
     p.add_argument("task", choices=["sentiment", "emotion", "polres"])
     p.set_defaults(func=cmd_eval)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pantau.text.exceptions import TextDataMissingError
-from pantau.text.settings import data_dir
+from pantau.transform.text.exceptions import TextDataMissingError
+from pantau.transform.text.settings import data_dir
 
 Task = Literal["sentiment", "emotion"]
 Split = Literal["train", "valid"]

@@ -7,7 +7,7 @@ Enable it in ``dbt_project/profiles.yml``::
         local:
           type: duckdb
           plugins:
-            - module: pantau.text.dbt_plugin
+            - module: pantau.transform.text.dbt_plugin
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from pantau.text.sql import register
+from pantau.transform.text.sql import register
 
 
 class Plugin(BasePlugin):  # type: ignore[misc]

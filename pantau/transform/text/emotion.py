@@ -1,6 +1,6 @@
 """Emotion of Indonesian posts: anger, fear, happy, love or sadness.
 
-The same normalisation, features and linear model as :mod:`pantau.text.sentiment`, trained on
+The same normalisation, features and linear model as :mod:`pantau.transform.text.sentiment`, trained on
 EmoT (Indonesian tweets). EmoT has no "no emotion" class, so every post with at least one known
 word gets one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
 """
@@ -13,11 +13,11 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
-from pantau.text.features import Words
-from pantau.text.linear import LinearModel, softmax
-from pantau.text.normalize import tokenize_batch
-from pantau.text.settings import MODELS_DIR
-from pantau.text.typing import EMOTION_LABELS, EmotionLabel
+from pantau.transform.text.features import Words
+from pantau.transform.text.linear import LinearModel, softmax
+from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.settings import MODELS_DIR
+from pantau.transform.text.typing import EMOTION_LABELS, EmotionLabel
 
 MODEL_PATH = MODELS_DIR / "emotion.npz"
 

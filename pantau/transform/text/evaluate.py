@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pantau.text import datasets
-from pantau.text.emotion import emotion_batch
-from pantau.text.metrics import Report, classification_report
-from pantau.text.polres import resolve_batch
-from pantau.text.sentiment import sentiment_batch
-from pantau.text.settings import LABELLED_DIR
-from pantau.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
+from pantau.transform.text import datasets
+from pantau.transform.text.emotion import emotion_batch
+from pantau.transform.text.metrics import Report, classification_report
+from pantau.transform.text.polres import resolve_batch
+from pantau.transform.text.sentiment import sentiment_batch
+from pantau.transform.text.settings import LABELLED_DIR
+from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
 
 POLRES_SET = LABELLED_DIR / "polres_labelled.jsonl"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pantau.exceptions import TerminalError
-from pantau.text.settings import DATA_DIR_ENV, TRAIN_COMMAND
+from pantau.transform.text.settings import DATA_DIR_ENV, TRAIN_COMMAND
 
 
 class TextModelMissingError(TerminalError):

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from pantau.text import lexicon
+from pantau.transform.text import lexicon
 
 KINDS = ("w", "b", "p", "s")
 MAX_PHRASE = 4

@@ -1,4 +1,4 @@
-"""The reviewed word lists of ``pantau/text/lexicon/``, loaded once.
+"""The reviewed word lists of ``pantau/transform/text/lexicon/``, loaded once.
 
 Every list is a small tab-separated file that a reviewer can read in a diff: slang and
 abbreviations (``slang.tsv``), emoji meanings (``emoji.tsv``), general sentiment terms
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pantau.text.settings import LEXICON_DIR
+from pantau.transform.text.settings import LEXICON_DIR
 
 ModifierKind = str  # "negation" | "intensifier" | "diminisher"
 

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from pantau.text.exceptions import TextModelMissingError
-from pantau.text.features import KINDS, Vectorizer, Words
+from pantau.transform.text.exceptions import TextModelMissingError
+from pantau.transform.text.features import KINDS, Vectorizer, Words
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

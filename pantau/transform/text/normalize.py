@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pantau.text import lexicon
+from pantau.transform.text import lexicon
 
 _URL = re.compile(r"^(https?://|www\.)|\.(com|id|co|net|org|ly)(/|$)", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")

@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pantau.reference import SEEDS_DIR, load_polres
-from pantau.text.normalize import as_string_array
+from pantau.contract.reference import SEEDS_DIR, load_polres
+from pantau.transform.text.normalize import as_string_array
 
 _TOKEN = re.compile(r"[@#][\w.]+|[a-z0-9]+")
 _WORD = re.compile(r"[a-z0-9]+")

@@ -1,8 +1,8 @@
 """Sentiment of Indonesian posts: a label, a score in [-1, 1] and an explanation.
 
-The method (see ``docs/text.md``): posts are normalised (:mod:`pantau.text.normalize`), turned
+The method (see ``docs/text.md``): posts are normalised (:mod:`pantau.transform.text.normalize`), turned
 into word/bigram/affix TF-IDF features plus two lexicon scores (general and police terms, with
-negation and intensifier rules, :mod:`pantau.text.features`), and read by a multinomial logistic
+negation and intensifier rules, :mod:`pantau.transform.text.features`), and read by a multinomial logistic
 regression trained at build time on SmSA + NusaX (``scripts/train_text_models.py``). The score is
 P(positive) - P(negative); the label is the most probable class. A post with no known word at all
 (empty, only a URL or a mention) is neutral with score 0.
@@ -20,11 +20,11 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
-from pantau.text.features import Words, find_terms
-from pantau.text.linear import LinearModel, softmax
-from pantau.text.normalize import tokenize_batch
-from pantau.text.settings import MODELS_DIR
-from pantau.text.typing import SENTIMENT_LABELS, SentimentLabel
+from pantau.transform.text.features import Words, find_terms
+from pantau.transform.text.linear import LinearModel, softmax
+from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.settings import MODELS_DIR
+from pantau.transform.text.typing import SENTIMENT_LABELS, SentimentLabel
 
 MODEL_PATH = MODELS_DIR / "sentiment.npz"
 

@@ -34,7 +34,7 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
 
     Returns:
         ``$PANTAU_TEXT_DATA_DIR`` when set, else ``<checkout>/../shared/data``. Not checked here:
-        :func:`pantau.text.datasets.load` raises a clear error when a file is missing.
+        :func:`pantau.transform.text.datasets.load` raises a clear error when a file is missing.
     """
     env = os.environ if environ is None else environ
     value = env.get(DATA_DIR_ENV, "")

@@ -1,7 +1,7 @@
 """The text functions as vectorised (Arrow) DuckDB functions, for dbt and for `pantau sql`.
 
 :func:`register` is the one place they are registered; the dbt-duckdb plugin
-(:mod:`pantau.text.dbt_plugin`) and the SQL shell both call it. Functions (NULL in, NULL out):
+(:mod:`pantau.transform.text.dbt_plugin`) and the SQL shell both call it. Functions (NULL in, NULL out):
 
 =============================  ============  ================================================
 function                       returns       meaning
@@ -24,13 +24,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pantau.text.emotion import emotion_batch
-from pantau.text.emotion import model as emotion_model
-from pantau.text.normalize import normalize_batch
-from pantau.text.polres import resolve_batch
-from pantau.text.sentiment import model as sentiment_model
-from pantau.text.sentiment import sentiment_batch
-from pantau.text.topic import topic_batch
+from pantau.transform.text.emotion import emotion_batch
+from pantau.transform.text.emotion import model as emotion_model
+from pantau.transform.text.normalize import normalize_batch
+from pantau.transform.text.polres import resolve_batch
+from pantau.transform.text.sentiment import model as sentiment_model
+from pantau.transform.text.sentiment import sentiment_batch
+from pantau.transform.text.topic import topic_batch
 
 FUNCTION_NAMES = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
                   "normalize_text")

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pantau.text.features import MAX_PHRASE, Words, lookup
-from pantau.text.normalize import normalize, tokenize_batch
-from pantau.text.settings import TAXONOMY_PATH
-from pantau.text.typing import NO_TOPIC, TopicLabel
+from pantau.transform.text.features import MAX_PHRASE, Words, lookup
+from pantau.transform.text.normalize import normalize, tokenize_batch
+from pantau.transform.text.settings import TAXONOMY_PATH
+from pantau.transform.text.typing import NO_TOPIC, TopicLabel
 
 #: The least total weight that makes a topic (one strong term, or two weaker ones).
 MIN_SCORE = 1.5

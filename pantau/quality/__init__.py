@@ -1,0 +1,1 @@
+"""Write-audit-publish's audit: the Great Expectations suites run against the warehouse."""

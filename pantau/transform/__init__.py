@@ -1,0 +1,1 @@
+"""dbt builds the marts (``dbt``: the runner); the text functions it calls live in ``text``."""
