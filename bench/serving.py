@@ -43,7 +43,8 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pantau.local.postgres import LocalPostgres, reader_conninfo, reader_password
+from pantau.connections.postgres import reader_conninfo, reader_password
+from pantau.local.postgres import LocalPostgres
 from pantau.publish.postgres import publish_postgres
 from pantau.serve.dashboard import ROUTES, create_app
 from pantau.serve.server import start_in_thread as start_dashboard

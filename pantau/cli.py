@@ -26,8 +26,9 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.connections.postgres import reader_conninfo
     from pantau.local.kafka import LocalKafka
-    from pantau.local.postgres import LocalPostgres, reader_conninfo
+    from pantau.local.postgres import LocalPostgres
 
     kafka = LocalKafka(settings)
     pg = LocalPostgres(settings)

@@ -50,6 +50,18 @@ class KafkaUnavailableError(TransientError):
         )
 
 
+class PostgresUnavailableError(TransientError):
+    """The serving PostgreSQL does not answer or refuses the writer."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        self.where = where
+        self.detail = detail
+        super().__init__(
+            f"PostgreSQL at {where} is not reachable ({detail}) — run `pantau stack up` for the "
+            "local one, or point PANTAU_PG_URL at a running server (PANTAU_PG_PUBLISH=false "
+            "publishes the DuckDB snapshot only).")
+
+
 class WarehouseLockedError(TransientError):
     """Another process holds the DuckDB warehouse's write lock."""
 

@@ -148,7 +148,7 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
 
 def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
     """PostgreSQL, logged in as the reader, holds as many posts as the snapshot file."""
-    from pantau.local.postgres import reader_count
+    from pantau.connections.postgres import reader_count
 
     snapshot = warehouse.connect(settings.published_path, read_only=True)
     try:
@@ -210,7 +210,7 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     say(f"GX Data Docs: {docs_dir(settings) / 'index.html'}")
     say("Next:")
     if settings.pg_publish:
-        from pantau.local.postgres import reader_conninfo
+        from pantau.connections.postgres import reader_conninfo
 
         say(f"  psql \"{reader_conninfo(settings)}\"    # the marts in PostgreSQL, as BI "
             "tools read them (read-only role)")

@@ -20,10 +20,16 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
-from pantau.exceptions import MissingToolError, TerminalError, TransientError
-from pantau.keys import is_loopback, kept_secret
+from pantau.connections.postgres import (
+    client_host,
+    reader_passfile,
+    reader_password,
+    where,
+    writer_password,
+)
+from pantau.exceptions import MissingToolError, TerminalError
+from pantau.keys import is_loopback
 from pantau.settings import PROJECT_DIR, Settings
 
 ROLES_SQL = PROJECT_DIR / "infra" / "postgres" / "roles.sql"
@@ -32,101 +38,6 @@ ROLES_SQL = PROJECT_DIR / "infra" / "postgres" / "roles.sql"
 EXTRA_CONNECTIONS = 20
 WRITER_CONNECTIONS = 5
 START_TIMEOUT_S = 60
-
-
-class PostgresUnavailableError(TransientError):
-    """The serving PostgreSQL does not answer or refuses the writer."""
-
-    def __init__(self, where: str, detail: str) -> None:
-        self.where = where
-        self.detail = detail
-        super().__init__(
-            f"PostgreSQL at {where} is not reachable ({detail}) — run `pantau stack up` for the "
-            "local one, or point PANTAU_PG_URL at a running server (PANTAU_PG_PUBLISH=false "
-            "publishes the DuckDB snapshot only).")
-
-
-def writer_password(settings: Settings) -> str:
-    return kept_secret(settings.pg_dir / "writer.password", settings.pg_writer_password)
-
-
-def reader_password(settings: Settings) -> str:
-    return kept_secret(settings.pg_dir / "reader.password", settings.pg_reader_password)
-
-
-def writer_url(settings: Settings) -> str:
-    """The URL publish connects with: PANTAU_PG_URL, or the local cluster's writer role."""
-    if settings.pg_url:
-        return settings.pg_url
-    return (f"postgresql://{quote(settings.pg_writer, safe='')}:"
-            f"{quote(writer_password(settings), safe='')}@{_url_host(settings)}:"
-            f"{settings.pg_port}/{quote(settings.pg_database, safe='')}")
-
-
-def _url_host(settings: Settings) -> str:
-    host = _client_host(settings.pg_host)
-    return f"[{host}]" if ":" in host else host
-
-
-def _client_host(listen: str) -> str:
-    """Where a local client reaches a server that listens on ``listen``."""
-    if listen in ("0.0.0.0", "*", ""):
-        return "127.0.0.1"
-    if listen == "::":
-        return "::1"
-    return listen
-
-
-def where(settings: Settings) -> str:
-    """The server publish writes into, without its password (for messages)."""
-    if settings.pg_url:
-        parts = urlsplit(settings.pg_url)
-        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path} (PANTAU_PG_URL)"
-    return (f"{_client_host(settings.pg_host)}:{settings.pg_port}/{settings.pg_database} "
-            "(PANTAU_PG_HOST, PANTAU_PG_PORT)")
-
-
-def reader_passfile(settings: Settings) -> Path:
-    """A libpq password file for the reader role of the local cluster (owner-only)."""
-    path = settings.pg_dir / "reader.pgpass"
-    host = _client_host(settings.pg_host)
-    # any database of this server: the one file serves every database with the reader's grants
-    line = f"{host}:{settings.pg_port}:*:{settings.pg_reader}:{reader_password(settings)}\n"
-    if not path.exists() or path.read_text() != line:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(line)
-    return path
-
-
-def reader_conninfo(settings: Settings, *, passfile: bool = True) -> str:
-    """The libpq connection string a BI user of the local cluster types (no password in it)."""
-    info = (f"host={_client_host(settings.pg_host)} port={settings.pg_port} "
-            f"dbname={settings.pg_database} user={settings.pg_reader}")
-    if settings.pg_ssl_cert_file:
-        info += " sslmode=require"
-    if passfile:
-        info += f" passfile={reader_passfile(settings)}"
-    return info
-
-
-def reader_count(settings: Settings, table: str) -> int:
-    """Rows of ``table`` as the reader role sees them (the demo's check of the second target)."""
-    import adbc_driver_postgresql.dbapi as adbc_pg
-
-    host = _url_host(settings)
-    if settings.pg_url:
-        parts = urlsplit(settings.pg_url)
-        host, port = parts.hostname or "localhost", parts.port or 5432
-        database = parts.path.lstrip("/") or settings.pg_database
-    else:
-        port, database = settings.pg_port, settings.pg_database
-    url = (f"postgresql://{quote(settings.pg_reader, safe='')}:"
-           f"{quote(reader_password(settings), safe='')}@{host}:{port}/{quote(database, safe='')}")
-    with adbc_pg.connect(url) as con, con.cursor() as cur:
-        cur.execute(f"select count(*) from {table}")
-        row = cur.fetchone()
-    return int(row[0]) if row else 0
 
 
 @dataclass(frozen=True)
@@ -258,7 +169,7 @@ class LocalPostgres:
         if pid:
             return PostgresStatus("running", pid,
                                   f"running: pid {pid}, started by Pantau, at "
-                                  f"{_client_host(self.settings.pg_host)}:{self.settings.pg_port} "
+                                  f"{client_host(self.settings.pg_host)}:{self.settings.pg_port} "
                                   f"(data {self.data_dir})")
         if (self.data_dir / "postmaster.pid").exists():
             return PostgresStatus("stale", None,
@@ -281,7 +192,7 @@ class LocalPostgres:
         self._configure()
         if self.pid() is None:
             say(f"Starting PostgreSQL ({bin_dir.parent.name}) at "
-                f"{_client_host(self.settings.pg_host)}:{self.settings.pg_port}…")
+                f"{client_host(self.settings.pg_host)}:{self.settings.pg_port}…")
             started = self._run_as([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l",
                                     str(self.log_path), "-w", "-t", str(START_TIMEOUT_S), "start"])
             if started.returncode != 0:

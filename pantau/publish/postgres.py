@@ -39,9 +39,8 @@ from typing import Any
 
 import duckdb
 
-from pantau.connections import warehouse
+from pantau.connections import postgres, warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.local import postgres
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)

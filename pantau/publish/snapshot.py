@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pantau.connections import warehouse
+from pantau.connections import postgres, warehouse
 from pantau.exceptions import BuildFailedError, TransientError, WarehouseLockedError
-from pantau.local import postgres
 from pantau.publish.postgres import PgPublishResult, pg_failure, publish_postgres
 from pantau.settings import Settings
 

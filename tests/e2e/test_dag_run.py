@@ -13,10 +13,10 @@ import json
 import pytest
 
 from pantau.connections import warehouse
+from pantau.connections.postgres import reader_count
 from pantau.exceptions import BuildFailedError
 from pantau.local import airflow as airflow_local
 from pantau.local.demo import run_demo
-from pantau.local.postgres import reader_count
 from pantau.publish.snapshot import snapshot_tables
 from pantau.settings import Settings
 from producers.scenario.demo import produce_scenario

@@ -21,7 +21,8 @@ import psycopg
 import pytest
 
 from pantau.connections import warehouse
-from pantau.local.postgres import LocalPostgres, PostgresUnavailableError, reader_conninfo, writer_url
+from pantau.connections.postgres import PostgresUnavailableError, reader_conninfo, writer_url
+from pantau.local.postgres import LocalPostgres
 from pantau.publish.postgres import publish_postgres
 from pantau.publish.snapshot import publish
 from pantau.settings import Settings

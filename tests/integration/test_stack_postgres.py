@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pantau.local.postgres import LocalPostgres, reader_conninfo, writer_url
+from pantau.connections.postgres import reader_conninfo, writer_url
+from pantau.local.postgres import LocalPostgres
 from pantau.settings import Settings
 from tests.support import free_port
 

@@ -24,7 +24,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from pantau.local.postgres import LocalPostgres, reader_conninfo, reader_password, writer_url
+from pantau.connections.postgres import reader_conninfo, reader_password, writer_url
+from pantau.local.postgres import LocalPostgres
 from pantau.publish.postgres import publish_postgres
 from pantau.settings import Settings
 

@@ -56,7 +56,7 @@ def test_question_runs_and_returns_its_columns(heading: str, columns: list[str],
 def test_every_question_also_runs_in_postgresql_as_the_reader(pg_marts):
     import psycopg
 
-    from pantau.local.postgres import reader_conninfo
+    from pantau.connections.postgres import reader_conninfo
 
     with psycopg.connect(reader_conninfo(pg_marts), autocommit=True) as con:
         for heading, columns, sql in QUESTIONS:
@@ -88,7 +88,7 @@ def test_duckdb_and_postgresql_return_the_same_rows(pg_marts):
     tables in PostgreSQL as the reader: the same rows for every question."""
     import psycopg
 
-    from pantau.local.postgres import reader_conninfo
+    from pantau.connections.postgres import reader_conninfo
 
     duck = duckdb.connect(str(pg_marts.warehouse_path), read_only=True)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pantau.local.postgres import reader_password
+from pantau.connections.postgres import reader_password
 from pantau.settings import Settings
 
 pytestmark = pytest.mark.integration

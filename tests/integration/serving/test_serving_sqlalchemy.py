@@ -40,7 +40,7 @@ def test_sqlalchemy_url_reads_the_snapshot_read_only(serving_settings):
 
 
 def test_sqlalchemy_postgres_dialect_reflects_the_published_marts(pg_marts):
-    from pantau.local.postgres import reader_password
+    from pantau.connections.postgres import reader_password
 
     engine = sqlalchemy.create_engine(sqlalchemy.URL.create(
         "postgresql+psycopg", username=pg_marts.pg_reader, password=reader_password(pg_marts),
