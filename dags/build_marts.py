@@ -37,19 +37,19 @@ PUBLISHED_MARTS = Asset(name="published_marts", uri=PUBLISHED_MARTS_URI)
 def build_marts() -> None:
     @task
     def build() -> dict:
-        from pantau.orchestration.dags import tasks as pipeline
+        from pantau.orchestration import tasks as pipeline
 
         return pipeline.build()
 
     @task
     def audit(built: dict, run_id: str | None = None) -> dict:
-        from pantau.orchestration.dags import tasks as pipeline
+        from pantau.orchestration import tasks as pipeline
 
         return pipeline.audit(run_id=run_id, raw_watermark=built["raw_watermark"])
 
     @task(outlets=[PUBLISHED_MARTS])
     def publish(_audited: dict, run_id: str | None = None) -> dict:
-        from pantau.orchestration.dags import tasks as pipeline
+        from pantau.orchestration import tasks as pipeline
 
         return pipeline.publish(run_id=run_id)
 

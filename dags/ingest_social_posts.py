@@ -37,7 +37,7 @@ def ingest_social_posts() -> None:
     def ingest() -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pantau.orchestration.dags import tasks as pipeline
+        from pantau.orchestration import tasks as pipeline
 
         counts = pipeline.ingest()
         if counts["loaded"] == 0:

@@ -35,13 +35,13 @@ SETTINGS = Settings.from_env()
 def maintenance() -> None:
     @task
     def retention() -> dict:
-        from pantau.orchestration.dags import maintenance as upkeep
+        from pantau.orchestration import maintenance as upkeep
 
         return upkeep.apply_retention(Settings.from_env())
 
     @task
     def checkpoint(_retained: dict) -> dict:
-        from pantau.orchestration.dags import maintenance as upkeep
+        from pantau.orchestration import maintenance as upkeep
 
         return upkeep.checkpoint(Settings.from_env())
 
@@ -49,7 +49,7 @@ def maintenance() -> None:
     def kafka_lag() -> list[dict]:
         from dataclasses import asdict
 
-        from pantau.orchestration.dags import maintenance as upkeep
+        from pantau.orchestration import maintenance as upkeep
 
         return [{**asdict(r), "lag": r.lag} for r in upkeep.kafka_lag(Settings.from_env())]
 

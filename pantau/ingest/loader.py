@@ -29,7 +29,7 @@ from kafka.structs import OffsetAndMetadata
 from pantau import contract
 from pantau.connections import warehouse
 from pantau.exceptions import ContractViolation, KafkaUnavailableError
-from pantau.ingest.loader import bulk
+from pantau.ingest import bulk
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)

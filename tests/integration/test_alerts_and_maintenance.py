@@ -13,8 +13,8 @@ import pytest
 
 from pantau.connections import warehouse
 from pantau.ingest.loader import Loader
+from pantau.orchestration import maintenance
 from pantau.orchestration.alerts import Alert, alert_from_context, fallback_path, record_alert
-from pantau.orchestration.dags import maintenance
 from producers import Publisher, synthetic
 from tests.support import WebhookReceiver, query
 

@@ -136,7 +136,7 @@ def test_producing_to_a_missing_topic_is_a_clear_error(settings):
 
 def test_a_failing_bulk_check_falls_back_to_python_validation_with_the_same_result(
         settings, monkeypatch):
-    from pantau.ingest.loader import bulk
+    from pantau.ingest import bulk
 
     events = list(synthetic.generate(200, seed=31))
     with Publisher(settings, source="test") as publisher:
