@@ -4,10 +4,10 @@ BI tools read the marts from PostgreSQL as the reader role; this module is the w
 publish sends only what changed since the publish PostgreSQL holds:
 
 - **Keyed tables** (the dbt models that are incremental with a ``unique_key``: ``fct_posts``
-  and ``fct_post_metrics_hourly``, keyed by ``post_key``): the warehouse keeps, per key, a
-  64-bit hash of the key's rows as last published (``ops.pg_published_keys``). Keys whose hash
-  changed, new keys and vanished keys are the delta: their rows are deleted in PostgreSQL and
-  the current rows inserted.
+  and ``fct_post_metrics_hourly``, keyed by ``post_key``): the warehouse keeps each row's key
+  and a 64-bit hash of the row as last published (``ops.pg_published_keys``). The keys of rows
+  whose hash is new (new or changed rows) or gone (changed or vanished rows) are the delta:
+  their rows are deleted in PostgreSQL and the current rows inserted.
 - **The other marts** (aggregates that dbt rebuilds, a few thousand rows each): all their rows
   are replaced, unless the table's fingerprint (a hash over its rows) is the one last published.
 
@@ -171,7 +171,9 @@ def publish_postgres(settings: Settings, *, build_id: str,
         finally:
             pg.close()
         if result.mode != "unchanged":
+            noting = time.perf_counter()
             _remember(con, result, keys, target)
+            say(f"  the warehouse noted what PostgreSQL holds in {time.perf_counter() - noting:.2f}s")
     finally:
         if own:
             con.close()
@@ -202,20 +204,21 @@ def _publish(con: duckdb.DuckDBPyConnection, pg: Any, settings: Settings, tables
         incremental = held_there is not None and held_there == held_here
         result = PgPublishResult(build_id, target, "incremental" if incremental else "full")
         for table in tables:
+            started = time.perf_counter()
             shape = _shape(con, table)
+            fingerprint = None if table in keys else _fingerprint(con, table)
             if table not in existing or shapes.get(table) != shape:
-                result.tables[table] = _create(con, cur, table, keys.get(table), shape)
+                delta = _create(con, cur, table, keys.get(table), shape)
             elif table in keys and incremental:
-                result.tables[table] = _apply_delta(con, cur, table, keys[table])
+                delta = _apply_delta(con, cur, table, keys[table])
+            elif incremental and fingerprint == _published_fingerprint(con, table):
+                delta = TableDelta(table, "unchanged")
             else:
-                fingerprint = _fingerprint(con, table)
-                if incremental and fingerprint == _published_fingerprint(con, table):
-                    result.tables[table] = TableDelta(table, "unchanged", fingerprint=fingerprint)
-                else:
-                    result.tables[table] = _replace(con, cur, table)
-                    result.tables[table].fingerprint = fingerprint
-            delta = result.tables[table]
-            say(f"  postgres marts.{table}: {delta.mode}, {delta.inserted:,} rows sent")
+                delta = _replace(con, cur, table)
+            delta.fingerprint = fingerprint
+            result.tables[table] = delta
+            say(f"  postgres marts.{table}: {delta.mode}, {delta.inserted:,} rows sent in "
+                f"{time.perf_counter() - started:.2f}s")
         for gone in sorted(existing - set(tables)):  # a mart the dbt project no longer has
             cur.execute(f"drop table marts.{_ident(gone)}")
             cur.execute("delete from pantau_ops.table_shapes where table_name = $1", parameters=(gone,))
@@ -250,6 +253,7 @@ def _create(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str | Non
     cur.execute(f"alter table marts.{_ident(staging)} rename to {_ident(table)}")
     if key:
         cur.execute(f"create index on marts.{_ident(table)} ({_ident(key)})")
+    cur.execute(f"analyze marts.{_ident(table)}")
     cur.execute("insert into pantau_ops.table_shapes values ($1, $2) on conflict (table_name) "
                 "do update set shape = excluded.shape", parameters=(table, shape))
     return TableDelta(table, "created", inserted=max(inserted, 0))
@@ -277,8 +281,9 @@ def _replace(con: duckdb.DuckDBPyConnection, cur: Any, table: str) -> TableDelta
 
 
 def _current_hashes_sql(table: str, key: str) -> str:
-    return (f"select {_ident(key)}::varchar as key_value, bit_xor(hash(t)) as row_hash "
-            f"from marts.{_ident(table)} as t group by all")
+    """Each row's key and a 64-bit hash of the whole row (the key included)."""
+    return (f"select {_ident(key)}::varchar as key_value, hash(t) as row_hash "
+            f"from marts.{_ident(table)} as t")
 
 
 def _changed(table: str) -> str:
@@ -288,22 +293,31 @@ def _changed(table: str) -> str:
 
 def _apply_delta(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str) -> TableDelta:
     """Delete and re-insert the rows of the keys whose hash changed since the last publish."""
+    # Rows are compared by their hash alone (integers join fast): a row that is new or changed
+    # has a hash PostgreSQL was not sent, a row gone or replaced has a hash no longer found.
     con.execute(f"create or replace temp table {_changed(table)} as "
                 f"with current_hashes as ({_current_hashes_sql(table, key)}), "
                 "published as (select key_value, row_hash from ops.pg_published_keys "
                 "where table_name = ?) "
-                "select key_value, row_hash from current_hashes "
-                "anti join published using (key_value, row_hash) "
-                "union all select key_value, null from published "
-                "anti join current_hashes using (key_value)", [table])
+                "select distinct key_value from ("
+                "select key_value from current_hashes anti join published using (row_hash) "
+                "union all select key_value from published "
+                "anti join current_hashes using (row_hash))", [table])
     changed = int(warehouse.scalar(con, f"select count(*) from {_changed(table)}"))  # type: ignore[arg-type]
     if not changed:
         return TableDelta(table, "keyed")
     cur.execute("drop table if exists pantau_changed_keys")
     cur.adbc_ingest("pantau_changed_keys", _reader(con, f"select key_value from {_changed(table)}"),
                     mode="create", temporary=True)
+    # Statistics for the planner: a few keys are found through the key's index, not by reading
+    # every row of the table (a temporary table has none until analysed).
+    cur.execute("analyze pantau_changed_keys")
+    # Through the key's index: the planner, misjudging how few keys are found, would otherwise
+    # read the whole table (about a second per million posts).
+    cur.execute("set local enable_seqscan = off")
     cur.execute(f"delete from marts.{_ident(table)} where {_ident(key)} in "
                 "(select key_value from pantau_changed_keys)")
+    cur.execute("set local enable_seqscan = on")
     inserted = cur.adbc_ingest(table, _reader(
         con, f"select t.* from marts.{_ident(table)} as t semi join {_changed(table)} as c "
              f"on t.{_ident(key)}::varchar = c.key_value"), mode="append", db_schema_name="marts")
@@ -325,7 +339,8 @@ def _remember(con: duckdb.DuckDBPyConnection, result: PgPublishResult, keys: dic
                     con.execute("delete from ops.pg_published_keys where table_name = ? and "
                                 f"key_value in (select key_value from {_changed(table)})", [table])
                     con.execute("insert into ops.pg_published_keys select ?, key_value, row_hash "
-                                f"from {_changed(table)} where row_hash is not null", [table])
+                                f"from ({_current_hashes_sql(table, key)}) "
+                                f"semi join {_changed(table)} using (key_value)", [table])
             else:
                 con.execute("delete from ops.pg_published_keys where table_name = ?", [table])
                 con.execute("insert into ops.pg_published_keys "
