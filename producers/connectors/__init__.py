@@ -3,18 +3,17 @@ hashtag timelines. Each reads pages from a persisted cursor, maps items to contr
 (:mod:`producers.connectors.mapping`), and advances the cursor only after Kafka acknowledged them.
 """
 
-from producers.connectors.base import (
+from producers.connectors.cursors import CursorStore
+from producers.connectors.errors import (
     ApiAuthError,
     ApiError,
     ApiUnavailableError,
-    Connector,
-    ConnectorReport,
-    CursorStore,
-    HttpClient,
-    PublisherSink,
+    QuotaExceededError,
     RateLimitedError,
 )
+from producers.connectors.http import HttpClient
 from producers.connectors.mapping import UnmappableError, build_event, event_id_for
+from producers.connectors.pages import Connector, ConnectorReport, PublisherSink
 
 __all__ = [
     "ApiAuthError",
@@ -25,6 +24,7 @@ __all__ = [
     "CursorStore",
     "HttpClient",
     "PublisherSink",
+    "QuotaExceededError",
     "RateLimitedError",
     "UnmappableError",
     "build_event",

@@ -23,7 +23,7 @@ from typing import Any
 from pantau.contract import schema
 from pantau.exceptions import TerminalError
 from pantau.settings import Settings
-from producers.connectors.base import Connector, HttpClient, Page, parse_link_header
+from producers.connectors.http import HttpClient, parse_link_header
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -33,6 +33,7 @@ from producers.connectors.mapping import (
     require_text,
     strip_html,
 )
+from producers.connectors.pages import Connector, Page
 
 #: ``platform`` of Mastodon events (see the module docstring).
 MASTODON_PLATFORM = "mastodon"

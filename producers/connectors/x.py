@@ -17,7 +17,7 @@ from typing import Any
 
 from pantau.exceptions import TerminalError
 from pantau.settings import Settings
-from producers.connectors.base import Connector, HttpClient, Page
+from producers.connectors.http import HttpClient
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -26,6 +26,7 @@ from producers.connectors.mapping import (
     parse_time,
     require_text,
 )
+from producers.connectors.pages import Connector, Page
 
 SOURCE_NAME = "pantau-x-recent-search"
 SEARCH_PATH = "/2/tweets/search/recent"

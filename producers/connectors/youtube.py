@@ -21,7 +21,8 @@ from typing import Any
 
 from pantau.exceptions import TerminalError
 from pantau.settings import Settings
-from producers.connectors.base import ApiAuthError, ApiError, Connector, HttpClient, Page
+from producers.connectors.errors import ApiAuthError, ApiError, QuotaExceededError
+from producers.connectors.http import HttpClient
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -31,11 +32,14 @@ from producers.connectors.mapping import (
     strip_html,
     utc_iso,
 )
+from producers.connectors.pages import Connector, Page
 
 SOURCE_NAME = "pantau-youtube-comments"
 THREADS_PATH = "/commentThreads"
-#: 403 reasons that pass by themselves (quota resets at midnight Pacific time).
-TRANSIENT_REASONS = {"quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
+#: 403 reasons that pass by themselves within seconds: retried with backoff.
+TRANSIENT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+#: 403 reasons that pass only when the daily quota resets (midnight Pacific time): not retried.
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 #: 403/404 reasons about the target, not the key.
 NOT_CREDENTIAL_REASONS = {"commentsDisabled", "videoNotFound", "channelNotFound",
                           "commentThreadNotFound"}
@@ -58,7 +62,8 @@ def _describe_youtube_error(data: Any, body: bytes) -> str:
 
 
 class YouTubeClient(HttpClient):
-    """:class:`HttpClient` that treats quota 403s as temporary and bad keys as credential errors."""
+    """:class:`HttpClient` that stops at once on quota 403s (a temporary error, not retried),
+    retries short rate-limit 403s, and treats bad keys as credential errors."""
 
     def classify(self, status: int, body: bytes) -> str | None:
         try:
@@ -66,6 +71,8 @@ class YouTubeClient(HttpClient):
         except (UnicodeDecodeError, json.JSONDecodeError):
             return None
         message, reason = _error_reason(data)
+        if status in (403, 429) and reason in QUOTA_REASONS:
+            raise QuotaExceededError(self.service, f"{status} {reason}: {message}")
         if status in (403, 429) and reason in TRANSIENT_REASONS:
             return f"{status} {reason}: {message}"
         if reason in NOT_CREDENTIAL_REASONS:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import email.utils
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from http_fakes.shapes import (
     youtube_thread,
 )
 
+import pantau
 from pantau.contract import validate
 from pantau.exceptions import TerminalError, TransientError
 from pantau.settings import Settings
@@ -26,9 +30,10 @@ from producers.connectors import (
     ApiError,
     ApiUnavailableError,
     CursorStore,
+    QuotaExceededError,
     RateLimitedError,
 )
-from producers.connectors.base import HttpClient, parse_link_header
+from producers.connectors.http import USER_AGENT, HttpClient, parse_link_header
 from producers.connectors.mastodon import MASTODON_PLATFORM, MastodonHashtag, map_status
 from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
 from producers.connectors.youtube import THREADS_PATH, YouTubeComments, youtube_client
@@ -108,10 +113,18 @@ def test_a_slow_answer_times_out_and_the_retry_succeeds(api, conf):
 def test_malformed_json_is_retried_then_given_up_with_a_clear_message(api, conf):
     api.script("/v", *[Reply(b'{"data": [', status=200)] * 4)
     client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=Sleeper())
+    sleeper = Sleeper()
+    client.sleep = sleeper
     with pytest.raises(ApiUnavailableError) as error:
         client.get_json("/v")
-    assert error.value.attempts == 4 and len(api.requests) == 4
+    assert error.value.attempts == 4 and len(api.requests) == 4 and len(sleeper.calls) == 3
     assert "malformed JSON" in str(error.value) and "try again later" in str(error.value)
+
+
+def test_malformed_json_then_ok_is_retried(api, conf):
+    api.script("/v", Reply(b"<html>gateway</html>", status=200), Reply({"ok": True}))
+    client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=Sleeper())
+    assert client.get_json("/v").data == {"ok": True} and len(api.requests) == 2
 
 
 def test_401_is_terminal_and_names_the_variable(api, conf):
@@ -151,6 +164,75 @@ def test_429_beyond_the_longest_wait_stops_with_a_temporary_error(api, conf):
     client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=Sleeper())
     with pytest.raises(RateLimitedError, match="rate-limited for another 3600s"):
         client.get_json("/v")
+
+
+def test_500_then_200_is_retried_in_one_connection_pool_with_pantaus_user_agent(api, conf):
+    api.script("/v", Reply({"error": "boom"}, status=500), Reply({"ok": True}))
+    sleeper = Sleeper()
+    client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper)
+    assert client.get_json("/v").data == {"ok": True}
+    assert len(api.requests) == 2 and len(sleeper.calls) == 1 and 0.5 <= sleeper.calls[0] <= 1.0
+    assert USER_AGENT.startswith(f"pantau-connector/{pantau.__version__} ")
+    assert all(r.headers["User-Agent"] == USER_AGENT for r in api.requests)
+
+
+def test_backoff_doubles_with_jitter_and_stops_at_the_longest_delay(api, conf):
+    conf = dataclasses.replace(conf, http_retries=6, http_backoff_max_s=5.0)
+    api.script("/v", *[Reply({"error": "down"}, status=503)] * 7)
+    sleeper = Sleeper()
+    client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper)
+    with pytest.raises(ApiUnavailableError, match=r"failed 7 times in a row \(last: 503 down\)"):
+        client.get_json("/v")
+    ceilings = [1, 2, 4, 5, 5, 5]
+    assert len(sleeper.calls) == 6
+    assert all(c / 2 <= wait <= c for wait, c in zip(sleeper.calls, ceilings, strict=True))
+
+
+def test_429_waits_until_a_retry_after_http_date(api, conf):
+    now = 1700000040.0
+    when = email.utils.formatdate(now + 120, usegmt=True)  # "Tue, 14 Nov 2023 22:16:00 GMT"
+    api.script("/v", Reply({}, status=429, headers={"Retry-After": when}), Reply({"ok": True}))
+    sleeper = Sleeper()
+    client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper,
+                        clock=lambda: now)
+    assert client.get_json("/v").data == {"ok": True}
+    assert sleeper.calls == [120.0]
+
+
+def test_429_with_retry_after_in_seconds_or_unreadable_falls_back_sensibly(api, conf):
+    api.script("/v", Reply({}, status=429, headers={"Retry-After": "7"}),
+               Reply({}, status=429, headers={"Retry-After": "soon-ish"}), Reply({"ok": True}))
+    sleeper = Sleeper()
+    client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper)
+    assert client.get_json("/v").data == {"ok": True}
+    assert sleeper.calls[0] == 7.0 and 1.0 <= sleeper.calls[1] <= 2.0  # second: plain backoff
+
+
+def test_x_rate_limit_reset_beyond_the_longest_wait_names_the_setting(api, conf):
+    api.script(SEARCH_PATH, Reply({"title": "Too Many Requests"}, status=429,
+                                  headers={"x-rate-limit-reset": "1700003640",
+                                           "x-rate-limit-remaining": "0"}))
+    sleeper = Sleeper()
+    with pytest.raises(RateLimitedError) as error:
+        x_client(conf, sleep=sleeper, clock=lambda: 1700000040.0).get_json(SEARCH_PATH)
+    assert isinstance(error.value, TransientError) and sleeper.calls == [] and len(api.requests) == 1
+    assert "X API is rate-limited for another 3601s" in str(error.value)
+    assert "PANTAU_RATE_LIMIT_MAX_WAIT_S=900" in str(error.value)
+    assert "test-token" not in str(error.value)
+
+
+def test_a_connector_run_uses_one_http_client(api, conf, monkeypatch):
+    opened = []
+    original = HttpClient._new_client
+
+    def counting(self):  # type: ignore[no-untyped-def]
+        opened.append(self)
+        return original(self)
+
+    monkeypatch.setattr(HttpClient, "_new_client", counting)
+    api.script(SEARCH_PATH, Reply(x_page([x_tweet(2)], next_token="n")), Reply(x_page([x_tweet(1)])))
+    report = XRecentSearch("polres", settings=conf, client=x_client(conf, sleep=Sleeper())).run(FakeSink())
+    assert report.pages == 2 and len(api.requests) == 2 and len(opened) == 1
 
 
 def test_link_header_parsing():
@@ -347,12 +429,16 @@ def test_youtube_channel_threads_and_broken_items(api, conf):
                                 "snippet.topLevelComment")
 
 
-def test_youtube_quota_exceeded_is_temporary_and_a_bad_key_is_terminal(api, conf):
-    api.script(THREADS_PATH, *[Reply(youtube_error(403, "quotaExceeded", "The request cannot be "
-                                     "completed because you have exceeded your quota."),
-                                     status=403)] * 4)
-    with pytest.raises(ApiUnavailableError, match="quotaExceeded"):
-        youtube_client(conf, sleep=Sleeper()).get_json(THREADS_PATH)
+def test_youtube_quota_exceeded_is_temporary_and_not_retried_and_a_bad_key_is_terminal(api, conf):
+    api.script(THREADS_PATH, Reply(youtube_error(403, "quotaExceeded", "The request cannot be "
+                                   "completed because you have exceeded your quota."), status=403))
+    sleeper = Sleeper()
+    with pytest.raises(ApiUnavailableError, match="quotaExceeded") as quota:
+        youtube_client(conf, sleep=sleeper).get_json(THREADS_PATH, {"key": "test-key"})
+    assert isinstance(quota.value, QuotaExceededError) and isinstance(quota.value, TransientError)
+    assert "not retried" in str(quota.value) and "the cursor was kept" in str(quota.value)
+    assert len(api.requests) == 1 and sleeper.calls == []
+    assert "test-key" not in str(quota.value)
     api.script(THREADS_PATH, Reply(youtube_error(400, "keyInvalid", "API key not valid. Please "
                                                  "pass a valid API key."), status=400))
     with pytest.raises(ApiAuthError, match="PANTAU_YOUTUBE_API_KEY"):
@@ -362,6 +448,27 @@ def test_youtube_quota_exceeded_is_temporary_and_a_bad_key_is_terminal(api, conf
     with pytest.raises(ApiError, match=r"\(403\): The video has disabled comments") as error:
         youtube_client(conf, sleep=Sleeper()).get_json(THREADS_PATH)
     assert not isinstance(error.value, ApiAuthError)
+
+
+def test_youtube_short_rate_limit_403_is_retried(api, conf):
+    api.script(THREADS_PATH, Reply(youtube_error(403, "rateLimitExceeded", "Slow down."), status=403),
+               Reply(youtube_page([])))
+    sleeper = Sleeper()
+    assert youtube_client(conf, sleep=sleeper).get_json(THREADS_PATH).data["items"] == []
+    assert len(sleeper.calls) == 1 and len(api.requests) == 2
+
+
+def test_the_youtube_key_is_redacted_from_urls_logs_and_errors(api, conf, caplog):
+    caplog.set_level(logging.DEBUG)
+    api.script(THREADS_PATH, *[Reply(b"<html>oops", status=502)] * 4)
+    client = youtube_client(conf, sleep=Sleeper())
+    with pytest.raises(ApiUnavailableError) as error:
+        client.get_json(THREADS_PATH, {"videoId": "v1", "key": "test-key"})
+    assert api.params(THREADS_PATH)[0]["key"] == "test-key"  # sent, never shown
+    assert all("key=***" in url and "test-key" not in url for url in client.requests)
+    assert "test-key" not in str(error.value)
+    assert any("key=***" in r.getMessage() for r in caplog.records)  # httpx logs the URL
+    assert not any("test-key" in r.getMessage() for r in caplog.records)
 
 
 def test_settings_come_from_the_environment_with_defaults(tmp_path):
