@@ -9,7 +9,7 @@ child process, from the beginning of the topic to its end offsets, and reports p
 peak RSS:
 
 - bare: kafka-python consume + `json.loads` of every value, nothing else (the ceiling);
-- loader: `pantau.ingest.loader.Loader` into a new DuckDB file (validate, Arrow, one transaction per
+- loader: `pantau.ingest.Loader` into a new DuckDB file (validate, Arrow, one transaction per
   batch with the offsets);
 - dlt: a dlt pipeline into DuckDB whose resource reads Kafka the way dlt's verified Kafka source
   does (confluent-kafka `consume` batches, JSON values, `_kafka` metadata). dlt is not a project
@@ -95,7 +95,7 @@ def measure_bare(settings: Settings, topic: str) -> dict:
 
 
 def measure_loader(settings: Settings, topic: str) -> dict:
-    from pantau.ingest.loader import Loader
+    from pantau.ingest import Loader
 
     state = Path(tempfile.mkdtemp(prefix="pantau-bench-ingest-"))
     run = Settings.from_env({**settings.environment(), "PANTAU_STATE_DIR": str(state)},

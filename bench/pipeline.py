@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pantau.connections import warehouse
 from pantau.connections.kafka import ensure_topics, wait_for_broker
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.orchestration import tasks as pipeline
 from pantau.quality.audit import audit
 from pantau.settings import Settings

@@ -46,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pantau.connections.postgres import reader_conninfo, reader_password
 from pantau.local.postgres import LocalPostgres
 from pantau.publish.postgres import publish_postgres
-from pantau.serve.dashboard import ROUTES, create_app
+from pantau.serve.dashboard import create_app
+from pantau.serve.queries import ROUTES
 from pantau.serve.server import start_in_thread as start_dashboard
 from pantau.serve.snapshot import open_snapshot, sqlalchemy_url
 from pantau.settings import PROJECT_DIR, Settings

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pantau.connections.kafka import ensure_topics
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.settings import Settings
 from pantau.transform.dbt import dbt_build
 from producers import Publisher

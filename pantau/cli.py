@@ -73,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import threading
 
-    from pantau.ingest.loader import IngestReport, Loader
+    from pantau.ingest import IngestReport, Loader
 
     def progress(report: IngestReport, lag: int) -> None:
         _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, "

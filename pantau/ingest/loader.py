@@ -9,19 +9,16 @@ only so that standard tools can show the consumer lag.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -30,121 +27,23 @@ from pantau import contract
 from pantau.connections import warehouse
 from pantau.exceptions import ContractViolation, KafkaUnavailableError
 from pantau.ingest import bulk
+from pantau.ingest.batch import Batch, Message
+from pantau.ingest.schema import (
+    RAW_BATCH_SCHEMA,
+    REJECT_SCHEMA,
+    as_text,
+    post_row,
+    posts_table,
+    rejection_row,
+)
+from pantau.ingest.writer import BackgroundWriter
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_KNOWN = frozenset(contract.schema()["properties"])
-
-_POST_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("schema_version", pa.int32()), ("platform", pa.string()),
-    ("post_id", pa.string()), ("url", pa.string()), ("post_type", pa.string()),
-    ("parent_post_id", pa.string()), ("root_post_id", pa.string()),
-    ("author_id", pa.string()), ("author_handle", pa.string()),
-    ("author_display_name", pa.string()), ("author_followers", pa.int64()),
-    ("author_verified", pa.bool_()), ("author_is_official", pa.bool_()),
-    ("text", pa.string()), ("lang", pa.string()),
-    ("created_at", pa.timestamp("us")), ("observed_at", pa.timestamp("us")),
-    ("likes", pa.int64()), ("replies", pa.int64()), ("shares", pa.int64()),
-    ("quotes", pa.int64()), ("views", pa.int64()),
-    ("hashtags", pa.list_(pa.string())), ("mentions", pa.list_(pa.string())),
-    ("media_urls", pa.list_(pa.string())),
-    ("source_name", pa.string()), ("source_version", pa.string()), ("extra", pa.string()),
-    ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
-    ("kafka_timestamp", pa.timestamp("ms")), ("ingested_at", pa.timestamp("us")),
-])
-_RAW_BATCH_SCHEMA = pa.schema([
-    ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
-    ("kafka_timestamp", pa.timestamp("ms")), ("value", pa.string()),
-])
-#: A batch as the consuming thread gathers it: Arrow columns, not one Python object per message.
-_MESSAGES_SCHEMA = pa.schema([
-    ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
-    ("kafka_timestamp", pa.timestamp("ms")), ("kafka_key", pa.binary()), ("value", pa.binary()),
-])
-_REJECT_SCHEMA = pa.schema([
-    ("kafka_topic", pa.string()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
-    ("kafka_timestamp", pa.timestamp("ms")), ("kafka_key", pa.string()),
-    ("raw_value", pa.binary()), ("raw_text", pa.string()), ("error", pa.string()),
-    ("error_field", pa.string()), ("rejected_at", pa.timestamp("us")),
-])
-
-
 #: Records per poll at most: a poll's records are Python objects (about 1 KB each with their
 #: value) that live only until they are copied into Arrow columns, so a few thousand suffice.
 _POLL_RECORDS = 5000
-
-
-class _Message(NamedTuple):
-    """One message of a batch as the Python validator sees it (the fields of a ConsumerRecord
-    that it reads)."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int | None
-    key: bytes | None
-    value: bytes | None
-
-
-class _Batch:
-    """The messages of one transaction, gathered as Arrow record batches.
-
-    Holding columns instead of kafka-python's records keeps a batch compact (the values' bytes
-    plus a few fixed-width columns) and costs the consuming thread, which holds the GIL, only a
-    few list comprehensions per poll.
-    """
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.chunks: list[pa.RecordBatch] = []
-        self.count = 0
-        self.bytes = 0
-        self.next_offsets: dict[int, int] = {}
-
-    def __bool__(self) -> bool:
-        return self.count > 0
-
-    def add(self, partition: int, records: list[Any]) -> None:
-        """Append the records of one partition (in offset order, as a poll returns them)."""
-        values = pa.array([r.value for r in records], pa.binary())
-        stamps = pa.array([r.timestamp for r in records], pa.int64())
-        stamps = pc.if_else(pc.greater(stamps, 0), stamps, pa.scalar(None, pa.int64()))
-        self.chunks.append(pa.record_batch([
-            pa.repeat(pa.scalar(partition, pa.int32()), len(records)),
-            pa.array([r.offset for r in records], pa.int64()),
-            stamps.cast(pa.timestamp("ms")),
-            pa.array([r.key for r in records], pa.binary()),
-            values,
-        ], schema=_MESSAGES_SCHEMA))
-        self.count += len(records)
-        self.bytes += values.nbytes
-        self.next_offsets[partition] = records[-1].offset + 1
-
-    def table(self) -> pa.Table:
-        return pa.Table.from_batches(self.chunks, schema=_MESSAGES_SCHEMA)
-
-    def where(self) -> str:
-        """Where the batch lies in the topic, for log lines."""
-        spans = ", ".join(f"[{p}]..{o - 1}" for p, o in sorted(self.next_offsets.items()))
-        return f"{self.topic} {spans}"
-
-
-def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The values as UTF-8 strings; a value that is not valid UTF-8 becomes null (and so goes to
-    the Python validator, which names the problem)."""
-    try:
-        return values.cast(pa.string())
-    except pa.ArrowInvalid:
-        pass
-
-    def text(value: bytes | None) -> str | None:
-        try:
-            return value.decode("utf-8") if value is not None else None
-        except UnicodeDecodeError:
-            return None
-
-    return pa.chunked_array([pa.array([text(v) for v in values.to_pylist()], pa.string())])
 
 
 @dataclass
@@ -163,60 +62,6 @@ class IngestReport:
         return (f"loaded {self.loaded}, rejected {self.rejected}, duplicates skipped "
                 f"{self.duplicates}, in {self.batches} batches, {self.seconds:.1f}s "
                 f"({rate:,.0f} msg/s)")
-
-
-def _naive_utc(value: str) -> datetime:
-    if value.endswith("Z"):  # the common form: no offset arithmetic needed
-        return datetime.fromisoformat(value[:-1])
-    return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
-
-
-def _row(event: dict[str, Any], message: Any) -> tuple[Any, ...]:
-    """One valid event as a tuple in the column order of ``_POST_SCHEMA`` (less ingested_at)."""
-    author, metrics, source = event["author"], event["metrics"], event["source"]
-    extra = {k: v for k, v in event.items() if k not in _KNOWN} if len(event) > len(_KNOWN) else None
-    return (
-        event["event_id"], event["schema_version"], event["platform"], event["post_id"],
-        event["url"], event["post_type"], event["parent_post_id"], event["root_post_id"],
-        author["id"], author["handle"], author["display_name"], author["followers"],
-        author["verified"], author["is_official"], event["text"], event["lang"],
-        _naive_utc(event["created_at"]), _naive_utc(event["observed_at"]),
-        metrics["likes"], metrics["replies"], metrics["shares"], metrics["quotes"],
-        metrics["views"], event["hashtags"], event["mentions"], event["media_urls"],
-        source["name"], source["version"],
-        json.dumps(extra, ensure_ascii=False) if extra else None,
-        message.topic, message.partition, message.offset,
-        message.timestamp if message.timestamp and message.timestamp > 0 else None,
-    )
-
-
-def _posts_table(rows: list[tuple[Any, ...]], now: datetime) -> pa.Table:
-    """Rows to an Arrow table, column by column (much faster than ``from_pylist`` of dicts)."""
-    fields = list(_POST_SCHEMA)
-    if not rows:
-        return _POST_SCHEMA.empty_table()
-    transposed = zip(*rows, strict=True)
-    columns = [pa.array(values, type=field.type)
-               for values, field in zip(transposed, fields[:-1], strict=True)]
-    columns.append(pa.array([now] * len(rows), type=fields[-1].type))
-    return pa.Table.from_arrays(columns, schema=_POST_SCHEMA)
-
-
-def _rejection(message: Any, violation: ContractViolation, now: datetime) -> dict[str, Any]:
-    value: bytes | None = message.value
-    try:
-        text = value.decode("utf-8") if value is not None else None
-    except UnicodeDecodeError:
-        text = None
-    return {
-        "kafka_topic": message.topic, "kafka_partition": message.partition,
-        "kafka_offset": message.offset,
-        "kafka_timestamp": datetime.fromtimestamp(message.timestamp / 1000, UTC).replace(tzinfo=None)
-        if message.timestamp and message.timestamp > 0 else None,
-        "kafka_key": message.key.decode("utf-8", errors="replace") if message.key else None,
-        "raw_value": value, "raw_text": text.replace("\x00", "\\u0000") if text else text,
-        "error": violation.reason, "error_field": violation.field, "rejected_at": now,
-    }
 
 
 #: Appends the events of a batch that raw does not hold yet, the first of each event_id in the
@@ -253,41 +98,6 @@ _INSERT_UNIQUE = """
         select 1 from raw.social_posts as existing where existing.event_id = batch.event_id
     )
 """
-
-
-class _BackgroundWriter:
-    """Writes batches in one background thread, one batch in flight at most.
-
-    DuckDB releases the GIL while it parses, validates and inserts, so the next batch is consumed
-    from Kafka meanwhile. Batches are written in order; a batch's offsets are committed to Kafka
-    (from the calling thread, as the consumer requires) only after its transaction committed, and
-    a failed write is raised in the calling thread at the next :meth:`submit` or :meth:`close`.
-    """
-
-    def __init__(self, write: Callable[[_Batch], None],
-                 after: Callable[[_Batch], None]) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-writer")
-        self._write = write
-        self._after = after
-        self._pending: tuple[Future[None], _Batch] | None = None
-
-    def submit(self, batch: _Batch) -> None:
-        self.wait()
-        self._pending = (self._pool.submit(self._write, batch), batch)
-
-    def wait(self) -> None:
-        if self._pending is None:
-            return
-        future, batch = self._pending
-        self._pending = None
-        future.result()
-        self._after(batch)
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            self._pool.shutdown(wait=True)
 
 
 class Loader:
@@ -371,7 +181,7 @@ class Loader:
     def _loop(self, con: Any, consumer: KafkaConsumer, partitions: list[TopicPartition],
               targets: dict[TopicPartition, int], report: IngestReport, *, follow: bool,
               stop: threading.Event) -> None:
-        writer = _BackgroundWriter(lambda batch: self._write(con, batch, report),
+        writer = BackgroundWriter(lambda batch: self._write(con, batch, report),
                                    lambda batch: self._commit_to_kafka(consumer, batch))
         try:
             self._consume(consumer, partitions, targets, report, writer, follow=follow, stop=stop)
@@ -382,9 +192,9 @@ class Loader:
 
     def _consume(self, consumer: KafkaConsumer, partitions: list[TopicPartition],
                  targets: dict[TopicPartition, int], report: IngestReport,
-                 writer: _BackgroundWriter, *, follow: bool, stop: threading.Event) -> None:
+                 writer: BackgroundWriter, *, follow: bool, stop: threading.Event) -> None:
         settings = self.settings
-        buffer = _Batch(settings.topic_posts)
+        buffer = Batch(settings.topic_posts)
         last_commit = last_message = last_progress = last_health_check = time.monotonic()
         outage_logged = False
         while not stop.is_set():
@@ -396,7 +206,7 @@ class Loader:
             if buffer and (drained or due or buffer.count >= settings.ingest_batch_size
                            or buffer.bytes >= settings.ingest_batch_bytes):
                 writer.submit(buffer)
-                buffer, last_commit = _Batch(settings.topic_posts), time.monotonic()
+                buffer, last_commit = Batch(settings.topic_posts), time.monotonic()
             elif not buffer:
                 last_commit = now
             if drained:
@@ -488,7 +298,7 @@ class Loader:
         except KafkaError:  # the broker is away: not drained; the outage logic takes over
             return False
 
-    def _write(self, con: Any, batch: _Batch, report: IngestReport) -> None:
+    def _write(self, con: Any, batch: Batch, report: IngestReport) -> None:
         """Validate and load one batch, with its offsets, in one DuckDB transaction.
 
         DuckDB parses and checks the batch in bulk (:mod:`pantau.ingest.bulk`); only the messages it
@@ -505,7 +315,7 @@ class Loader:
                         batch.where(), error)
             self._write_batch(con, batch, report, use_bulk=False)
 
-    def _write_batch(self, con: Any, batch: _Batch, report: IngestReport, *,
+    def _write_batch(self, con: Any, batch: Batch, report: IngestReport, *,
                      use_bulk: bool) -> None:
         aware_now = datetime.now(UTC)
         now = aware_now.replace(tzinfo=None)
@@ -526,8 +336,8 @@ class Loader:
                 con.register("batch_raw", pa.Table.from_arrays([
                     pa.repeat(batch.topic, messages.num_rows), messages["kafka_partition"],
                     messages["kafka_offset"], messages["kafka_timestamp"],
-                    _as_text(messages["value"]),
-                ], schema=_RAW_BATCH_SCHEMA))
+                    as_text(messages["value"]),
+                ], schema=RAW_BATCH_SCHEMA))
                 con.execute(f"create or replace temp table staged_posts as {bulk.staging_sql()}",
                             {"now": now})
                 con.unregister("batch_raw")
@@ -555,18 +365,18 @@ class Loader:
             con.unregister("batch_messages")
             for partition, offset, timestamp, key, value in unsure:
                 row = self._reject_or_keep(
-                    _Message(batch.topic, partition, offset, timestamp, key, value),
+                    Message(batch.topic, partition, offset, timestamp, key, value),
                     aware_now, now, rejects)
                 if row is not None:
                     rows.append(row)
             if rows:
                 valid += len(rows)
-                con.register("batch_posts", _posts_table(rows, now))
+                con.register("batch_posts", posts_table(rows, now))
                 con.execute(_INSERT_NEW.format(columns="*", batch="batch_posts"))
                 con.unregister("batch_posts")
             after = warehouse.scalar(con, "select count(*) from raw.social_posts")
             if rejects:
-                con.register("batch_rejected", pa.Table.from_pylist(rejects, schema=_REJECT_SCHEMA))
+                con.register("batch_rejected", pa.Table.from_pylist(rejects, schema=REJECT_SCHEMA))
                 con.execute("insert into raw.rejected_messages select * from batch_rejected")
                 con.unregister("batch_rejected")
             con.register("batch_offsets", offsets)
@@ -597,12 +407,12 @@ class Loader:
         try:
             event = contract.decode_and_validate(message.value, now=aware_now)
         except ContractViolation as violation:
-            rejects.append(_rejection(message, violation, now))
+            rejects.append(rejection_row(message, violation, now))
             return None
-        return _row(event, message)
+        return post_row(event, message)
 
     @staticmethod
-    def _commit_to_kafka(consumer: KafkaConsumer, batch: _Batch) -> None:
+    def _commit_to_kafka(consumer: KafkaConsumer, batch: Batch) -> None:
         offsets = {TopicPartition(batch.topic, partition): OffsetAndMetadata(offset, "", -1)
                    for partition, offset in batch.next_offsets.items()}
         try:

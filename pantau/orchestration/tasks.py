@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def ingest(settings: Settings | None = None) -> dict[str, Any]:
     """Drain Kafka into ``raw.social_posts``; return the loader's counts."""
-    from pantau.ingest.loader import Loader
+    from pantau.ingest import Loader
 
     settings = settings or Settings.from_env()
     report = Loader(settings, on_progress=lambda r, lag: log.info(

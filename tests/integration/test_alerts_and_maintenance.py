@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from pantau.connections import warehouse
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.orchestration import maintenance
 from pantau.orchestration.alerts import Alert, alert_from_context, fallback_path, record_alert
 from producers import Publisher, synthetic

@@ -16,7 +16,7 @@ import pytest
 from expectations import SUITES
 from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.quality.audit import audit
 from pantau.settings import Settings
 from pantau.transform.dbt import dbt_build

@@ -10,7 +10,7 @@ import pytest
 from pantau.connections import warehouse
 from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.quality.audit import audit
 from pantau.transform.dbt import dbt_build, observations_missing_from_raw
 from producers import Publisher, synthetic

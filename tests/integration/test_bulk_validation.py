@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from pantau import contract
 from pantau.exceptions import ContractViolation
-from pantau.ingest.loader import _RAW_BATCH_SCHEMA, _posts_table, _row, bulk
+from pantau.ingest import bulk
+from pantau.ingest.schema import RAW_BATCH_SCHEMA, post_row, posts_table
 from producers import synthetic
 
 pytestmark = pytest.mark.integration
@@ -60,7 +61,7 @@ def stage(con, payloads: list[str]):
     n = len(payloads)
     batch = pa.table({"kafka_topic": ["t"] * n, "kafka_partition": [0] * n,
                       "kafka_offset": list(range(n)), "kafka_timestamp": [1_700_000_000_000] * n,
-                      "value": payloads}, schema=_RAW_BATCH_SCHEMA)
+                      "value": payloads}, schema=RAW_BATCH_SCHEMA)
     con.register("batch_raw", batch)
     columns = ", ".join(["ok", *bulk.POST_COLUMNS])
     rows = con.execute(f"select {columns} from ({bulk.staging_sql()}) order by kafka_offset",
@@ -88,7 +89,7 @@ def python_row(payload: str, offset: int):
         event = contract.decode_and_validate(payload.encode(), now=NOW)
     except ContractViolation:
         return None
-    table = _posts_table([_row(event, FakeMessage(offset))], NOW.replace(tzinfo=None))
+    table = posts_table([post_row(event, FakeMessage(offset))], NOW.replace(tzinfo=None))
     return tuple(table.to_pylist()[0].values())
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.settings import Settings
 from pantau.transform.dbt import dbt_build, run_dbt
 from producers import Publisher

@@ -12,7 +12,7 @@ import pytest
 
 from pantau.connections import warehouse
 from pantau.exceptions import BuildFailedError
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from pantau.orchestration import tasks as pipeline
 from pantau.publish.snapshot import publish, snapshot_tables
 from pantau.settings import PROJECT_DIR, Settings

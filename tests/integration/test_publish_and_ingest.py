@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pantau.exceptions import TerminalError, WarehouseLockedError
-from pantau.ingest.loader import Loader
+from pantau.ingest import Loader
 from producers import Publisher, synthetic
 from tests.support import query, read_topic
 

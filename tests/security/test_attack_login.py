@@ -16,7 +16,8 @@ import pytest
 
 from pantau.cli import main
 from pantau.serve.auth import LoginRequiredError, Users, add_user, login_users, read_users
-from pantau.serve.dashboard import ROUTES, SESSION_COOKIE
+from pantau.serve.dashboard import SESSION_COOKIE
+from pantau.serve.queries import ROUTES
 from tests.security.attack_client import PASSWORD, USER, get, post_login
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from pantau.serve.dashboard import ROUTES
+from pantau.serve.queries import ROUTES
 from tests.security.attack_client import get
 
 pytestmark = pytest.mark.integration

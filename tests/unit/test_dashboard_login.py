@@ -10,9 +10,10 @@ import typing
 import pytest
 
 from pantau import contract
+from pantau.contract.vocabulary import Platform
 from pantau.keys import is_loopback
 from pantau.serve import auth
-from pantau.serve.dashboard import Filters, Platform
+from pantau.serve.queries import Filters
 
 
 def test_a_hash_describes_itself_and_is_salted():
