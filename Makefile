@@ -13,6 +13,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
@@ -26,6 +27,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Re-resolve the pinned environment after changing pyproject.toml.
 lock:

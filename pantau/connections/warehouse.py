@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -157,7 +158,7 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
     """The single value of a query, with the result fully consumed (DuckDB 2 keeps unfinished
     results open and then refuses other work on the connection)."""
     rows = con.execute(sql, params or []).fetchall()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -30,7 +31,8 @@ Event = dict[str, Any]
 def schema() -> dict[str, Any]:
     """The contract's JSON Schema, parsed."""
     with SCHEMA_PATH.open(encoding="utf-8") as handle:
-        return json.load(handle)
+        parsed: dict[str, Any] = json.load(handle)
+    return parsed
 
 
 @cache
@@ -38,7 +40,7 @@ def _compiled() -> Any:
     return fastjsonschema.compile(schema())
 
 
-def _field_name(path: list[str | int]) -> str:
+def _field_name(path: Sequence[str | int]) -> str:
     # fastjsonschema paths start with "data"; show "author.followers", "hashtags[2]".
     out = ""
     for part in path[1:]:
@@ -46,7 +48,7 @@ def _field_name(path: list[str | int]) -> str:
     return out or "(event)"
 
 
-def _lookup(event: Any, path: list[str | int]) -> Any:
+def _lookup(event: Any, path: Sequence[str | int]) -> Any:
     node = event
     for part in path[1:]:
         node = node[part]

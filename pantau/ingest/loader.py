@@ -266,7 +266,8 @@ class Loader:
     def _end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition]
                      ) -> dict[TopicPartition, int] | None:
         try:
-            return consumer.end_offsets(partitions)
+            offsets: dict[TopicPartition, int] = consumer.end_offsets(partitions)
+            return offsets
         except KafkaError:
             return None
 

@@ -38,7 +38,8 @@ def _airflow() -> str:
     return found
 
 
-def run(settings: Settings, *args: str, log_path: Path | None = None) -> subprocess.CompletedProcess:
+def run(settings: Settings, *args: str,
+        log_path: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``airflow <args>``; its output goes to ``log_path`` when given."""
     command = [_airflow(), *args]
     if log_path is None:

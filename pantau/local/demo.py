@@ -152,7 +152,7 @@ def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
 
     snapshot = warehouse.connect(settings.published_path, read_only=True)
     try:
-        expected = int(warehouse.scalar(snapshot, "select count(*) from marts.fct_posts"))  # type: ignore[arg-type]
+        expected = int(warehouse.scalar(snapshot, "select count(*) from marts.fct_posts"))
     finally:
         snapshot.close()
     there = reader_count(settings, "marts.fct_posts")

@@ -102,8 +102,9 @@ class LocalPostgres:
         """Run a server program as the ``postgres`` system user (we are root) or as ourselves."""
         if self._as_root():
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, check=False,
-                              **kwargs)  # type: ignore[call-overload]
+        done: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
+            command, capture_output=True, text=True, check=False, **kwargs)
+        return done
 
     def _server_user(self) -> str:
         return "postgres" if self._as_root() else getpass.getuser()

@@ -58,11 +58,11 @@ def apply_retention(settings: Settings, *, now: datetime | None = None) -> dict[
     con = warehouse.connect(settings.warehouse_path)
     try:
         warehouse.ensure_raw(con)
-        before = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))  # type: ignore[arg-type]
+        before = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
         con.execute("begin")
         con.execute(_RETENTION, [cutoff])
         con.execute("commit")
-        after = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))  # type: ignore[arg-type]
+        after = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
     finally:
         con.close()
     log.info("retention: deleted %d raw observations older than %s (kept the latest of each "

@@ -44,7 +44,7 @@ def raw_watermark(settings: Settings) -> str | None:
         newest = warehouse.scalar(con, "select max(ingested_at) from raw.social_posts")
     finally:
         con.close()
-    return newest.isoformat() if newest is not None else None  # type: ignore[attr-defined]
+    return newest.isoformat() if newest is not None else None
 
 
 def build(settings: Settings | None = None, *, full_refresh: bool | None = None) -> dict[str, Any]:

@@ -262,14 +262,14 @@ def _create(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str | Non
 def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """One hash of a table's rows, whatever their order (a rebuilt aggregate that came out the
     same is not sent again)."""
-    return int(warehouse.scalar(  # type: ignore[arg-type]
+    return int(warehouse.scalar(
         con, f"select hash(bit_xor(hash(t)), count(*)) from marts.{_ident(table)} as t"))
 
 
 def _published_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     value = warehouse.scalar(con, "select row_hash from ops.pg_published_keys "
                                   "where table_name = ? and key_value = ''", [table])
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    return None if value is None else int(value)
 
 
 def _replace(con: duckdb.DuckDBPyConnection, cur: Any, table: str) -> TableDelta:
@@ -303,7 +303,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, cur: Any, table: str, key: str)
                 "select key_value from current_hashes anti join published using (row_hash) "
                 "union all select key_value from published "
                 "anti join current_hashes using (row_hash))", [table])
-    changed = int(warehouse.scalar(con, f"select count(*) from {_changed(table)}"))  # type: ignore[arg-type]
+    changed = int(warehouse.scalar(con, f"select count(*) from {_changed(table)}"))
     if not changed:
         return TableDelta(table, "keyed")
     cur.execute("drop table if exists pantau_changed_keys")

@@ -85,7 +85,7 @@ def _copy_marts(settings: Settings, target: Path) -> dict[str, int]:
                 con.execute(f'create table {SNAPSHOT_ALIAS}.marts."{table}" as '
                             f'select * from marts."{table}"')
                 counts[table] = int(warehouse.scalar(
-                    con, f'select count(*) from {SNAPSHOT_ALIAS}.marts."{table}"'))  # type: ignore[arg-type]
+                    con, f'select count(*) from {SNAPSHOT_ALIAS}.marts."{table}"'))
             con.execute(f"checkpoint {SNAPSHOT_ALIAS}")
         finally:
             con.execute(f"detach {SNAPSHOT_ALIAS}")
@@ -171,7 +171,7 @@ def snapshot_tables(path: Path) -> dict[str, int]:
         names = [row[0] for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' "
             "order by table_name").fetchall()]
-        return {name: int(warehouse.scalar(con, f'select count(*) from marts."{name}"'))  # type: ignore[arg-type]
+        return {name: int(warehouse.scalar(con, f'select count(*) from marts."{name}"'))
                 for name in names}
     finally:
         con.close()

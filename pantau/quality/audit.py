@@ -101,7 +101,8 @@ class _Validator:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         try:
-            self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+            self.context.variables.progress_bars = {  # type: ignore[assignment]
+                "globally": False, "metric_calculations": False}
         except Exception:  # older GX: no progress bar settings; only cosmetic
             pass
         self.docs_path = docs_path
@@ -133,6 +134,7 @@ class _Validator:
         for item in validation.results:
             if not item.success:
                 config = item.expectation_config
+                assert config is not None  # a validation result always names its expectation
                 column = (config.kwargs.get("column") or config.kwargs.get("column_list")
                           or ",".join(filter(None, (config.kwargs.get("column_A"),
                                                     config.kwargs.get("column_B")))) or "table")

@@ -54,7 +54,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pantau.contract.vocabulary import Platform
+from pantau.contract.vocabulary import PLATFORMS, Platform
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
 from pantau.serve.queries import ROUTES, BadRequest, Filters
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
@@ -122,7 +122,7 @@ def _validation_message(error: dict[str, Any]) -> str:
     if kind.startswith(("date_", "datetime_")):
         return f"{name}={_shown(value)} is not a date (YYYY-MM-DD)"
     if kind == "literal_error":
-        return f"{name}={_shown(value)} is not a platform: one of {', '.join(Platform.__args__)}"
+        return f"{name}={_shown(value)} is not a platform: one of {', '.join(PLATFORMS)}"
     if kind == "string_too_long":
         return f"{name} is longer than {error.get('ctx', {}).get('max_length')} characters"
     if kind == "string_pattern_mismatch":

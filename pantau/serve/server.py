@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from pantau.exceptions import TerminalError
 from pantau.keys import is_loopback
@@ -61,7 +62,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: object) -> uvicorn.Config:
+def _config(app: ASGIApp) -> uvicorn.Config:
     # log_config=None: uvicorn's loggers follow Pantau's logging setup instead of printing their own
     return uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
                           server_header=False, timeout_graceful_shutdown=5, lifespan="on")
@@ -96,7 +97,7 @@ class RunningServer:
         self.stop()
 
 
-def start_in_thread(app: object, *, host: str = "127.0.0.1", port: int = 0,
+def start_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
                     timeout: float = 30) -> RunningServer:
     """Serve ``app`` in a daemon thread; returns once uvicorn accepts connections.
 

@@ -20,7 +20,7 @@ from duckdb import DuckDBPyConnection
 from pantau.transform.text.sql import register
 
 
-class Plugin(BasePlugin):  # type: ignore[misc]
+class Plugin(BasePlugin):
     """Registers sentiment_label, sentiment_score, emotion, topic and resolve_polres."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -162,7 +163,13 @@ def find_terms(words: Words) -> TermHits:
         intensity[starts[ok]] = 1.0
         intensity[starts[ok] + 1] = two_factor[idx2[ok]]
 
-    posts, starts_all, lengths, terms, sources, weights, values = [], [], [], [], [], [], []
+    posts: list[Any] = []
+    starts_all: list[Any] = []
+    lengths: list[Any] = []
+    terms: list[Any] = []
+    sources: list[Any] = []
+    weights: list[Any] = []
+    values: list[Any] = []
     for starts, idx, n, _texts in hits:
         if not len(starts):
             continue
@@ -257,7 +264,7 @@ class Vectorizer:
         return self.n_sparse + 2
 
     def feature_names(self) -> list[str]:
-        names = []
+        names: list[str] = []
         for kind in KINDS:
             names.extend(f"{kind}:{v}" for v in self.vocab[kind].to_pylist())
         return [*names, "lexicon:positive", "lexicon:negative"]

@@ -24,7 +24,8 @@ from pantau.transform.text.features import KINDS, Vectorizer, Words
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 @dataclass
@@ -38,7 +39,8 @@ class LinearModel:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def logits(self, matrix: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(matrix @ self.weights) + self.bias
+        logits: np.ndarray = np.asarray(matrix @ self.weights) + self.bias
+        return logits
 
     def predict_proba(self, words: Words) -> np.ndarray:
         return softmax(self.logits(self.vectorizer.transform(words)))
@@ -49,7 +51,7 @@ class LinearModel:
             for kind in KINDS
         }
         np.savez_compressed(
-            path, **arrays,
+            path, **arrays,  # type: ignore[arg-type]
             idf=self.vectorizer.idf.astype(np.float32),
             weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32),

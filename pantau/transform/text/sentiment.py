@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +29,7 @@ from pantau.transform.text.typing import SENTIMENT_LABELS, SentimentLabel
 
 MODEL_PATH = MODELS_DIR / "sentiment.npz"
 
-Texts = Iterable[str | None] | pa.Array | pa.ChunkedArray
+Texts: TypeAlias = Iterable[str | None] | pa.Array | pa.ChunkedArray
 
 
 @cache

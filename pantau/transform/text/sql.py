@@ -86,6 +86,6 @@ def register(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
             pass  # not registered yet
         # emotion() may return NULL for a non-NULL text (no known word): DuckDB needs "special".
         null_handling = "special" if name == "emotion" else "default"
-        con.create_function(name, function, [varchar], return_type, type="arrow",
-                            null_handling=null_handling)
+        con.create_function(name, function, [varchar], return_type,  # type: ignore[call-overload]
+                            type="arrow", null_handling=null_handling)
     return FUNCTION_NAMES

@@ -88,7 +88,7 @@ def topic_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> lis
         return []
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(best)), best]
-    return [taxonomy.topics[b] if s >= MIN_SCORE else NO_TOPIC  # type: ignore[misc]
+    return [taxonomy.topics[b] if s >= MIN_SCORE else NO_TOPIC
             for b, s in zip(best, top, strict=True)]
 
 
