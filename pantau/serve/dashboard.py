@@ -54,7 +54,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pantau.contract.vocabulary import PLATFORMS, Platform
+from pantau.contract.vocabulary import PLATFORMS
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
 from pantau.serve.queries import ROUTES, BadRequest, Filters
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader

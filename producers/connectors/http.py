@@ -33,7 +33,7 @@ from producers.connectors.errors import ApiAuthError, ApiError, ApiUnavailableEr
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"pantau-connector/{__version__} (+https://github.com/pantau)"
+USER_AGENT = f"pantau-connector/{__version__}"
 #: Query parameters whose values are secrets (YouTube's API key): shown as ``***``.
 SECRET_PARAMS = ("key", "api_key", "access_token")
 _SECRET_QUERY = re.compile(r"([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s\"']*", re.IGNORECASE)
