@@ -79,21 +79,25 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
         f"the child imported {picked.stdout.strip()}, not the previous release under {old}")
 
     # The previous release: 300 posts produced, ingested and built (it publishes the snapshot).
-    old_pantau(old, settings, "produce", "synthetic", "--count", str(OLD_POSTS))
-    old_pantau(old, settings, "ingest")
-    old_pantau(old, settings, "build")
+    steps: dict[str, float] = {}
+    for name, args in (("produce", ("produce", "synthetic", "--count", str(OLD_POSTS))),
+                       ("ingest", ("ingest",)), ("build", ("build",))):
+        step = time.monotonic()
+        old_pantau(old, settings, *args)
+        steps[f"old {name}"] = time.monotonic() - step
     [(old_posts,)] = query(settings, "select count(*) from marts.fct_posts")
     assert old_posts == OLD_POSTS
     old_runs = {run for (run,) in query(settings, "select run_id from audit.publish_log")}
     assert old_runs, "the previous release recorded no publish"
     assert settings.published_path.exists()
-    old_seconds = time.monotonic() - started
 
     # This release, on the same state directory: 100 more posts, then build, audit and publish.
     with Publisher(settings, source="test") as publisher:
         assert publisher.publish_all(synthetic.generate(NEW_POSTS, seed=20260101)).ok
     Loader(settings).run()
-    result = build_audit_publish(settings, run_id="upgrade-1", say=lambda _m: None)
+    step = time.monotonic()
+    result = build_audit_publish(settings, run_id="upgrade-1", say=print)
+    steps["new build_audit_publish"] = time.monotonic() - step
     assert result["publish"]["postgres"], "the build did not publish into PostgreSQL"
 
     log = query(settings, "select run_id, target, success from audit.publish_log order by \"at\"")
@@ -120,4 +124,5 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert reader_count(settings, "marts.fct_posts") == OLD_POSTS + NEW_POSTS
 
     elapsed = time.monotonic() - started
-    print(f"upgrade in place: previous release {old_seconds:.1f}s, whole test {elapsed:.1f}s")
+    print(f"upgrade in place: {elapsed:.1f}s; "
+          + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items()))
