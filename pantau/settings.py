@@ -283,6 +283,9 @@ TEXT_VARIABLES: dict[str, tuple[str, str]] = {
                              "Labelled data for `pantau eval` and model training; the default is "
                              "the copies shipped in the package (never read at run time: the models "
                              "ship in the package)."),
+    "PANTAU_TEXT_EMOTION": ("on", "`off` for a build safe for commercial use: the emotion model "
+                            "(trained on EmoT, CC BY-NC-SA 4.0) is not loaded and `emotion(text)` "
+                            "is NULL for every post."),
 }
 #: Variables of the previous release read under their new names when those are unset: the
 #: Postgres wire endpoint's user and password became the reader role's.

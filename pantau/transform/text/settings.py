@@ -28,6 +28,8 @@ DEFAULT_DATA_DIR = LABELLED_DIR / "labelled"
 
 TRAIN_COMMAND = ".venv/bin/python scripts/train_text_models.py"
 
+EMOTION_ENV = "PANTAU_TEXT_EMOTION"
+
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The directory of the labelled data sets (``sentiment/``, ``emotion/``).
@@ -42,3 +44,22 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     value = env.get(DATA_DIR_ENV, "")
     return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR
+
+
+def emotion_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``emotion(text)`` uses the emotion model (``PANTAU_TEXT_EMOTION``, ``on`` or ``off``).
+
+    ``off`` is for builds that must be safe for commercial use: the emotion model is trained on
+    EmoT (CC BY-NC-SA 4.0), so with ``off`` it is never loaded (its file and the EmoT files may be
+    deleted) and ``emotion(text)`` is NULL for every post.
+
+    Raises:
+        ConfigurationError: any other value.
+    """
+    from pantau.exceptions import ConfigurationError
+
+    env = os.environ if environ is None else environ
+    value = env.get(EMOTION_ENV, "").strip().lower() or "on"
+    if value not in ("on", "off"):
+        raise ConfigurationError(EMOTION_ENV, env.get(EMOTION_ENV, ""), "on or off")
+    return value == "on"
