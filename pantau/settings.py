@@ -279,9 +279,13 @@ FIELDS: dict[str, _Field] = {
 
 #: Options of the text functions' training and evaluation (``pantau.transform.text.settings`` reads them).
 TEXT_VARIABLES: dict[str, tuple[str, str]] = {
-    "PANTAU_TEXT_DATA_DIR": ("../shared/data beside the checkout",
-                             "Labelled data for `pantau eval` and model training (never read at "
-                             "run time: the models ship in the package)."),
+    "PANTAU_TEXT_DATA_DIR": ("pantau/transform/text/data/labelled",
+                             "Labelled data for `pantau eval` and model training; the default is "
+                             "the copies shipped in the package (never read at run time: the models "
+                             "ship in the package)."),
+    "PANTAU_TEXT_EMOTION": ("on", "`off` for a build safe for commercial use: the emotion model "
+                            "(trained on EmoT, CC BY-NC-SA 4.0) is not loaded and `emotion(text)` "
+                            "is NULL for every post."),
 }
 #: Variables of the previous release read under their new names when those are unset: the
 #: Postgres wire endpoint's user and password became the reader role's.

@@ -3,11 +3,12 @@
     .venv/bin/python scripts/train_text_models.py            # both models
     .venv/bin/python scripts/train_text_models.py --only sentiment
 
-Reads only the ``*_train`` files of the shared data set (``PANTAU_TEXT_DATA_DIR``, by default
-``../shared/data``): sentiment on SmSA + NusaX-Senti (Indonesian), emotion on EmoT. The L2 strength
-is chosen by 3-fold cross-validation on the training files (macro-F1), never on the validation
-files. Deterministic: the same data give byte-identical weights up to floating-point summation
-order. Prints the cross-validation figures; `pantau eval` reports the validation figures.
+Reads only the ``*_train`` files of the labelled data sets (``PANTAU_TEXT_DATA_DIR``, by default
+the copies in ``pantau/transform/text/data/labelled/``): sentiment on SmSA + NusaX-Senti
+(Indonesian), emotion on EmoT. The L2 strength is chosen by 3-fold cross-validation on the
+training files (macro-F1), never on the validation files. Deterministic: the same data give
+byte-identical weights up to floating-point summation order. Prints the cross-validation
+figures; `pantau eval` reports the validation figures.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Accuracy on the shared validation files (CI always has ../shared/data beside the checkout).
+"""Accuracy on the validation files shipped in pantau/transform/text/data/labelled.
 
 These tests fail — they do not skip — when the data is missing: the message names
 PANTAU_TEXT_DATA_DIR. Thresholds are the issue's targets; the models never saw these files.

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "eval", help="accuracy of the text functions on labelled data",
         description="sentiment: SmSA and NusaX validation files; emotion: EmoT validation file "
-                    "(both from PANTAU_TEXT_DATA_DIR, default ../shared/data beside the checkout); "
+                    "(both from PANTAU_TEXT_DATA_DIR, default the copies shipped in "
+                    "pantau/transform/text/data/labelled); "
                     "polres: the labelled posts shipped in pantau/transform/text/data. Prints accuracy, "
                     "macro-F1 and the confusion matrix per data set, or precision and recall.")
     p.add_argument("task", choices=["sentiment", "emotion", "polres"])

@@ -1,7 +1,7 @@
 """The public labelled data sets (SmSA, NusaX-Senti Indonesian, EmoT), read from :func:`data_dir`.
 
-Provenance and licences: see ``docs/text.md`` and ``../shared/data/README.md``. Training reads only
-the ``*_train`` files; evaluation reports on the ``*_valid`` files.
+Provenance and licences: see ``docs/text.md`` and ``data/labelled/README.md`` beside this module.
+Training reads only the ``*_train`` files; evaluation reports on the ``*_valid`` files.
 """
 
 from __future__ import annotations

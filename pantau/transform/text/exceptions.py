@@ -27,7 +27,7 @@ class TextDataMissingError(TerminalError):
     def __init__(self, path: Path) -> None:
         self.path = path
         super().__init__(
-            f"The labelled data file {path} does not exist — put the shared data set beside the "
-            f"checkout (../shared/data) or set {DATA_DIR_ENV} to the directory that holds "
-            "sentiment/ and emotion/."
+            f"The labelled data file {path} does not exist — restore the shipped copies with "
+            "`git checkout -- pantau/transform/text/data/labelled` or set "
+            f"{DATA_DIR_ENV} to the directory that holds sentiment/ and emotion/."
         )

@@ -30,6 +30,7 @@ from pantau.transform.text.normalize import normalize_batch
 from pantau.transform.text.polres import resolve_batch
 from pantau.transform.text.sentiment import model as sentiment_model
 from pantau.transform.text.sentiment import sentiment_batch
+from pantau.transform.text.settings import emotion_enabled
 from pantau.transform.text.topic import topic_batch
 
 FUNCTION_NAMES = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
@@ -46,6 +47,11 @@ def _sentiment_score(texts: pa.ChunkedArray) -> pa.Array:
 
 def _emotion(texts: pa.ChunkedArray) -> pa.Array:
     return pa.array(emotion_batch(texts), type=pa.string())
+
+
+def _no_emotion(texts: pa.ChunkedArray) -> pa.Array:
+    """``emotion(text)`` when PANTAU_TEXT_EMOTION=off: NULL for every post, no model loaded."""
+    return pa.nulls(len(texts), type=pa.string())
 
 
 def _topic(texts: pa.ChunkedArray) -> pa.Array:
@@ -74,12 +80,17 @@ def register(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Register every text function on ``con`` (again if already there); returns their names.
 
     Loads the shipped models first, so a missing model fails here with a clear message rather
-    than inside a query.
+    than inside a query. With ``PANTAU_TEXT_EMOTION=off`` the emotion model is not loaded and
+    ``emotion(text)`` returns NULL (see :func:`pantau.transform.text.settings.emotion_enabled`).
     """
     sentiment_model()
-    emotion_model()
+    functions = dict(_FUNCTIONS)
+    if emotion_enabled():
+        emotion_model()
+    else:
+        functions["emotion"] = (_no_emotion, functions["emotion"][1])
     varchar = duckdb.sqltype("VARCHAR")
-    for name, (function, return_type) in _FUNCTIONS.items():
+    for name, (function, return_type) in functions.items():
         try:
             con.remove_function(name)
         except duckdb.InvalidInputException:

@@ -1,7 +1,7 @@
 -- One row per post (platform × post_id): its latest observation, with how often
 -- and since when it was observed. Deduplicated on event_id first.
--- Incremental, unlike the other staging models: it is the one pass over every
--- observation in raw. A run reads only the observations ingested since the last
+-- Incremental, like stg_post_observations: it is the one pass over every
+-- observation in raw for the posts. A run reads only the observations ingested since the last
 -- one and merges them into the posts' current rows (delete+insert on post_key):
 -- a post's latest observation is the newer of its row and its new observations
 -- (a new one wins a tie on observed_at, as it was ingested later), and its counts

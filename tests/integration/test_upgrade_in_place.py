@@ -1,0 +1,128 @@
+"""Upgrade in place: a warehouse built by the previous release, then this release's build on it.
+
+The previous release is commit ``e1b519d`` (before the package layout moved into subpackages and
+before publishing into PostgreSQL). Its tree is extracted from git history and run as a child
+process with the same interpreter (``PYTHONPATH`` and ``cwd`` point at the extracted tree, so its
+own ``pantau`` package, dbt project and text models are used): it produces 300 synthetic posts,
+ingests them and builds. Then this release produces and ingests 100 more and runs
+``build_audit_publish`` on the same state directory, warehouse and snapshot, with no manual step
+in between. Needs a git clone with history: without the commit the test fails, it does not skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pantau.connections.postgres import reader_count
+from pantau.ingest.loader import Loader
+from pantau.orchestration.tasks import build_audit_publish
+from pantau.settings import PROJECT_DIR, Settings
+from producers import Publisher, synthetic
+from tests.support import query
+
+pytestmark = pytest.mark.integration
+
+PREVIOUS_RELEASE = "e1b519d"
+OLD_POSTS = 300
+NEW_POSTS = 100
+
+
+def _git(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=PROJECT_DIR, check=False, **kwargs)  # type: ignore[call-overload]
+
+
+def extract_previous_release(target: Path) -> None:
+    """``git archive e1b519d | tar -x -C target``; fails clearly when the history lacks it."""
+    if _git("cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}", capture_output=True).returncode:
+        pytest.fail(f"commit {PREVIOUS_RELEASE} (the previous release) is not in this checkout's "
+                    "git history: the upgrade test needs a clone with history "
+                    "(git fetch --unshallow, or clone without --depth)")
+    target.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", PREVIOUS_RELEASE], cwd=PROJECT_DIR,
+                               stdout=subprocess.PIPE)
+    untar = subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout,
+                           capture_output=True, check=False)
+    assert archive.stdout is not None
+    archive.stdout.close()
+    assert archive.wait() == 0 and untar.returncode == 0, untar.stderr
+
+
+def old_pantau(old: Path, settings: Settings, *args: str, timeout: float = 300) -> str:
+    """Run the previous release's ``pantau <args>`` with this venv's interpreter."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env.update(settings.environment())
+    env["PYTHONPATH"] = str(old)
+    done = subprocess.run([sys.executable, "-m", "pantau.cli", *args], cwd=old, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, (
+        f"the previous release's `pantau {' '.join(args)}` failed ({done.returncode}):\n"
+        f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(settings, tmp_path):
+    started = time.monotonic()
+    old = tmp_path / "old"
+    extract_previous_release(old)
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")},
+           "PYTHONPATH": str(old)}
+    picked = subprocess.run([sys.executable, "-c", "import pantau; print(pantau.__file__)"],
+                            cwd=old, env=env, capture_output=True, text=True, check=True)
+    assert Path(picked.stdout.strip()).resolve() == (old / "pantau" / "__init__.py").resolve(), (
+        f"the child imported {picked.stdout.strip()}, not the previous release under {old}")
+
+    # The previous release: 300 posts produced, ingested and built (it publishes the snapshot).
+    steps: dict[str, float] = {}
+    for name, args in (("produce", ("produce", "synthetic", "--count", str(OLD_POSTS))),
+                       ("ingest", ("ingest",)), ("build", ("build",))):
+        step = time.monotonic()
+        old_pantau(old, settings, *args)
+        steps[f"old {name}"] = time.monotonic() - step
+    [(old_posts,)] = query(settings, "select count(*) from marts.fct_posts")
+    assert old_posts == OLD_POSTS
+    old_runs = {run for (run,) in query(settings, "select run_id from audit.publish_log")}
+    assert old_runs, "the previous release recorded no publish"
+    assert settings.published_path.exists()
+
+    # This release, on the same state directory: 100 more posts, then build, audit and publish.
+    with Publisher(settings, source="test") as publisher:
+        assert publisher.publish_all(synthetic.generate(NEW_POSTS, seed=20260101)).ok
+    Loader(settings).run()
+    step = time.monotonic()
+    result = build_audit_publish(settings, run_id="upgrade-1", say=print)
+    steps["new build_audit_publish"] = time.monotonic() - step
+    assert result["publish"]["postgres"], "the build did not publish into PostgreSQL"
+
+    log = query(settings, "select run_id, target, success from audit.publish_log order by \"at\"")
+    for run, target, success in log:
+        if run in old_runs:
+            assert target == "duckdb" and success, (run, target, success)
+    new_rows = {(target, success) for run, target, success in log if run == "upgrade-1"}
+    assert new_rows == {("duckdb", True), ("postgres", True)}, log
+
+    [(posts, distinct)] = query(
+        settings, "select count(*), count(distinct (platform, post_id)) from marts.fct_posts")
+    assert posts == distinct == OLD_POSTS + NEW_POSTS
+    [(raw,)] = query(settings, "select count(distinct (platform, post_id)) from raw.social_posts")
+    assert raw == OLD_POSTS + NEW_POSTS
+
+    import duckdb
+
+    snapshot = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        [(published,)] = snapshot.execute("select count(*) from marts.fct_posts").fetchall()
+    finally:
+        snapshot.close()
+    assert published == OLD_POSTS + NEW_POSTS
+    assert reader_count(settings, "marts.fct_posts") == OLD_POSTS + NEW_POSTS
+
+    elapsed = time.monotonic() - started
+    print(f"upgrade in place: {elapsed:.1f}s; "
+          + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items()))
