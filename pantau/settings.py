@@ -216,7 +216,7 @@ def _extra(field: Any, key: str) -> Any:
 class Settings(_Group):
     """Pantau's configuration. Build it with :meth:`from_env`; pass it to what needs it.
 
-    Immutable: for a changed copy, build a new one with ``from_env(..., **overrides)``.
+    Immutable: :meth:`replace` makes a changed copy.
     """
 
     kafka_bootstrap_servers: str = setting("localhost:9092",
@@ -356,6 +356,11 @@ class Settings(_Group):
             raise ConfigurationError(self.env_name("kafka_sasl_username"), "",
                                      f"a user name when the protocol is {self.kafka_security_protocol}")
         return self
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (by field name) validated like the environment's values; what
+        ``dataclasses.replace`` did when Settings was a dataclass."""
+        return self.from_env(self.environment(), **changes)
 
     @property
     def project_dir(self) -> Path:

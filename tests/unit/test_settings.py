@@ -153,3 +153,12 @@ def test_mart_tunables_and_text_variables_are_checked_and_listed(tmp_path: Path)
     assert TextVariables.from_env({"PANTAU_TEXT_DATA_DIR": str(tmp_path)}).text_data_dir == tmp_path
     names = [name for name, _ in Settings.from_env({}).describe()]
     assert {"PANTAU_TEXT_DATA_DIR", "PANTAU_PSEUDONYM_KEY", "PANTAU_ALERT_SIGMA"} <= set(names)
+
+
+def test_replace_makes_a_checked_copy(tmp_path: Path):
+    settings = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path)})
+    moved = settings.replace(pg_port=6000, warehouse_path=tmp_path / "other.duckdb")
+    assert (moved.pg_port, moved.warehouse_path, settings.pg_port) == (6000, tmp_path / "other.duckdb", 5433)
+    assert moved.replace() == moved
+    with pytest.raises(ConfigurationError, match="PANTAU_PG_PORT"):
+        settings.replace(pg_port=0)
