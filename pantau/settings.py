@@ -13,10 +13,10 @@ fields (``pantau settings --markdown``) and a test keeps the two in step.
 
 To add a setting, add one field to the class of its group, with :func:`setting`::
 
-    ingest_poll_s: float = setting(1, "How long the loader waits for new messages (seconds).", ge=0)
+    ingest_poll_s: Number = setting(1, "How long the loader waits for new messages (seconds).", ge=0)
 
-then paste ``pantau settings --markdown`` into the README. A default may say ``{state}`` (the
-state directory) in a ``Path``; ``secret=True`` masks the value in ``pantau settings``. A mart
+then paste ``pantau settings --markdown`` into the README. A ``ResolvedPath`` default may say
+``{state}`` (the state directory); ``secret=True`` masks the value in ``pantau settings``. A mart
 tunable is then used in a model as ``{{ pantau_setting('NAME', default) }}`` with the same default
 (a test checks it).
 """
@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -130,8 +130,7 @@ class _Group(BaseSettings):
     """A group of ``PANTAU_*`` variables: reading, checking and describing them."""
 
     model_config = SettingsConfigDict(env_prefix=_PREFIX, env_ignore_empty=True, frozen=True,
-                                      validate_default=True, extra="ignore",
-                                      validate_by_name=True, validate_by_alias=True)
+                                      validate_default=True, extra="ignore")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],
@@ -146,7 +145,7 @@ class _Group(BaseSettings):
         return _PREFIX + name.upper()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Any:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Read every variable of the group, fall back to the defaults, validate.
 
         Args:
@@ -357,7 +356,7 @@ class Settings(_Group):
                                      f"a user name when the protocol is {self.kafka_security_protocol}")
         return self
 
-    def replace(self, **changes: Any) -> Settings:
+    def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` (by field name) validated like the environment's values; what
         ``dataclasses.replace`` did when Settings was a dataclass."""
         return self.from_env(self.environment(), **changes)
