@@ -19,7 +19,7 @@ from typing import Any
 
 from pantau.exceptions import BuildFailedError
 from pantau.keys import kept_secret
-from pantau.settings import Settings
+from pantau.settings import MartTunables, Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +39,23 @@ def pseudonym_key(settings: Settings) -> str:
     """PANTAU_PSEUDONYM_KEY, or the key kept in ``<state>/pseudonym.key`` (created once, random,
     readable by its owner only), so the pseudonyms of the marts stay stable between builds."""
     return kept_secret(settings.state_dir / "pseudonym.key",
-                       os.environ.get("PANTAU_PSEUDONYM_KEY", ""),
+                       MartTunables.from_env().pseudonym_key,
                        make=lambda: secrets.token_hex(32))
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    """The environment of a dbt run: the settings (profiles.yml reads PANTAU_WAREHOUSE_PATH;
-    the models read the mart tunables and the pseudonym key), with dbt's target and logs in
-    the state directory."""
+    """The environment of a dbt run: the settings (profiles.yml reads PANTAU_WAREHOUSE_PATH),
+    the mart tunables the models read (checked, defaults filled in) and the pseudonym key, with
+    dbt's target and logs in the state directory.
+
+    Raises:
+        ConfigurationError: a mart tunable has the wrong form; the message names the variable.
+    """
     dbt_state = settings.state_dir / "dbt"
     return {
         **os.environ,
         **settings.environment(),
+        **MartTunables.from_env().environment(),
         "PANTAU_PSEUDONYM_KEY": pseudonym_key(settings),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_TARGET_PATH": str(dbt_state / "target"),

@@ -7,7 +7,6 @@ scheduler would.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -153,7 +152,7 @@ def test_a_failing_task_fails_the_dag_run_and_the_alert_falls_back_to_jsonl(ran,
     """The warehouse path is unusable (a directory): the ingest task fails, so does the run, and
     the alert, which cannot go to the warehouse either, lands in <state>/alerts.jsonl. (The same
     Airflow home as the other tests: setting one up costs half a minute.)"""
-    broken = dataclasses.replace(ran, warehouse_path=tmp_path / "warehouse.duckdb")
+    broken = ran.replace(warehouse_path=tmp_path / "warehouse.duckdb")
     broken.warehouse_path.mkdir()  # a directory where the DuckDB file should be
     with pytest.raises(BuildFailedError, match="DAG ingest_social_posts failed"):
         airflow_local.test_dag(broken, "ingest_social_posts")

@@ -3,7 +3,6 @@ server) and the maintenance steps (retention, checkpoint, Kafka lag) on real Duc
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -36,7 +35,7 @@ def an_alert(task_id: str = "audit") -> Alert:
 
 def test_an_alert_is_recorded_in_the_warehouse_and_posted_to_the_webhook(settings):
     with WebhookReceiver() as webhook:
-        delivery = record_alert(dataclasses.replace(settings, alert_webhook_url=webhook.url),
+        delivery = record_alert(settings.replace(alert_webhook_url=webhook.url),
                                 an_alert())
         assert webhook.received.wait(timeout=10)
     assert delivery.recorded_in == "audit.alerts" and delivery.webhook_status == 204
@@ -56,7 +55,7 @@ def test_while_another_process_holds_the_warehouse_the_alert_goes_to_jsonl_and_s
     try:
         assert holder.stdout.readline().strip() == "locked"
         with WebhookReceiver() as webhook:
-            delivery = record_alert(dataclasses.replace(settings, alert_webhook_url=webhook.url),
+            delivery = record_alert(settings.replace(alert_webhook_url=webhook.url),
                                     an_alert("publish"))
             assert webhook.received.wait(timeout=10)
     finally:
@@ -71,7 +70,7 @@ def test_while_another_process_holds_the_warehouse_the_alert_goes_to_jsonl_and_s
 
 
 def test_an_unreachable_webhook_is_logged_and_does_not_raise(settings):
-    delivery = record_alert(dataclasses.replace(settings, alert_webhook_url="http://127.0.0.1:9/x"),
+    delivery = record_alert(settings.replace(alert_webhook_url="http://127.0.0.1:9/x"),
                             an_alert())
     assert delivery.recorded_in == "audit.alerts"
     assert delivery.webhook_status is None and "URLError" in delivery.webhook_error
@@ -105,7 +104,7 @@ def test_retention_deletes_old_observations_but_keeps_the_latest_of_every_post(s
         select event_id from raw.social_posts
         qualify row_number() over (partition by platform, post_id order by observed_at desc) = 1
         order by event_id""")
-    settings = dataclasses.replace(settings, raw_retention_days=45)
+    settings = settings.replace(raw_retention_days=45)
     now = query(settings, "select max(observed_at) from raw.social_posts")[0][0] + timedelta(hours=1)
 
     outcome = maintenance.apply_retention(settings, now=now)
@@ -117,7 +116,7 @@ def test_retention_deletes_old_observations_but_keeps_the_latest_of_every_post(s
                  "partition by platform, post_id order by observed_at desc) = 1 "
                  "order by event_id") == latest_before
     # a post whose only observations are all old keeps its latest one
-    old_only = dataclasses.replace(settings, raw_retention_days=1)
+    old_only = settings.replace(raw_retention_days=1)
     maintenance.apply_retention(old_only, now=now + timedelta(days=400))
     assert query(settings, "select count(*) from raw.social_posts") == [(30,)]
     assert maintenance.checkpoint(settings)["warehouse_bytes"] > 0

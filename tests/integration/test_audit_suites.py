@@ -7,7 +7,6 @@ columns of the marts, docs/marts.md), so each suite is proven on a table it can 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 
@@ -44,8 +43,8 @@ def copy_of(settings: Settings, tmp_path) -> Settings:
     target = tmp_path / "state"
     target.mkdir()
     shutil.copy(settings.warehouse_path, target / "warehouse.duckdb")
-    return dataclasses.replace(settings, state_dir=target, warehouse_path=target / "warehouse.duckdb",
-                               published_path=target / "published.duckdb")
+    return settings.replace(state_dir=target, warehouse_path=target / "warehouse.duckdb",
+                            published_path=target / "published.duckdb")
 
 
 def execute(settings: Settings, sql: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -79,7 +78,7 @@ def test_event_ids_already_in_raw_are_skipped_in_later_batches_and_runs(settings
     events = list(synthetic.generate(60, seed=12))
     with Publisher(settings, source="test") as publisher:
         assert publisher.publish_all(events[:40]).ok
-    small = dataclasses.replace(settings, ingest_batch_size=7)
+    small = settings.replace(ingest_batch_size=7)
     assert Loader(small).run().loaded == 40
     first = set(query(settings, "select event_id, kafka_partition, kafka_offset, ingested_at "
                                 "from raw.social_posts"))
@@ -129,7 +128,7 @@ def test_a_locked_warehouse_is_a_clear_error_and_nothing_is_consumed(settings):
 
 def test_producing_to_a_missing_topic_is_a_clear_error(settings):
     absent = f"absent.{uuid.uuid4().hex}"
-    missing = dataclasses.replace(settings, topic_posts=absent)
+    missing = settings.replace(topic_posts=absent)
     with pytest.raises(TerminalError, match=f"Topic {absent} does not exist.*pantau stack up"):
         Publisher(missing, source="test")
 

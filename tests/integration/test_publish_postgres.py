@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -271,7 +270,7 @@ def test_disagreeing_state_falls_back_to_a_full_publish(build_a: Settings, tmp_p
     assert result.tables["fct_posts"].mode == "replaced"
     _assert_equal_to_warehouse(settings)
     # Another warehouse publishes into the same database: the first one's record is stale.
-    other = replace(settings, warehouse_path=tmp_path / "other" / "warehouse.duckdb")
+    other = settings.replace(warehouse_path=tmp_path / "other" / "warehouse.duckdb")
     write_snapshot(other.warehouse_path, posts=300)
     assert _publish(other, "other-1").mode == "full"
     _assert_equal_to_warehouse(other)
@@ -372,7 +371,7 @@ def _duck_publish_log(settings: Settings) -> list[tuple]:
 
 def test_unreachable_postgres_fails_the_publish_but_not_the_snapshot(pg_database: Settings) -> None:
     write_snapshot(pg_database.warehouse_path)
-    nowhere = replace(pg_database, pg_port=free_port())
+    nowhere = pg_database.replace(pg_port=free_port())
     with pytest.raises(PostgresUnavailableError) as caught:
         publish(nowhere, run_id="run-1")
     message = str(caught.value)

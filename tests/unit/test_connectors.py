@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import json
 import logging
@@ -177,7 +176,7 @@ def test_500_then_200_is_retried_in_one_connection_pool_with_pantaus_user_agent(
 
 
 def test_backoff_doubles_with_jitter_and_stops_at_the_longest_delay(api, conf):
-    conf = dataclasses.replace(conf, http_retries=6, http_backoff_max_s=5.0)
+    conf = conf.replace(http_retries=6, http_backoff_max_s=5.0)
     api.script("/v", *[Reply({"error": "down"}, status=503)] * 7)
     sleeper = Sleeper()
     client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper)

@@ -1,9 +1,10 @@
+import re
 from pathlib import Path
 
 import pytest
 
 from pantau.exceptions import ConfigurationError
-from pantau.settings import FIELDS, PROJECT_DIR, Settings, settings_markdown
+from pantau.settings import PROJECT_DIR, MartTunables, Settings, TextVariables, settings_markdown
 
 
 def test_defaults_are_local_and_live_under_the_state_dir():
@@ -82,7 +83,7 @@ def test_environment_round_trips():
 
 def test_every_setting_is_a_pantau_variable_and_in_the_readme():
     readme = (PROJECT_DIR / "README.md").read_text()
-    assert all(f.env.startswith("PANTAU_") for f in FIELDS.values())
+    assert all(name.startswith("PANTAU_") for name in Settings.from_env({}).environment())
     assert settings_markdown() in readme, "README settings table is stale: paste `pantau settings --markdown`"
 
 
@@ -125,3 +126,39 @@ def test_the_previous_release_pg_user_and_password_become_the_reader_s():
     assert (old.pg_reader, old.pg_reader_password) == ("metabase", "pw")
     both = Settings.from_env({"PANTAU_PG_USER": "metabase", "PANTAU_PG_READER": "bi"})
     assert both.pg_reader == "bi"  # the new name wins
+
+
+def test_every_mart_tunable_of_the_models_is_declared_with_the_same_default():
+    declared = MartTunables.from_env({})
+    used = {}
+    for sql in (PROJECT_DIR / "dbt_project").rglob("*.sql"):
+        if "target" in sql.parts or "dbt_packages" in sql.parts:
+            continue
+        for name, default in re.findall(r"pantau_setting\('(\w+)',\s*([^)]+?)\s*\)", sql.read_text()):
+            used[name] = default
+    profiles = (PROJECT_DIR / "dbt_project" / "profiles.yml").read_text()
+    used.update(re.findall(r"env_var\('PANTAU_(\w+)',\s*'([^']*)'\)", profiles))
+    used.pop("WAREHOUSE_PATH", None)  # a setting, always passed by `pantau build`
+    assert used, "no pantau_setting(...) found in the dbt project"
+    for name, default in used.items():
+        field = name.lower()
+        assert field in MartTunables.model_fields, f"PANTAU_{name} is used by dbt but not declared"
+        assert float(default) == float(getattr(declared, field)), f"PANTAU_{name}: {default}"
+
+
+def test_mart_tunables_and_text_variables_are_checked_and_listed(tmp_path: Path):
+    with pytest.raises(ConfigurationError, match=r"PANTAU_ALERT_SIGMA.*a number"):
+        MartTunables.from_env({"PANTAU_ALERT_SIGMA": "high"})
+    assert MartTunables.from_env({"PANTAU_ALERT_SIGMA": "3.5"}).alert_sigma == 3.5
+    assert TextVariables.from_env({"PANTAU_TEXT_DATA_DIR": str(tmp_path)}).text_data_dir == tmp_path
+    names = [name for name, _ in Settings.from_env({}).describe()]
+    assert {"PANTAU_TEXT_DATA_DIR", "PANTAU_PSEUDONYM_KEY", "PANTAU_ALERT_SIGMA"} <= set(names)
+
+
+def test_replace_makes_a_checked_copy(tmp_path: Path):
+    settings = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path)})
+    moved = settings.replace(pg_port=6000, warehouse_path=tmp_path / "other.duckdb")
+    assert (moved.pg_port, moved.warehouse_path, settings.pg_port) == (6000, tmp_path / "other.duckdb", 5433)
+    assert moved.replace() == moved
+    with pytest.raises(ConfigurationError, match="PANTAU_PG_PORT"):
+        settings.replace(pg_port=0)

@@ -1,18 +1,18 @@
 """Where the text functions find their files: shipped lexicons and models, and the labelled data.
 
-Only :func:`data_dir` reads the environment (``PANTAU_TEXT_DATA_DIR``); it is used by evaluation
-and training, never by the run-time functions, which need nothing outside the package. By default
-the labelled data sets are the copies shipped in the package (``data/labelled/``): nothing outside
-the checkout is read.
+Two options reach the text package, both declared with the other settings in
+:class:`pantau.settings.TextVariables`: ``PANTAU_TEXT_DATA_DIR`` (:func:`data_dir`, used by
+evaluation and training, never by the run-time functions) and ``PANTAU_TEXT_EMOTION``
+(:func:`emotion_enabled`). By default the labelled data sets are the copies shipped in the
+package (``data/labelled/``): nothing outside the checkout is read.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pantau.settings import PROJECT_DIR
+from pantau.settings import DEFAULT_TEXT_DATA_DIR, PROJECT_DIR, TextVariables
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LEXICON_DIR = PACKAGE_DIR / "lexicon"
@@ -21,14 +21,13 @@ LABELLED_DIR = PACKAGE_DIR / "data"
 SEEDS_DIR = PROJECT_DIR / "dbt_project" / "seeds"
 TAXONOMY_PATH = SEEDS_DIR / "topic_taxonomy.csv"
 
-DATA_DIR_ENV = "PANTAU_TEXT_DATA_DIR"
+DATA_DIR_ENV = TextVariables.env_name("text_data_dir")
+EMOTION_ENV = TextVariables.env_name("text_emotion")
 #: The labelled public data sets (SmSA, NusaX-Senti, EmoT) ship in the package, each with its
 #: licence and provenance in ``data/labelled/README.md``.
-DEFAULT_DATA_DIR = LABELLED_DIR / "labelled"
+DEFAULT_DATA_DIR = DEFAULT_TEXT_DATA_DIR
 
 TRAIN_COMMAND = ".venv/bin/python scripts/train_text_models.py"
-
-EMOTION_ENV = "PANTAU_TEXT_EMOTION"
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -41,9 +40,7 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
         ``$PANTAU_TEXT_DATA_DIR`` when set, else the package's ``data/labelled``. Not checked here:
         :func:`pantau.transform.text.datasets.load` raises a clear error when a file is missing.
     """
-    env = os.environ if environ is None else environ
-    value = env.get(DATA_DIR_ENV, "")
-    return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR
+    return TextVariables.from_env(environ).text_data_dir
 
 
 def emotion_enabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -56,10 +53,4 @@ def emotion_enabled(environ: Mapping[str, str] | None = None) -> bool:
     Raises:
         ConfigurationError: any other value.
     """
-    from pantau.exceptions import ConfigurationError
-
-    env = os.environ if environ is None else environ
-    value = env.get(EMOTION_ENV, "").strip().lower() or "on"
-    if value not in ("on", "off"):
-        raise ConfigurationError(EMOTION_ENV, env.get(EMOTION_ENV, ""), "on or off")
-    return value == "on"
+    return TextVariables.from_env(environ).text_emotion == "on"
