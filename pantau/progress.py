@@ -18,40 +18,46 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when an Output is made: `pantau --help` stays quick
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, Task
 
 
-class _Count(ProgressColumn):
-    """``1,234/5,000 posts``, or ``1,234 posts`` when the total is not known."""
+def _columns() -> list[ProgressColumn]:
+    from rich.progress import (
+        BarColumn,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        unit = task.fields.get("unit", "")
-        done = f"{int(task.completed):,}"
-        if task.total is not None:
-            done += f"/{int(task.total):,}"
-        return Text(f"{done} {unit}".rstrip(), style="progress.download")
+    class Count(ProgressColumn):
+        """``1,234/5,000 posts``, or ``1,234 posts`` when the total is not known."""
 
+        def render(self, task: Task) -> Text:
+            unit = task.fields.get("unit", "")
+            done = f"{int(task.completed):,}"
+            if task.total is not None:
+                done += f"/{int(task.total):,}"
+            return Text(f"{done} {unit}".rstrip(), style="progress.download")
 
-class _Rate(ProgressColumn):
-    """Items per second over the last seconds (rich's own speed estimate)."""
+    class Rate(ProgressColumn):
+        """Items per second over the last seconds (rich's own speed estimate)."""
 
-    def render(self, task: Task) -> Text:
-        speed = task.speed
-        if speed is None:
-            return Text("", style="progress.data.speed")
-        unit = task.fields.get("unit", "")
-        return Text(f"{speed:,.0f} {unit}/s".replace(" /s", "/s"), style="progress.data.speed")
+        def render(self, task: Task) -> Text:
+            speed = task.speed
+            if speed is None:
+                return Text("", style="progress.data.speed")
+            unit = task.fields.get("unit", "")
+            return Text(f"{speed:,.0f} {unit}/s".replace(" /s", "/s"),
+                        style="progress.data.speed")
+
+    return [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), Count(),
+            Rate(), TimeElapsedColumn(), TextColumn("{task.fields[info]}")]
 
 
 class Bar:
@@ -119,7 +125,11 @@ class Output:
 
     def __init__(self, console: Console | None = None,
                  say: Callable[[str], None] | None = None) -> None:
-        self.console = console if console is not None else Console()
+        if console is None:
+            from rich.console import Console
+
+            console = Console()
+        self.console = console
         self._say = say
         self.live = say is None and self.console.is_terminal
 
@@ -141,10 +151,10 @@ class Output:
         if not self.live:
             yield Bar(self, None, None)
             return
-        progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), _Count(),
-            _Rate(), TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
-            console=self.console, refresh_per_second=4, speed_estimate_period=10)
+        from rich.progress import Progress
+
+        progress = Progress(*_columns(), console=self.console, refresh_per_second=4,
+                            speed_estimate_period=10)
         with progress:
             task = progress.add_task(description, total=total, unit=unit, info=info)
             yield Bar(self, progress, task)
