@@ -56,8 +56,9 @@ def _columns() -> list[ProgressColumn]:
             return Text(f"{speed:,.0f} {unit}/s".replace(" /s", "/s"),
                         style="progress.data.speed")
 
-    return [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), Count(),
-            Rate(), TimeElapsedColumn(), TextColumn("{task.fields[info]}")]
+    # a short bar, so that the counts and the info fit an 80-column terminal
+    return [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(bar_width=20),
+            Count(), Rate(), TimeElapsedColumn(), TextColumn("{task.fields[info]}")]
 
 
 class Bar:
