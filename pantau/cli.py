@@ -114,7 +114,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     out = Output()
     out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
     steps = ("dbt build", "GX audit", "publish")
-    with out.bar("building", total=len(steps), unit="steps", info=steps[0]) as bar:
+    with out.bar("building", total=len(steps), unit="steps", info=steps[0], rate=False) as bar:
 
         def on_step(name: str) -> None:
             bar.update(None, completed=steps.index(name), info=name)
@@ -184,7 +184,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from producers.scenario.demo import produce_scenario
 
     out = Output()
-    with out.bar("demo", total=5, unit="steps") as bar:
+    with out.bar("demo", total=5, unit="steps", rate=False) as bar:
         return run_demo(settings, count=args.count, seed=args.seed, produce=produce_scenario,
                         say=out.say,
                         on_step=lambda done, name: bar.update(None, completed=done, info=name))

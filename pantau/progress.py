@@ -50,7 +50,7 @@ def _columns() -> list[ProgressColumn]:
 
         def render(self, task: Task) -> Text:
             speed = task.speed
-            if speed is None:
+            if speed is None or not task.fields.get("rate", True):
                 return Text("", style="progress.data.speed")
             unit = task.fields.get("unit", "")
             return Text(f"{speed:,.0f} {unit}/s".replace(" /s", "/s"),
@@ -146,9 +146,10 @@ class Output:
 
     @contextmanager
     def bar(self, description: str, *, total: float | None = None, unit: str = "",
-            info: str = "") -> Iterator[Bar]:
+            info: str = "", rate: bool = True) -> Iterator[Bar]:
         """A bar for the block: drawn (and left on screen at the end) on a terminal; without
-        one, a :class:`Bar` whose updates print the plain lines."""
+        one, a :class:`Bar` whose updates print the plain lines. ``rate=False`` leaves out the
+        items per second (for steps)."""
         if not self.live:
             yield Bar(self, None, None)
             return
@@ -157,5 +158,5 @@ class Output:
         progress = Progress(*_columns(), console=self.console, refresh_per_second=4,
                             speed_estimate_period=10)
         with progress:
-            task = progress.add_task(description, total=total, unit=unit, info=info)
+            task = progress.add_task(description, total=total, unit=unit, info=info, rate=rate)
             yield Bar(self, progress, task)

@@ -91,3 +91,12 @@ def test_follow_moves_the_bar_from_a_counter() -> None:
     with out.bar("replaying", unit="sent") as bar, bar.follow(lambda: 1 / 0):  # never read
         pass
     assert buffer.getvalue() == ""
+
+
+def test_steps_show_no_rate() -> None:
+    out, buffer = _terminal()
+    with out.bar("building", total=3, unit="steps", info="dbt build", rate=False) as bar:
+        for done, name in enumerate(("GX audit", "publish", "done"), start=1):
+            bar.update(None, completed=done, info=name)
+    text = buffer.getvalue()
+    assert "3/3 steps" in text and "done" in text and "steps/s" not in text
