@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 
 from pantau.exceptions import PantauError, TransientError
+from pantau.progress import Output
 from pantau.settings import Settings, settings_markdown
 
 
@@ -56,16 +57,20 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "scenario", None):
         from producers.scenario import cli as scenario_cli
 
-        return scenario_cli.run(args, settings, _say)
+        return scenario_cli.run(args, settings, out=Output())
     from producers import Publisher, synthetic
 
+    out = Output()
     started = time.monotonic()
-    with Publisher(settings, source="synthetic",
-                   on_progress=lambda r: _say(f"  … {r.sent:,} sent")) as publisher:
-        report = publisher.publish_all(synthetic.generate(args.count, seed=args.seed),
-                                       progress_every=max(1000, args.count // 10))
-    _say(f"Produced to {settings.topic_posts}: {report.summary()} "
-         f"in {time.monotonic() - started:.1f}s")
+    with out.bar("sending", total=args.count, unit="posts") as bar:
+        with Publisher(settings, source="synthetic",
+                       on_progress=lambda r: bar.update(f"  … {r.sent:,} sent",
+                                                        completed=r.sent)) as publisher:
+            report = publisher.publish_all(synthetic.generate(args.count, seed=args.seed),
+                                           progress_every=bar.every(max(1000, args.count // 10)))
+        bar.update(None, completed=report.sent)
+    out.say(f"Produced to {settings.topic_posts}: {report.summary()} "
+            f"in {time.monotonic() - started:.1f}s")
     return 0 if report.ok else 1
 
 
@@ -75,34 +80,50 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from pantau.ingest import IngestReport, Loader
 
-    def progress(report: IngestReport, lag: int) -> None:
-        _say(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, "
-             f"duplicates {report.duplicates:,}, lag {lag:,}")
-
+    out = Output()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
-        _say(f"  … {signal.Signals(signum).name}: finishing the current batch, then stopping")
+        out.say(f"  … {signal.Signals(signum).name}: finishing the current batch, then stopping")
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
     if args.follow:
-        _say(f"Following {settings.topic_posts} into {settings.warehouse_path} "
-             "(Ctrl-C or SIGTERM stops after the current batch)")
-    report = Loader(settings, on_progress=progress,
-                    progress_interval_s=args.progress_every).run(follow=args.follow, stop=stop)
-    _say(f"Ingested into {settings.warehouse_path}: {report.summary()}")
+        out.say(f"Following {settings.topic_posts} into {settings.warehouse_path} "
+                "(Ctrl-C or SIGTERM stops after the current batch)")
+    with out.bar("ingesting", unit="messages") as bar:
+
+        def progress(report: IngestReport, lag: int) -> None:
+            done = report.loaded + report.rejected + report.duplicates
+            bar.update(f"  … loaded {report.loaded:,}, rejected {report.rejected:,}, "
+                       f"duplicates {report.duplicates:,}, lag {lag:,}",
+                       completed=done, total=done + lag,
+                       info=f"loaded {report.loaded:,}, rejected {report.rejected:,}, "
+                            f"lag {lag:,}")
+
+        report = Loader(settings, on_progress=progress,
+                        progress_interval_s=args.progress_every).run(follow=args.follow, stop=stop)
+    out.say(f"Ingested into {settings.warehouse_path}: {report.summary()}")
     return 0
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.orchestration.tasks import build_audit_publish
 
-    _say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
-    build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}", say=_say,
-                        full_refresh=True if args.full_refresh else None)
-    _say(f"Analysts and BI tools read {settings.published_path} (read-only).")
+    out = Output()
+    out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
+    steps = ("dbt build", "GX audit", "publish")
+    with out.bar("building", total=len(steps), unit="steps", info=steps[0], rate=False) as bar:
+
+        def on_step(name: str) -> None:
+            bar.update(None, completed=steps.index(name), info=name)
+
+        build_audit_publish(settings, run_id=f"cli-{time.strftime('%Y%m%dT%H%M%S')}",
+                            say=out.say, on_step=on_step,
+                            full_refresh=True if args.full_refresh else None)
+        bar.update(None, completed=len(steps), info="done")
+    out.say(f"Analysts and BI tools read {settings.published_path} (read-only).")
     return 0
 
 
@@ -162,8 +183,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.local.demo import run_demo
     from producers.scenario.demo import produce_scenario
 
-    return run_demo(settings, count=args.count, seed=args.seed, produce=produce_scenario,
-                    say=_say)
+    out = Output()
+    with out.bar("demo", total=5, unit="steps", rate=False) as bar:
+        return run_demo(settings, count=args.count, seed=args.seed, produce=produce_scenario,
+                        say=out.say,
+                        on_step=lambda done, name: bar.update(None, completed=done, info=name))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pantau.exceptions import ConfigurationError, TerminalError
+from pantau.progress import Output
 from pantau.settings import Settings
 
 
@@ -47,11 +48,15 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError("--timezone", args.timezone, "an IANA zone such as Asia/Jakarta "
                                  "or UTC") from None
     started = time.monotonic()
-    with Publisher(settings, source=f"replay:{Path(args.file).name}"[:64]) as publisher:
-        read = replay(Path(args.file), publisher, fmt=args.format, speed=args.speed,
-                      observed_at=args.observed_at, platform=args.platform,
-                      text_column=args.text_column, time_column=args.time_column,
-                      author_column=args.author_column, tz=tz, limit=args.limit)
+    out = Output()
+    with out.bar("replaying", unit="sent") as bar:
+        with (Publisher(settings, source=f"replay:{Path(args.file).name}"[:64]) as publisher,
+              bar.follow(lambda: publisher.report.sent)):
+            read = replay(Path(args.file), publisher, fmt=args.format, speed=args.speed,
+                          observed_at=args.observed_at, platform=args.platform,
+                          text_column=args.text_column, time_column=args.time_column,
+                          author_column=args.author_column, tz=tz, limit=args.limit)
+        bar.update(None, completed=publisher.report.sent)
     report = publisher.report
     _say(f"Replayed {args.file} to {settings.topic_posts}: {read.summary()}; "
          f"{report.summary()} in {time.monotonic() - started:.1f}s")
@@ -95,21 +100,25 @@ def run_connectors(settings: Settings, source: str, connectors: list[Any], *, ma
 
     started = time.monotonic()
     unmappable = 0
-    with _stop_on_signals() as stop, Publisher(settings, source=source) as publisher:
-        sink = PublisherSink(publisher)
-        while True:
-            for connector in connectors:
-                result = connector.run(sink, max_pages=max_pages, stop=stop)
-                unmappable += result.unmappable
-                _say(f"{source} {connector.target()}: {result.summary()}")
-                if stop.is_set():
+    out = Output()
+    with _stop_on_signals() as stop, out.bar(source, unit="sent") as bar:
+        with (Publisher(settings, source=source) as publisher,
+              bar.follow(lambda: publisher.report.sent)):
+            sink = PublisherSink(publisher)
+            while True:
+                for connector in connectors:
+                    result = connector.run(sink, max_pages=max_pages, stop=stop)
+                    unmappable += result.unmappable
+                    out.say(f"{source} {connector.target()}: {result.summary()}")
+                    if stop.is_set():
+                        break
+                if not follow or stop.is_set():
                     break
-            if not follow or stop.is_set():
-                break
-            waited = 0.0
-            while waited < interval_s and not stop.is_set():
-                sleep(min(1.0, interval_s - waited))
-                waited += 1.0
+                waited = 0.0
+                while waited < interval_s and not stop.is_set():
+                    sleep(min(1.0, interval_s - waited))
+                    waited += 1.0
+        bar.update(None, completed=publisher.report.sent)
     report = publisher.report
     _say(f"Produced to {settings.topic_posts}: {report.summary()} "
          f"in {time.monotonic() - started:.1f}s")

@@ -168,8 +168,13 @@ Produce = Callable[..., Produced]
 
 
 def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produce,
-             say: Callable[[str], None] = print) -> int:
-    """Run the whole story; return the exit code (0 when every post landed exactly once)."""
+             say: Callable[[str], None] = print,
+             on_step: Callable[[int, str], None] | None = None) -> int:
+    """Run the whole story; return the exit code (0 when every post landed exactly once).
+
+    ``on_step(done, name)`` is called as each of the five steps starts (``done`` steps behind
+    it) and once more with 5 when the last one has finished.
+    """
     from pantau.connections.kafka import ensure_topics
     from pantau.local.kafka import LocalKafka
     from pantau.local.postgres import LocalPostgres
@@ -178,6 +183,8 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
 
+    step = on_step or (lambda _done, _name: None)
+    step(0, "Kafka and PostgreSQL")
     say("[1/5] Kafka and PostgreSQL: starting the local broker and the serving database "
         "(no-ops when they run), the topics, the database and its roles")
     LocalKafka(settings).up(say=lambda m: say(f"      {m}"))
@@ -185,19 +192,24 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     if settings.pg_publish:
         LocalPostgres(settings).up(say=lambda m: say(f"      {m}"))
 
+    step(1, "producing")
     say(f"[2/5] Producing a synthetic scenario of {count:,} posts to {settings.topic_posts}")
     produced = produce(settings, count=count, seed=seed, say=say)
 
+    step(2, "Airflow set-up")
     say("[3/5] Airflow: preparing the metadata database and the one-slot duckdb_writer pool")
     airflow_local.setup(settings)
 
     # `airflow dags test` runs one DAG and does not follow Asset events, so the demo runs
     # build_marts itself right after ingest_social_posts, as the scheduler would on the
     # raw posts Asset the ingest task updates.
+    step(3, f"DAG {INGEST_DAG}")
     say(f"[4/5] Airflow: DAG {INGEST_DAG} (Kafka -> raw.social_posts, exactly once)")
     say(f"      done (log: {airflow_local.test_dag(settings, INGEST_DAG)})")
+    step(4, f"DAG {BUILD_DAG}")
     say(f"[5/5] Airflow: DAG {BUILD_DAG} (dbt build -> GX audit -> publish the snapshot)")
     say(f"      done (log: {airflow_local.test_dag(settings, BUILD_DAG)})")
+    step(5, "done")
 
     say("")
     say(f"Done in {time.monotonic() - started:.0f}s. Published snapshot: "

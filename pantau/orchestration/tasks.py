@@ -91,15 +91,23 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
 
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
+                        on_step: Callable[[str], None] | None = None,
                         full_refresh: bool | None = None) -> dict[str, Any]:
-    """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests)."""
+    """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests).
+
+    ``on_step`` is called with ``"dbt build"``, ``"GX audit"`` and ``"publish"`` as each starts.
+    """
+    step = on_step or (lambda _name: None)
+    step("dbt build")
     built = build(settings, full_refresh=full_refresh)
     say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
         f"in {built['seconds']:.1f}s")
+    step("GX audit")
     audited = audit(settings, run_id=run_id, raw_watermark=built["raw_watermark"])
     say(f"GX audit: {len(audited['suites'])} suites, "
         f"{sum(audited['suites'].values())} expectations, all passed in "
         f"{audited['seconds']:.1f}s (Data Docs: {audited['data_docs']})")
+    step("publish")
     published = publish(settings, run_id=run_id)
     say(f"published {len(published['tables'])} mart tables to {published['path']} "
         f"in {published['seconds']:.1f}s")

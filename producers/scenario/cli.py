@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pantau.progress import Output
 from pantau.settings import Settings
 from producers.scenario.events import DEFAULT_RESPONSE_MINUTES, EventKind
 from producers.scenario.generator import Scenario, ScenarioConfig
@@ -111,14 +112,23 @@ def truth_path(truth_dir: Path, scenario: Scenario) -> Path:
     return truth_dir / f"scenario-{stamp}-seed{scenario.seed}-n{scenario.config.count}.jsonl"
 
 
-def run(args: argparse.Namespace, settings: Settings, say: Callable[[str], None]) -> int:
+def run(args: argparse.Namespace, settings: Settings, say: Callable[[str], None] | None = None,
+        *, out: Output | None = None) -> int:
     """Produce the scenario to Kafka and write its ground truth.
+
+    Args:
+        say: where the lines go (default: standard output, with a bar on a terminal).
+        out: the output to write to instead.
 
     Returns:
         The exit code: 0 when every message was delivered, 1 otherwise.
     """
     from pantau.exceptions import ConfigurationError, TerminalError
     from producers.publisher import Publisher
+
+    if out is None:
+        out = Output(say=say)
+    say = out.say
 
     try:
         config = config_from_args(args)
@@ -134,13 +144,18 @@ def run(args: argparse.Namespace, settings: Settings, say: Callable[[str], None]
         f"{len(scenario.planted)} planted events")
     started = time.monotonic()
     truth = TruthWriter(path, scenario.run_record())
-    with Publisher(settings, source="synthetic-scenario",
-                   on_progress=lambda r: say(f"  … {r.sent:,} messages sent")) as publisher:
-        # already keyed and serialised; the publisher validates a sample (docs/synthetic.md)
-        messages = scenario.serialized(truth)
-        report = publisher.publish_serialized(messages,
-                                              progress_every=max(5000, config.count // 5))
-        messages.close()  # an interrupted run still writes its planted events (complete: false)
+    with out.bar("sending", total=config.count, unit="posts") as bar:
+        # the bar counts posts generated (its total is known), beside the messages delivered
+        with Publisher(settings, source="synthetic-scenario",
+                       on_progress=lambda r: bar.update(
+                           f"  … {r.sent:,} messages sent", completed=truth.posts,
+                           info=f"{r.sent:,} messages sent")) as publisher:
+            # already keyed and serialised; the publisher validates a sample (docs/synthetic.md)
+            messages = scenario.serialized(truth)
+            report = publisher.publish_serialized(
+                messages, progress_every=bar.every(max(5000, config.count // 5), live=2000))
+            messages.close()  # an interrupted run still writes its planted events
+        bar.update(None, completed=truth.posts, info=f"{report.sent:,} messages sent")
     say(f"Produced to {settings.topic_posts}: {truth.posts:,} posts in {scenario.messages:,} "
         f"messages (observations); {report.summary()} in {time.monotonic() - started:.1f}s")
     say(f"Ground truth ({truth.planted} planted events, {truth.posts:,} posts): {path}")

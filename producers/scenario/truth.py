@@ -27,10 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from producers.publisher import encode_json
 from producers.scenario.events import PlantedEvent
-
-#: A JSON string literal, as ``json.dumps(..., ensure_ascii=False)`` writes it.
-_string = json.encoder.encode_basestring
 
 
 def iso(epoch_s: int) -> str:
@@ -51,30 +49,23 @@ class TruthWriter:
     def __init__(self, path: Path, run: dict[str, Any]) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = path.open("w", encoding="utf-8")
-        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._file: IO[bytes] = path.open("wb")
         self._write = self._file.write
         self.posts = 0
         self.planted = 0
         self._line({"record": "run", **run})
 
     def _line(self, record: dict[str, Any]) -> None:
-        self._file.write(self._dumps(record))
-        self._file.write("\n")
+        self._write(encode_json(record) + b"\n")
 
     def post(self, key: str, *, sentiment: str, topic: str, polres_ids: list[str],
              event_key: str | None, is_official: bool, created_at: str) -> None:
         """Record the planted labels of one post."""
         self.posts += 1
-        # the line json.dumps would write, formatted directly (one per post: a hot path)
-        enc = _string
-        ids = ",".join([enc(polres_id) for polres_id in polres_ids])
-        self._write(
-            f'{{"record":"post","post":{enc(key)},"sentiment":{enc(sentiment)},'
-            f'"topic":{enc(topic)},"polres_ids":[{ids}],'
-            f'"event_key":{"null" if event_key is None else enc(event_key)},'
-            f'"is_official":{"true" if is_official else "false"},'
-            f'"created_at":{enc(created_at)}}}\n')
+        self._write(encode_json({
+            "record": "post", "post": key, "sentiment": sentiment, "topic": topic,
+            "polres_ids": polres_ids, "event_key": event_key, "is_official": is_official,
+            "created_at": created_at}) + b"\n")
 
     def event(self, event: PlantedEvent) -> None:
         """Record one planted event with every post it planted."""
