@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported when an Output is made: `pantau --help` stays quick
     from rich.console import Console
-    from rich.progress import Progress, ProgressColumn, Task
+    from rich.progress import Progress, ProgressColumn, Task, TaskID
 
 
 def _columns() -> list[ProgressColumn]:
@@ -64,7 +64,7 @@ def _columns() -> list[ProgressColumn]:
 class Bar:
     """One bar of an :class:`Output`: :meth:`update` moves it, or prints the plain line."""
 
-    def __init__(self, output: Output, progress: Progress | None, task: int | None) -> None:
+    def __init__(self, output: Output, progress: Progress | None, task: TaskID | None) -> None:
         self._output = output
         self._progress = progress
         self._task = task
@@ -82,8 +82,10 @@ class Bar:
             if line is not None:
                 self._output.say(line)
             return
-        fields = {} if info is None else {"info": info}
-        self._progress.update(self._task, completed=completed, total=total, **fields)
+        if info is None:
+            self._progress.update(self._task, completed=completed, total=total)
+        else:
+            self._progress.update(self._task, completed=completed, total=total, info=info)
 
     def every(self, plain: int, live: int = 500) -> int:
         """How many items between progress calls: ``plain`` without a terminal (the lines the
