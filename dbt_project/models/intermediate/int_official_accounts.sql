@@ -1,4 +1,7 @@
 -- One row per official account of a Polres (platform × handle), from the seed.
+-- A table, not the intermediate folder's incremental: a few rows rebuilt whole from the seed.
+{{ config(materialized='table') }}
+
 with
 
 polres as (

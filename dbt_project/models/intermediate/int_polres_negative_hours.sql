@@ -4,6 +4,10 @@
 -- Poisson standard deviations above the usual level, and at least
 -- PANTAU_ALERT_MIN_NEGATIVE_SHARE of the hour's public posts about the Polres
 -- (a few sour replies inside a wave of praise are not an issue).
+-- A table, not the intermediate folder's incremental: a new post moves the Polres' median
+-- hour, so every hour of every Polres is judged again (rebuilt whole from fct_posts).
+{{ config(materialized='table') }}
+
 with
 
 posts as (

@@ -8,11 +8,7 @@
 -- add up. The loader writes an event_id once, so old and new never overlap.
 -- Only the counts of the current rows are read, not their wide columns (a scan of
 -- every column of the table cost seconds at millions of posts).
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 
