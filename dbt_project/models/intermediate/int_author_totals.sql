@@ -20,7 +20,7 @@ posts as (
 authors as (
     select
         author_key,
-        arg_max(author_label, {'created_at': created_at, 'post_key': post_key}) as author_label,
+        arg_max(author_label, { 'created_at': created_at, 'post_key': post_key }) as author_label,
         min(platform) as platform,
         bool_or(is_official_author) as is_official_author,
         count(*) as post_count,

@@ -47,10 +47,13 @@ cluster_origins as (
     from spike_clusters
     inner join negative_posts_per_polres
         on spike_clusters.polres_id = negative_posts_per_polres.about_polres_id
-        and negative_posts_per_polres.created_at >= spike_clusters.first_spike_hour_at
+        and negative_posts_per_polres.created_at >= (
+            spike_clusters.first_spike_hour_at
             - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
-        and negative_posts_per_polres.created_at
-            < spike_clusters.last_spike_hour_at + interval 1 hour
+        )
+        and negative_posts_per_polres.created_at < (
+            spike_clusters.last_spike_hour_at + interval 1 hour
+        )
     group by
         spike_clusters.polres_id,
         spike_clusters.cluster_number,
@@ -82,7 +85,7 @@ cluster_origins_chosen as (
     from cluster_origins_weighed
     qualify row_number() over (
         partition by polres_id, cluster_number
-        order by is_major desc, origin_posted_at, origin_post_key
+        order by is_major desc, origin_posted_at asc, origin_post_key asc
     ) = 1
 ),
 
@@ -121,7 +124,7 @@ spikes as (
         alert_number,
         min(first_spike_hour_at) as first_spike_hour_at,
         max(last_spike_hour_at) as last_spike_hour_at,
-        list(peak_at order by peak_hour_count desc, peak_at)[1] as peak_at,
+        list(peak_at order by peak_hour_count desc, peak_at asc)[1] as peak_at,
         max(peak_hour_count) as peak_hour_count,
         any_value(baseline_per_hour) as baseline_per_hour,
         arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
@@ -141,23 +144,28 @@ spike_posts as (
     from spikes
     inner join negative_posts_per_polres
         on spikes.polres_id = negative_posts_per_polres.about_polres_id
-        and negative_posts_per_polres.created_at >= spikes.first_spike_hour_at
-        and negative_posts_per_polres.created_at
-            < spikes.last_spike_hour_at + interval 1 hour
+        and spikes.first_spike_hour_at <= negative_posts_per_polres.created_at
+        and negative_posts_per_polres.created_at < (
+            spikes.last_spike_hour_at + interval 1 hour
+        )
 ),
 
 alert_summaries as (
     select
-        polres_id,
-        alert_number,
-        min(created_at) as first_spike_post_at,
+        spike_posts.polres_id,
+        spike_posts.alert_number,
+        min(spike_posts.created_at) as first_spike_post_at,
         coalesce(
             {{ most_frequent('topic', "topic <> 'lainnya'") }}, 'lainnya'
         ) as topic,
-        list(post_key order by engagement desc, post_key)[1:3] as top_post_keys,
-        list(url order by engagement desc, post_key)[1] as top_post_url
+        list(
+            spike_posts.post_key order by spike_posts.engagement desc, spike_posts.post_key asc
+        )[1:3] as top_post_keys,
+        list(
+            spike_posts.url order by spike_posts.engagement desc, spike_posts.post_key asc
+        )[1] as top_post_url
     from spike_posts
-    group by polres_id, alert_number
+    group by spike_posts.polres_id, spike_posts.alert_number
 ),
 
 alerts_started as (
@@ -167,15 +175,17 @@ alerts_started as (
         alert_summaries.top_post_keys,
         alert_summaries.top_post_url,
         case
-            when origin_posts.created_at >= spikes.first_spike_hour_at
+            when origin_posts.created_at >= (
+                spikes.first_spike_hour_at
                 - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
-                then origin_posts.created_at
+            ) then origin_posts.created_at
             else alert_summaries.first_spike_post_at
         end as started_at,
         case
-            when date_diff(
-                'hour', spikes.last_spike_hour_at, data_window.last_post_at
-            ) >= {{ pantau_setting('ALERT_GAP_HOURS', 3) }}
+            when
+                date_diff(
+                    'hour', spikes.last_spike_hour_at, data_window.last_post_at
+                ) >= {{ pantau_setting('ALERT_GAP_HOURS', 3) }}
                 then spikes.last_spike_hour_at + interval 1 hour
         end as ended_at
     from spikes
@@ -195,9 +205,10 @@ alert_posts_counted as (
     from alerts_started
     inner join negative_posts_per_polres
         on alerts_started.polres_id = negative_posts_per_polres.about_polres_id
-        and negative_posts_per_polres.created_at >= alerts_started.started_at
-        and negative_posts_per_polres.created_at
-            < alerts_started.last_spike_hour_at + interval 1 hour
+        and alerts_started.started_at <= negative_posts_per_polres.created_at
+        and negative_posts_per_polres.created_at < (
+            alerts_started.last_spike_hour_at + interval 1 hour
+        )
     group by alerts_started.polres_id, alerts_started.alert_number
 ),
 

@@ -26,7 +26,7 @@ official_posts as (
     select
         posts.*,
         unnest(posts.polres_ids) as about_polres_id,
-        exists (
+        exists(
             select 1
             from response_phrases
             where contains(lower(posts.post_text), response_phrases.phrase)
@@ -55,22 +55,25 @@ first_responses as (
     from issues
     inner join official_posts
         on issues.polres_id = official_posts.about_polres_id
-        and official_posts.created_at >= issues.started_at
-        and official_posts.created_at < issues.started_at
+        and issues.started_at <= official_posts.created_at
+        and official_posts.created_at < (
+            issues.started_at
             + interval ({{ pantau_setting('ALERT_RESPONSE_WINDOW_HOURS', 48) }}) hour
+        )
         and (
-            official_posts.root_post_key = issues.origin_post_key
-            or official_posts.parent_post_key = issues.origin_post_key
+            issues.origin_post_key = official_posts.root_post_key
+            or issues.origin_post_key = official_posts.parent_post_key
             or official_posts.is_response_worded
         )
     qualify row_number() over (
         partition by issues.polres_id, issues.alert_number
         order by
-            official_posts.root_post_key is not distinct from issues.origin_post_key
-            or official_posts.parent_post_key
-                is not distinct from issues.origin_post_key desc,
-            official_posts.created_at,
-            official_posts.post_key
+            (
+                official_posts.root_post_key is not distinct from issues.origin_post_key
+                or official_posts.parent_post_key is not distinct from issues.origin_post_key
+            ) desc,
+            official_posts.created_at asc,
+            official_posts.post_key asc
     ) = 1
 )
 

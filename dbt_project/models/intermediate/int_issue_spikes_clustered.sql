@@ -50,7 +50,7 @@ spike_clusters as (
         -- timestamps
         min(hour_at) as first_spike_hour_at,
         max(hour_at) as last_spike_hour_at,
-        list(hour_at order by negative_post_count desc, hour_at)[1] as peak_at
+        list(hour_at order by negative_post_count desc, hour_at asc)[1] as peak_at
     from spike_hours_numbered
     group by polres_id, cluster_number
 )

@@ -22,8 +22,7 @@ polres as (
 alerts as (
     select
         -- ids
-        issues.polres_id || ':'
-            || strftime(issues.started_at, '%Y%m%dT%H%M%S') as alert_id,
+        issues.polres_id || ':' || strftime(issues.started_at, '%Y%m%dT%H%M%S') as alert_id,
         issues.polres_id,
         issues.origin_post_key,
         responses.first_response_post_key,
