@@ -8,12 +8,21 @@ UV_VERSION := 0.13.9
 
 .PHONY: demo test install lint lock clean
 
+# SQLFluff lints the dbt models and macros through the dbt templater, which compiles the project:
+# the profile reads PANTAU_WAREHOUSE_PATH (a throwaway warehouse here), dbt's target and logs go
+# beside it.
+LINT_STATE := $(CURDIR)/.pantau/lint
+SQLFLUFF := mkdir -p $(LINT_STATE) && PANTAU_WAREHOUSE_PATH=$(LINT_STATE)/warehouse.duckdb \
+	DBT_TARGET_PATH=$(LINT_STATE)/target DBT_LOG_PATH=$(LINT_STATE)/logs \
+	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
 demo: install
 	$(BIN)/pantau demo
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(SQLFLUFF)
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
@@ -28,6 +37,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(SQLFLUFF)
 
 # Re-resolve the pinned environment after changing pyproject.toml.
 lock:

@@ -128,7 +128,8 @@ def _failure(result: dict[str, Any]) -> str:
 
 def dbt_build(settings: Settings, *, select: str | None = None,
               full_refresh: bool | None = None) -> BuildResult:
-    """Run ``dbt build`` (seeds, models, tests) against the working warehouse.
+    """Run ``dbt build`` (seeds, models, data tests; not the unit tests) against the working
+    warehouse.
 
     Args:
         select: a dbt selection (default: everything).
@@ -147,7 +148,11 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         if full_refresh:
             log.info("raw lost %d observations since the last build (retention or a manual "
                      "fix): this build is a full refresh", missing)
+    # The dbt unit tests (fixed rows in, rows out: the logic of the models) do not depend on
+    # the warehouse's data, so they run in the test suite, not in every build (they added 2 to
+    # 7 s to an incremental build whose floor is about 10 s).
     args = ["build", *(["--select", select] if select else []),
+            "--exclude-resource-type", "unit_test",
             *(["--full-refresh"] if full_refresh else [])]
     process = run_dbt(settings, *args)
     log_path = settings.state_dir / "dbt" / "build.log"

@@ -56,6 +56,18 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
         score.missed_issues, score.false_alerts)
     assert score.response_errors and score.max_response_error <= 5, score.response_errors
 
+    # the dbt unit tests (the logic of the models on fixed rows; `pantau build` leaves them out):
+    # every model whose logic they pin has them, and all pass
+    assert run_dbt(settings, "test", "--select", "test_type:unit").returncode == 0, (
+        settings.state_dir / "dbt" / "test.log").read_text()[-3000:]
+    unit_results = json.loads(
+        (settings.state_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
+    assert {r["unique_id"].split(".")[2] for r in unit_results} >= {
+        "int_issue_spikes_clustered", "int_issue_origins_found", "int_issue_responses_matched",
+        "int_polres_negative_hours", "int_post_velocity", "mart_viral_posts",
+        "mart_polres_scorecard"}
+    assert all(r["status"] == "pass" for r in unit_results) and len(unit_results) >= 9
+
     # the documentation: `dbt docs generate` works and every column of every model is described
     assert run_dbt(settings, "docs", "generate").returncode == 0
     target = settings.state_dir / "dbt" / "target"

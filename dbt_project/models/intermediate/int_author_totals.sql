@@ -2,11 +2,7 @@
 -- Incremental: a run recomputes the authors of the posts fct_posts rebuilt
 -- (posts_to_rebuild), from all of their posts; the other authors are unchanged.
 -- depends_on: {{ ref('stg_social_posts') }} (read by posts_to_rebuild in incremental runs)
-{{ config(
-    materialized='incremental',
-    unique_key='author_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='author_key') }}
 
 with
 
@@ -24,7 +20,7 @@ posts as (
 authors as (
     select
         author_key,
-        arg_max(author_label, {'created_at': created_at, 'post_key': post_key}) as author_label,
+        arg_max(author_label, { 'created_at': created_at, 'post_key': post_key }) as author_label,
         min(platform) as platform,
         bool_or(is_official_author) as is_official_author,
         count(*) as post_count,

@@ -1,4 +1,7 @@
 -- One row per official account of a Polres (platform × handle), from the seed.
+-- A table, not the intermediate folder's incremental: a few rows rebuilt whole from the seed.
+{{ config(materialized='table') }}
+
 with
 
 polres as (
@@ -7,18 +10,14 @@ polres as (
 
 accounts as (
     unpivot polres
-    on handle_x as 'x',
-        handle_instagram as 'instagram',
-        handle_tiktok as 'tiktok',
-        handle_facebook as 'facebook',
-        handle_youtube as 'youtube'
-    into name platform value handle
+    on handle_x, handle_instagram, handle_tiktok, handle_facebook, handle_youtube
+    into name handle_column value handle
 ),
 
 official_accounts as (
     select distinct
         polres_id,
-        platform,
+        replace(handle_column, 'handle_', '') as platform,
         lower(handle) as handle
     from accounts
     where handle is not null and handle <> ''

@@ -4,6 +4,10 @@
 -- Poisson standard deviations above the usual level, and at least
 -- PANTAU_ALERT_MIN_NEGATIVE_SHARE of the hour's public posts about the Polres
 -- (a few sour replies inside a wave of praise are not an issue).
+-- A table, not the intermediate folder's incremental: a new post moves the Polres' median
+-- hour, so every hour of every Polres is judged again (rebuilt whole from fct_posts).
+{{ config(materialized='table') }}
+
 with
 
 posts as (
@@ -71,15 +75,18 @@ hours_flagged as (
         hourly_counts.negative_post_count,
         hourly_counts.public_post_count,
         polres_medians.median_per_hour,
-        hourly_counts.negative_post_count
-            >= {{ pantau_setting('ALERT_MIN_POSTS', 8) }}
-        and hourly_counts.negative_post_count > polres_medians.median_per_hour
-            + {{ pantau_setting('ALERT_SIGMA', 4) }}
-            * sqrt(greatest(polres_medians.median_per_hour, 1))
-        and hourly_counts.negative_post_count
-            >= {{ pantau_setting('ALERT_MIN_NEGATIVE_SHARE', 0.5) }}
-            * hourly_counts.public_post_count
-            as is_spike
+        (
+            hourly_counts.negative_post_count >= {{ pantau_setting('ALERT_MIN_POSTS', 8) }}
+            and hourly_counts.negative_post_count > (
+                polres_medians.median_per_hour
+                + {{ pantau_setting('ALERT_SIGMA', 4) }}
+                * sqrt(greatest(polres_medians.median_per_hour, 1))
+            )
+            and hourly_counts.negative_post_count >= (
+                {{ pantau_setting('ALERT_MIN_NEGATIVE_SHARE', 0.5) }}
+                * hourly_counts.public_post_count
+            )
+        ) as is_spike
     from hourly_counts
     inner join polres_medians
         on hourly_counts.polres_id = polres_medians.polres_id

@@ -1,11 +1,7 @@
 -- One row per post that others replied to, quoted or reposted: the size of the
 -- conversation under it (every post whose root is this post).
 -- Incremental: a run recounts the conversations that new posts joined.
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 

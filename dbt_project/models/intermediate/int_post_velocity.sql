@@ -2,11 +2,7 @@
 -- The first observation is measured against the moment of posting; each later
 -- one against the observation before it.
 -- Incremental: a run recomputes the posts observed since the last run.
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 

@@ -4,11 +4,7 @@
 -- Incremental: the functions are the expensive part of a build, so a run only
 -- reads the posts with an observation ingested since the last run (their
 -- latest text may have changed). Readers need no functions registered.
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 

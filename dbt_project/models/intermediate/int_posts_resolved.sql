@@ -7,11 +7,7 @@
 -- (PANTAU_PSEUDONYM_KEY) so the marts never carry their ids or handles.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only, reading just
 -- them, their parents and their roots.
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 

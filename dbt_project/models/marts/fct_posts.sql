@@ -1,6 +1,7 @@
 -- One row per post: latest metrics, what the text says, the Polres it is about,
 -- how fast it grew and how big a conversation it started.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
+-- Incremental, not the marts folder's table (see above).
 {{ config(
     materialized='incremental',
     unique_key='post_key',

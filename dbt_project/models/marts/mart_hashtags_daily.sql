@@ -14,22 +14,22 @@ post_hashtags as (
         posts.engagement,
         posts.sentiment_label,
         posts.polres_id
-    from posts, unnest(posts.hashtags) as tagged(hashtag)
+    from posts, unnest(posts.hashtags) as tagged (hashtag)
 ),
 
 daily_counts as (
     select
-        hashtag,
-        created_date as activity_date,
+        post_hashtags.hashtag,
+        post_hashtags.created_date as activity_date,
         count(*) as post_count,
         sum(engagement) as engagement,
         (
-            count(*) filter (where sentiment_label = 'positive')
-            - count(*) filter (where sentiment_label = 'negative')
+            count(*) filter (where post_hashtags.sentiment_label = 'positive')
+            - count(*) filter (where post_hashtags.sentiment_label = 'negative')
         ) / count(*) as net_sentiment,
         {{ most_frequent('polres_id') }} as top_polres_id
     from post_hashtags
-    group by hashtag, created_date
+    group by post_hashtags.hashtag, post_hashtags.created_date
 )
 
 select * from daily_counts

@@ -47,8 +47,7 @@ weekly_alerts as (
         count(*) as alert_count,
         count(*) filter (where is_responded) as responded_alert_count,
         count(*) filter (
-            where response_minutes
-                <= {{ pantau_setting('RESPONSE_TARGET_MINUTES', 240) }}
+            where response_minutes <= {{ pantau_setting('RESPONSE_TARGET_MINUTES', 240) }}
         ) as timely_alert_count,
         median(response_minutes) as median_response_minutes
     from alerts
@@ -61,11 +60,11 @@ weeks_scored as (
         coalesce(weekly_alerts.alert_count, 0) as alert_count,
         weekly_alerts.median_response_minutes,
         weekly_alerts.responded_alert_count / weekly_alerts.alert_count as response_rate,
-        weekly_posts.net_sentiment
+        (
+            weekly_posts.net_sentiment
             - 0.1 * coalesce(weekly_alerts.alert_count, 0)
-            + 0.2 * coalesce(
-                weekly_alerts.timely_alert_count / weekly_alerts.alert_count, 0
-            ) as reputation_score
+            + 0.2 * coalesce(weekly_alerts.timely_alert_count / weekly_alerts.alert_count, 0)
+        ) as reputation_score
     from weekly_posts
     left join weekly_alerts
         on weekly_posts.polres_id = weekly_alerts.polres_id

@@ -21,7 +21,7 @@ authors_ranked as (
         negative_share,
         first_post_at,
         last_post_at,
-        row_number() over (order by engagement desc, author_key) as author_rank
+        row_number() over (order by engagement desc, author_key asc) as author_rank
     from authors
 )
 

@@ -71,13 +71,14 @@ posts_scored as (
         *,
         peak_engagement_per_hour / baseline_engagement_per_hour as velocity_ratio,
         greatest(
-            conversation_post_count
-            / {{ pantau_setting('VIRAL_MIN_CONVERSATION', 25) }},
+            conversation_post_count / {{ pantau_setting('VIRAL_MIN_CONVERSATION', 25) }},
             case
-                when engagement >= {{ pantau_setting('VIRAL_FOLLOWER_SHARE', 0.05) }}
-                    * coalesce(author_followers, 0)
-                    and conversation_post_count
-                        >= {{ pantau_setting('VIRAL_MIN_SPREAD', 5) }}
+                when
+                    engagement >= (
+                        {{ pantau_setting('VIRAL_FOLLOWER_SHARE', 0.05) }}
+                        * coalesce(author_followers, 0)
+                    )
+                    and conversation_post_count >= {{ pantau_setting('VIRAL_MIN_SPREAD', 5) }}
                     then engagement / greatest(
                         {{ pantau_setting('VIRAL_MIN_ENGAGEMENT', 2000) }},
                         {{ pantau_setting('VIRAL_ENGAGEMENT_MULTIPLE', 20) }}
@@ -117,7 +118,7 @@ viral_posts as (
         velocity_ratio,
         virality_score,
         row_number() over (
-            order by virality_score desc, engagement desc, post_key
+            order by virality_score desc, engagement desc, post_key asc
         ) as viral_rank,
 
         -- dates

@@ -1,11 +1,7 @@
 -- One row per observation of a post (a contract event): the metric time series.
 -- A repeated event_id (a producer retry that reached raw twice) keeps one row.
 -- Incremental: a run appends the observations ingested since the last run.
-{{ config(
-    materialized='incremental',
-    unique_key='event_id',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='event_id') }}
 
 with
 

@@ -8,11 +8,7 @@
 -- add up. The loader writes an event_id once, so old and new never overlap.
 -- Only the counts of the current rows are read, not their wide columns (a scan of
 -- every column of the table cost seconds at millions of posts).
-{{ config(
-    materialized='incremental',
-    unique_key='post_key',
-    incremental_strategy='delete+insert',
-) }}
+{{ config(unique_key='post_key') }}
 
 with
 
@@ -55,11 +51,13 @@ renamed as (
         latest_observation.post_id,
         latest_observation.parent_post_id,
         latest_observation.root_post_id,
-        case when latest_observation.parent_post_id is not null
-            then latest_observation.platform || ':' || latest_observation.parent_post_id
+        case
+            when latest_observation.parent_post_id is not null
+                then latest_observation.platform || ':' || latest_observation.parent_post_id
         end as parent_post_key,
-        case when latest_observation.root_post_id is not null
-            then latest_observation.platform || ':' || latest_observation.root_post_id
+        case
+            when latest_observation.root_post_id is not null
+                then latest_observation.platform || ':' || latest_observation.root_post_id
         end as root_post_key,
         latest_observation.author_id,
 
@@ -128,7 +126,7 @@ built_newer as (
 ),
 
 latest as (
-    select * from renamed
+select * from renamed
     where post_key not in (select post_key from built_newer)
     union all
     select * from built_newer

@@ -1,0 +1,244 @@
+-- One row per issue: the spike clusters of int_issue_spikes_clustered that grew from the
+-- same conversation merged into one issue, with the post it started at, its size, topic
+-- and top posts, and its end.
+-- The origin of a cluster is the earliest of the conversations of its negative posts (from
+-- PANTAU_ALERT_LOOKBACK_HOURS before its first spike hour to the end of its last) holding at
+-- least half as many as the biggest. The issue starts at that post when it lies inside the
+-- lookback, else at the first negative post of its first spike hour; it ends with its last
+-- spike hour and is open (no end) while fewer than PANTAU_ALERT_GAP_HOURS hours of data
+-- follow that hour.
+-- A table, not the intermediate folder's incremental: rebuilt whole like the mart it feeds
+-- (read twice, by int_issue_responses_matched and mart_issue_alerts).
+{{ config(materialized='table') }}
+
+with
+
+spike_clusters as (
+    select * from {{ ref('int_issue_spikes_clustered') }}
+),
+
+-- not materialized: each use reads only the columns and rows it needs from fct_posts
+-- (a materialised CTE copied eleven columns of every post, the texts included).
+posts as not materialized (
+    select * from {{ ref('fct_posts') }}
+),
+
+data_window as (
+    select max(created_at) as last_post_at from posts
+),
+
+negative_posts_per_polres as (
+    select
+        posts.*,
+        unnest(posts.polres_ids) as about_polres_id
+    from posts
+    where posts.sentiment_label = 'negative' and not posts.is_official_author
+),
+
+cluster_origins as (
+    select
+        spike_clusters.polres_id,
+        spike_clusters.cluster_number,
+        coalesce(
+            negative_posts_per_polres.root_post_key, negative_posts_per_polres.post_key
+        ) as origin_post_key,
+        count(*) as origin_post_count,
+        min(negative_posts_per_polres.created_at) as origin_created_at
+    from spike_clusters
+    inner join negative_posts_per_polres
+        on spike_clusters.polres_id = negative_posts_per_polres.about_polres_id
+        and negative_posts_per_polres.created_at >= (
+            spike_clusters.first_spike_hour_at
+            - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
+        )
+        and negative_posts_per_polres.created_at < (
+            spike_clusters.last_spike_hour_at + interval 1 hour
+        )
+    group by
+        spike_clusters.polres_id,
+        spike_clusters.cluster_number,
+        coalesce(
+            negative_posts_per_polres.root_post_key, negative_posts_per_polres.post_key
+        )
+),
+
+-- the earliest of the conversations holding at least half as many negative
+-- posts as the biggest: a story often spreads into a second thread (a quote, a
+-- repost elsewhere) that can outgrow the one it started in
+cluster_origins_weighed as (
+    select
+        cluster_origins.*,
+        coalesce(origin_posts.created_at, cluster_origins.origin_created_at)
+            as origin_posted_at,
+        cluster_origins.origin_post_count * 2 >= max(
+            cluster_origins.origin_post_count
+        ) over (
+            partition by cluster_origins.polres_id, cluster_origins.cluster_number
+        ) as is_major
+    from cluster_origins
+    left join posts as origin_posts
+        on cluster_origins.origin_post_key = origin_posts.post_key
+),
+
+cluster_origins_chosen as (
+    select *
+    from cluster_origins_weighed
+    qualify row_number() over (
+        partition by polres_id, cluster_number
+        order by is_major desc, origin_posted_at asc, origin_post_key asc
+    ) = 1
+),
+
+-- a cluster that grew from the same conversation as the one before it is the
+-- same issue flaring up again, not a new one
+clusters_flagged as (
+    select
+        spike_clusters.*,
+        cluster_origins.origin_post_key,
+        case
+            when cluster_origins.origin_post_key = lag(cluster_origins.origin_post_key) over (
+                partition by spike_clusters.polres_id
+                order by spike_clusters.first_spike_hour_at
+            ) then 0
+            else 1
+        end as starts_issue
+    from spike_clusters
+    inner join cluster_origins_chosen as cluster_origins
+        on spike_clusters.polres_id = cluster_origins.polres_id
+        and spike_clusters.cluster_number = cluster_origins.cluster_number
+),
+
+clusters_merged as (
+    select
+        *,
+        cast(sum(starts_issue) over (
+            partition by polres_id order by first_spike_hour_at
+            rows between unbounded preceding and current row
+        ) as bigint) as alert_number
+    from clusters_flagged
+),
+
+spikes as (
+    select
+        polres_id,
+        alert_number,
+        min(first_spike_hour_at) as first_spike_hour_at,
+        max(last_spike_hour_at) as last_spike_hour_at,
+        list(peak_at order by peak_hour_count desc, peak_at asc)[1] as peak_at,
+        max(peak_hour_count) as peak_hour_count,
+        any_value(baseline_per_hour) as baseline_per_hour,
+        arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
+    from clusters_merged
+    group by polres_id, alert_number
+),
+
+spike_posts as (
+    select
+        spikes.polres_id,
+        spikes.alert_number,
+        negative_posts_per_polres.post_key,
+        negative_posts_per_polres.url,
+        negative_posts_per_polres.topic,
+        negative_posts_per_polres.engagement,
+        negative_posts_per_polres.created_at
+    from spikes
+    inner join negative_posts_per_polres
+        on spikes.polres_id = negative_posts_per_polres.about_polres_id
+        and spikes.first_spike_hour_at <= negative_posts_per_polres.created_at
+        and negative_posts_per_polres.created_at < (
+            spikes.last_spike_hour_at + interval 1 hour
+        )
+),
+
+alert_summaries as (
+    select
+        spike_posts.polres_id,
+        spike_posts.alert_number,
+        min(spike_posts.created_at) as first_spike_post_at,
+        coalesce(
+            {{ most_frequent('topic', "topic <> 'lainnya'") }}, 'lainnya'
+        ) as topic,
+        list(
+            spike_posts.post_key order by spike_posts.engagement desc, spike_posts.post_key asc
+        )[1:3] as top_post_keys,
+        list(
+            spike_posts.url order by spike_posts.engagement desc, spike_posts.post_key asc
+        )[1] as top_post_url
+    from spike_posts
+    group by spike_posts.polres_id, spike_posts.alert_number
+),
+
+alerts_started as (
+    select
+        spikes.*,
+        alert_summaries.topic,
+        alert_summaries.top_post_keys,
+        alert_summaries.top_post_url,
+        case
+            when origin_posts.created_at >= (
+                spikes.first_spike_hour_at
+                - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
+            ) then origin_posts.created_at
+            else alert_summaries.first_spike_post_at
+        end as started_at,
+        case
+            when
+                date_diff(
+                    'hour', spikes.last_spike_hour_at, data_window.last_post_at
+                ) >= {{ pantau_setting('ALERT_GAP_HOURS', 3) }}
+                then spikes.last_spike_hour_at + interval 1 hour
+        end as ended_at
+    from spikes
+    inner join alert_summaries
+        on spikes.polres_id = alert_summaries.polres_id
+        and spikes.alert_number = alert_summaries.alert_number
+    left join posts as origin_posts
+        on spikes.origin_post_key = origin_posts.post_key
+    cross join data_window
+),
+
+alert_posts_counted as (
+    select
+        alerts_started.polres_id,
+        alerts_started.alert_number,
+        count(*) as negative_post_count
+    from alerts_started
+    inner join negative_posts_per_polres
+        on alerts_started.polres_id = negative_posts_per_polres.about_polres_id
+        and alerts_started.started_at <= negative_posts_per_polres.created_at
+        and negative_posts_per_polres.created_at < (
+            alerts_started.last_spike_hour_at + interval 1 hour
+        )
+    group by alerts_started.polres_id, alerts_started.alert_number
+),
+
+issues as (
+    select
+        -- ids
+        alerts_started.polres_id,
+        alerts_started.origin_post_key,
+
+        -- strings
+        alerts_started.topic,
+        alerts_started.top_post_keys,
+        alerts_started.top_post_url,
+
+        -- numerics
+        alerts_started.alert_number,
+        alert_posts_counted.negative_post_count,
+        alerts_started.peak_hour_count,
+        alerts_started.baseline_per_hour,
+
+        -- timestamps
+        alerts_started.started_at,
+        alerts_started.first_spike_hour_at,
+        alerts_started.last_spike_hour_at,
+        alerts_started.peak_at,
+        alerts_started.ended_at
+    from alerts_started
+    inner join alert_posts_counted
+        on alerts_started.polres_id = alert_posts_counted.polres_id
+        and alerts_started.alert_number = alert_posts_counted.alert_number
+)
+
+select * from issues

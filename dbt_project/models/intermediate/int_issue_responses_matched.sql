@@ -1,0 +1,80 @@
+-- One row per issue of int_issue_origins_found that had an official response: the first
+-- post of one of the Polres' official accounts from the issue's start and within
+-- PANTAU_ALERT_RESPONSE_WINDOW_HOURS, in the issue's conversation (replying to or under
+-- its origin) or, when there is none, the first worded as a response (a phrase of the seed
+-- response_phrases: "menanggapi", "klarifikasi", …), and the minutes it took.
+-- A table, not the intermediate folder's incremental: a few rows rebuilt whole like the
+-- mart that reads it, with its constraints checked on write.
+{{ config(materialized='table') }}
+
+with
+
+issues as (
+    select * from {{ ref('int_issue_origins_found') }}
+),
+
+-- not materialized: reads only the official accounts' posts and the columns it needs
+posts as not materialized (
+    select * from {{ ref('fct_posts') }}
+),
+
+response_phrases as (
+    select * from {{ ref('response_phrases') }}
+),
+
+official_posts as (
+    select
+        posts.*,
+        unnest(posts.polres_ids) as about_polres_id,
+        exists(
+            select 1
+            from response_phrases
+            where contains(lower(posts.post_text), response_phrases.phrase)
+        ) as is_response_worded
+    from posts
+    where posts.is_official_author
+),
+
+first_responses as (
+    select
+        -- ids
+        issues.polres_id,
+        official_posts.post_key as first_response_post_key,
+
+        -- strings
+        official_posts.url as first_response_url,
+
+        -- numerics
+        issues.alert_number,
+        round(date_diff(
+            'second', issues.started_at, official_posts.created_at
+        ) / 60.0, 1) as response_minutes,
+
+        -- timestamps
+        official_posts.created_at as first_response_at
+    from issues
+    inner join official_posts
+        on issues.polres_id = official_posts.about_polres_id
+        and issues.started_at <= official_posts.created_at
+        and official_posts.created_at < (
+            issues.started_at
+            + interval ({{ pantau_setting('ALERT_RESPONSE_WINDOW_HOURS', 48) }}) hour
+        )
+        and (
+            issues.origin_post_key = official_posts.root_post_key
+            or issues.origin_post_key = official_posts.parent_post_key
+            or official_posts.is_response_worded
+        )
+    qualify row_number() over (
+        partition by issues.polres_id, issues.alert_number
+        order by
+            (
+                official_posts.root_post_key is not distinct from issues.origin_post_key
+                or official_posts.parent_post_key is not distinct from issues.origin_post_key
+            ) desc,
+            official_posts.created_at asc,
+            official_posts.post_key asc
+    ) = 1
+)
+
+select * from first_responses
