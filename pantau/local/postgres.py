@@ -244,8 +244,8 @@ class LocalPostgres:
             f"ssl = {'on' if tls else 'off'}",
         ]
         if tls:
-            lines += [f"ssl_cert_file = '{Path(s.pg_ssl_cert_file).resolve()}'",
-                      f"ssl_key_file = '{Path(s.pg_ssl_key_file).resolve()}'"]
+            self._install_tls(Path(s.pg_ssl_cert_file), Path(s.pg_ssl_key_file))
+            lines += ["ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
         (self.data_dir / "pantau.conf").write_text("\n".join(lines) + "\n")
         main_conf = self.data_dir / "postgresql.conf"
         include = "include_if_exists = 'pantau.conf'"
@@ -273,6 +273,22 @@ class LocalPostgres:
         if self._as_root():
             for name in ("pantau.conf", "pg_hba.conf", "pg_ident.conf"):
                 shutil.chown(self.data_dir / name, "postgres", "postgres")
+
+    def _install_tls(self, cert: Path, key: Path) -> None:
+        """Copy the certificate and key into the data directory, owned by the server's user with
+        the modes PostgreSQL insists on (it refuses a key others can read)."""
+        for source, name, mode in ((cert, "server.crt", 0o644), (key, "server.key", 0o600)):
+            try:
+                data = source.read_bytes()
+            except OSError as error:
+                variable = "PANTAU_PG_SSL_CERT_FILE" if name == "server.crt" else "PANTAU_PG_SSL_KEY_FILE"
+                raise TerminalError(f"{variable}={source} cannot be read ({error.strerror}): "
+                                    "point it at a PEM file.") from None
+            target = self.data_dir / name
+            target.write_bytes(data)
+            target.chmod(mode)
+            if self._as_root():
+                shutil.chown(target, "postgres", "postgres")
 
     def admin_conninfo(self, database: str = "postgres") -> str:
         """libpq conninfo of the administrator over the cluster's Unix socket."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +95,25 @@ def test_an_external_server_is_neither_started_nor_stopped(tmp_path: Path):
     assert cluster.status().state == "external"
     assert "secret" not in cluster.status().detail
     assert cluster.down() == "PostgreSQL: external (PANTAU_PG_URL), left alone."
+
+
+def test_tls_when_a_certificate_is_configured_and_only_tls_beyond_loopback(own_cluster):
+    folder = own_cluster.dir.parent
+    cert, key = folder / "server.crt", folder / "server.key"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    settings = own_cluster.settings.replace(pg_ssl_cert_file=str(cert), pg_ssl_key_file=str(key))
+    cluster = LocalPostgres(settings)
+    cluster.up(say=lambda _m: None)
+    assert "sslmode=require" in reader_conninfo(settings)
+    with psycopg.connect(reader_conninfo(settings)) as con:
+        assert con.execute("select ssl from pg_stat_ssl where pid = pg_backend_pid()"
+                           ).fetchone() == (True,)
+    # beyond loopback, the rules written for PANTAU_PG_HOST=0.0.0.0 accept TLS connections only
+    LocalPostgres(settings.replace(pg_host="0.0.0.0"))._configure()
+    hba = (cluster.data_dir / "pg_hba.conf").read_text()
+    assert "hostssl all all 0.0.0.0/0 scram-sha-256" in hba
+    assert "\nhost all all 0.0.0.0/0" not in hba and "trust" not in hba
+    cluster._configure()  # back to loopback before the fixture stops it
