@@ -89,6 +89,7 @@ MemorySize = Annotated[str, BeforeValidator(_memory)]
 Number = Annotated[float, BeforeValidator(_number)]
 ResolvedPath = Annotated[Path, BeforeValidator(_path)]
 Upper = BeforeValidator(lambda value: str(value).strip().upper())
+Lower = BeforeValidator(lambda value: str(value).strip().lower())
 Stripped = Annotated[str, BeforeValidator(lambda value: str(value).strip())]
 Url = Annotated[str, BeforeValidator(lambda value: str(value).strip().rstrip("/"))]
 
@@ -414,7 +415,7 @@ class TextVariables(_Group):
         "Labelled data for `pantau eval` and model training; the default is the copies shipped "
         "in the package (never read at run time: the models ship in the package).",
         shown="`pantau/transform/text/data/labelled`")
-    text_emotion: Literal["on", "off"] = setting("on",
+    text_emotion: Annotated[Literal["on", "off"], Lower] = setting("on",
         "`off` for a build safe for commercial use: the emotion model (trained on EmoT, CC "
         "BY-NC-SA 4.0) is not loaded and `emotion(text)` is NULL for every post.")
 

@@ -171,7 +171,7 @@ def test_500_then_200_is_retried_in_one_connection_pool_with_pantaus_user_agent(
     client = HttpClient(service="Test API", base_url=api.url, settings=conf, sleep=sleeper)
     assert client.get_json("/v").data == {"ok": True}
     assert len(api.requests) == 2 and len(sleeper.calls) == 1 and 0.5 <= sleeper.calls[0] <= 1.0
-    assert USER_AGENT.startswith(f"pantau-connector/{pantau.__version__} ")
+    assert USER_AGENT == f"pantau-connector/{pantau.__version__}"
     assert all(r.headers["User-Agent"] == USER_AGENT for r in api.requests)
 
 
