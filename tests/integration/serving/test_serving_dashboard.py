@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from pantau.serve.auth import Users, add_user
@@ -108,7 +109,8 @@ def test_a_user_logs_in_through_the_form_then_the_charts_draw(serving_settings, 
         browser.find_element("id", "username").send_keys("siti")
         browser.find_element("id", "password").send_keys("not-her-password")
         browser.find_element("id", "login-submit").click()
-        WebDriverWait(browser, 30).until(
+        # the form posts and a new page replaces this one: an element read in between is stale
+        WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element("id", "login-message").text == "Wrong user name or password.")
 
         browser.find_element("id", "username").clear()
