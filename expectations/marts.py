@@ -18,6 +18,7 @@ from expectations.base import (
     share,
     zero,
 )
+from pantau.contract.vocabulary import REPLAY_SOURCE_PREFIX
 
 SENTIMENT_LABELS = ["positive", "neutral", "negative"]
 
@@ -30,8 +31,14 @@ def fct_posts(reference: dict[str, Any]) -> list[Any]:
         gxe.ExpectColumnPairValuesToBeEqual(column_A="fct_posts_rows", column_B="raw_posts"),
         *zero("duplicate_post_keys", "missing_keys", "unknown_polres", "unknown_sentiment_labels",
               "negative_metrics"),
-        gxe.ExpectColumnValuesToBeBetween(column="hours_since_latest_observation",
-                                          max_value=reference["freshness_hours"]),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="hours_since_latest_observation", max_value=reference["freshness_hours"],
+            meta={"hint": (
+                f"the newest observation of a live source is older than "
+                f"PANTAU_FRESHNESS_HOURS={reference['freshness_hours']}: a collector stopped (see "
+                "`select source_name, max(observed_at) from raw.social_posts group by 1`), or "
+                "raise PANTAU_FRESHNESS_HOURS; replayed archives (source pantau-replay-*) keep "
+                "their own clock and are not counted")}),
     ]
 
 
@@ -52,8 +59,13 @@ FCT_POSTS_SQL = f"""
             as unknown_sentiment_labels,
         count(*) filter (where likes < 0 or replies < 0 or shares < 0 or quotes < 0
                          or views < 0 or engagement < 0) as negative_metrics,
-        coalesce(date_diff('second', max(last_observed_at),
-                           current_timestamp::timestamp) / 3600.0, 0) as hours_since_latest_observation
+        -- freshness: the newest observation of the live sources, against now; a replayed
+        -- archive keeps its own clock (its newest observation is its "now"), so it is left out
+        (select coalesce(date_diff('second', max(observed_at),
+                                   current_timestamp::timestamp) / 3600.0, 0)
+         from raw.social_posts
+         where ingested_at <= {{raw_watermark}}
+             and source_name not like '{REPLAY_SOURCE_PREFIX}%') as hours_since_latest_observation
     from posts
 """
 

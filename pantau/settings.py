@@ -268,7 +268,8 @@ class Settings(_Group):
         "The daily `maintenance` DAG deletes raw observations older than this, except the latest "
         "observation of each post (so no post leaves the marts).", ge=1)
     freshness_hours: int = setting(48,
-        "The audit fails when the newest observation in marts.fct_posts is older than this.", ge=1)
+        "The audit fails when the newest observation of the live sources is older than this "
+        "(hours); replayed archives (sources `pantau-replay-*`) keep their own clock.", ge=1)
     audit_sample_rows: int = setting(50000,
         "Rows of raw and staging that GX checks row by row (a sample; exact SQL counts cover "
         "all).", ge=100)

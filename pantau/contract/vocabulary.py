@@ -18,3 +18,8 @@ SCENARIO_PLATFORMS: tuple[ScenarioPlatform, ...] = get_args(ScenarioPlatform)
 
 PostType = Literal["post", "reply", "repost", "quote", "comment"]
 POST_TYPES: tuple[PostType, ...] = get_args(PostType)
+
+#: ``source.name`` of the events the replay formats make from files people already have
+#: (``pantau-replay-tweet-harvest``, ``-csv``, ``-x-api``): archives that keep their own clock,
+#: so the audit's freshness rule does not hold them against today.
+REPLAY_SOURCE_PREFIX = "pantau-replay-"

@@ -142,7 +142,9 @@ class _Validator:
                 observed = item.result.get("observed_value")
                 detail = (f"{item.result.get('unexpected_count')} unexpected, e.g. {sample}"
                           if "unexpected_count" in item.result else f"observed {observed}")
-                failed.append(f"{config.type}({column}): {detail}")
+                hint = (config.meta or {}).get("hint")
+                failed.append(f"{config.type}({column}): {detail}"
+                              + (f" — {hint}" if hint else ""))
         return SuiteResult(target.suite_name, target.table, bool(validation.success),
                            int(validation.statistics["evaluated_expectations"]), tuple(failed),
                            round(time.perf_counter() - started, 3))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from pantau.contract.vocabulary import REPLAY_SOURCE_PREFIX
 from pantau.exceptions import TerminalError
 from producers.connectors.mapping import (
     UnmappableError,
@@ -91,7 +92,7 @@ def read_plain_csv(path: Path, observed_at: datetime, *, platform: str | None,
                     url=((row.get(url_col) or "").strip() or None) if url_col else None,
                     post_type="post", author_id=author or "unknown", handle=author or "unknown",
                     text=text, lang=None, created_at=created, observed_at=observed_at,
-                    metrics={}, hashtags=hashtags_in(text), source_name="pantau-replay-csv")
+                    metrics={}, hashtags=hashtags_in(text), source_name=f"{REPLAY_SOURCE_PREFIX}csv")
                 yield Row(where, row, event=event)
             except UnmappableError as error:
                 yield Row(where, row, error=error)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantau.contract.vocabulary import REPLAY_SOURCE_PREFIX
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
@@ -64,7 +65,7 @@ def _map_harvest(row: dict[str, str], observed_at: datetime, *, old: bool) -> di
                  "shares": parse_count(row.get("retweet_count"), "retweet_count"),
                  "quotes": parse_count(row.get("quote_count"), "quote_count"),
                  "views": None},
-        media_urls=[media] if media else [], source_name="pantau-replay-tweet-harvest")
+        media_urls=[media] if media else [], source_name=f"{REPLAY_SOURCE_PREFIX}tweet-harvest")
 
 
 def split_old_harvest_line(line: str, header: list[str]) -> dict[str, str]:

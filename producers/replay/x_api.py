@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantau.contract.vocabulary import REPLAY_SOURCE_PREFIX
 from producers.connectors.mapping import (
     UnmappableError,
     parse_time,
@@ -67,7 +68,7 @@ def read_x_api(path: Path, observed_at: datetime) -> Iterator[Row]:
             row_where = location(path, f"{where} tweet {index}")
             try:
                 yield Row(row_where, item, event=map_tweet(item, observed,
-                                                           source_name="pantau-replay-x-api"))
+                                                           source_name=f"{REPLAY_SOURCE_PREFIX}x-api"))
             except UnmappableError as error:
                 yield Row(row_where, item, error=error)
 
