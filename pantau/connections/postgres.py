@@ -31,14 +31,21 @@ def writer_url(settings: Settings) -> str:
     """The URL publish connects with: PANTAU_PG_URL, or the local cluster's writer role."""
     if settings.pg_url:
         return settings.pg_url
-    return (f"postgresql://{quote(settings.pg_writer, safe='')}:"
-            f"{quote(writer_password(settings), safe='')}@{_url_host(settings)}:"
-            f"{settings.pg_port}/{quote(settings.pg_database, safe='')}")
+    return _url(settings, settings.pg_writer, writer_password(settings))
 
 
-def _url_host(settings: Settings) -> str:
-    host = client_host(settings.pg_host)
-    return f"[{host}]" if ":" in host else host
+def _url(settings: Settings, role: str, password: str) -> str:
+    """A URL for ``role`` on the server and database publish writes into (PANTAU_PG_URL's, or
+    the local cluster's)."""
+    if settings.pg_url:
+        parts = urlsplit(settings.pg_url)
+        host, port = parts.hostname or "localhost", parts.port or 5432
+        database = parts.path.lstrip("/") or settings.pg_database
+    else:
+        host, port, database = client_host(settings.pg_host), settings.pg_port, settings.pg_database
+    shown = f"[{host}]" if ":" in host else host
+    return (f"postgresql://{quote(role, safe='')}:{quote(password, safe='')}@{shown}:{port}/"
+            f"{quote(database, safe='')}")
 
 
 def client_host(listen: str) -> str:
@@ -84,18 +91,11 @@ def reader_conninfo(settings: Settings, *, passfile: bool = True) -> str:
 
 
 def reader_count(settings: Settings, table: str) -> int:
-    """Rows of ``table`` as the reader role sees them (the demo's check of the second target)."""
+    """Rows of ``table`` (a name from Pantau's own code, never a user's) as the reader role sees
+    them: the demo's check of the second target."""
     import adbc_driver_postgresql.dbapi as adbc_pg
 
-    host = _url_host(settings)
-    if settings.pg_url:
-        parts = urlsplit(settings.pg_url)
-        host, port = parts.hostname or "localhost", parts.port or 5432
-        database = parts.path.lstrip("/") or settings.pg_database
-    else:
-        port, database = settings.pg_port, settings.pg_database
-    url = (f"postgresql://{quote(settings.pg_reader, safe='')}:"
-           f"{quote(reader_password(settings), safe='')}@{host}:{port}/{quote(database, safe='')}")
+    url = _url(settings, settings.pg_reader, reader_password(settings))
     with adbc_pg.connect(url) as con, con.cursor() as cur:
         cur.execute(f"select count(*) from {table}")
         row = cur.fetchone()

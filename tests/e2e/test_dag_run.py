@@ -60,7 +60,8 @@ def test_the_demo_runs_both_dags_and_ends_with_the_summary(ran):
                  "Top viral posts (marts.mart_viral_posts):",
                  "Issue alerts, open first, and response times (marts.mart_issue_alerts):",
                  "OK exactly once: ", "posts produced -> 400 rows of ", "none twice",
-                 "pantau serve", "pantau sql"):
+                 "pantau serve", "pantau sql", "OK PostgreSQL: 400 rows of marts.fct_posts",
+                 "psql \"host="):
         assert step in out, f"{step!r} missing from the demo's output:\n{out}"
     ingest_log = (ran.state_dir / "logs" / "ingest_social_posts.log").read_text()
     assert "end task task_id=ingest" in ingest_log
