@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(PANTAU_PUBLISHED_PATH), read-only, or one query with -c. History is "
                             "kept in {state}/sql_history; Tab completes table and column names. "
                             "The text functions sentiment_label, sentiment_score, emotion, topic, "
-                            "resolve_polres and normalize_text are registered. The analyst guide "
+                            "resolve_polres, resolve_polda, names_polri, resolve_units and "
+                            "normalize_text are registered. The analyst guide "
                             "(docs/analyst-guide.md) has ten questions answered in SQL.")
     p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",

@@ -2,6 +2,10 @@
 
     .venv/bin/python scripts/train_text_models.py            # both models
     .venv/bin/python scripts/train_text_models.py --only sentiment
+    .venv/bin/python scripts/train_text_models.py --only words   # lexicon/word_counts.tsv
+
+The word counts that split run-together hashtags (``pantau.transform.text.segment``) come from the
+same sentiment training texts (SmSA + NusaX-Senti; never EmoT, whose licence is non-commercial).
 
 Reads only the ``*_train`` files of the labelled data sets (``PANTAU_TEXT_DATA_DIR``, by default
 the copies in ``pantau/transform/text/data/labelled/``): sentiment on SmSA + NusaX-Senti
@@ -25,6 +29,8 @@ from pantau.transform.text.features import Vectorizer, Words
 from pantau.transform.text.linear import LinearModel, softmax, train_softmax
 from pantau.transform.text.metrics import classification_report
 from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.segment import WORD_COUNTS_PATH, write_word_counts
+from pantau.transform.text.segment import count_words as segment_count_words
 from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
 from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
 
@@ -128,10 +134,22 @@ def train(task: str) -> LinearModel:
     return model
 
 
+def sentiment_training_texts() -> list[str]:
+    """The texts of the sentiment training files (the word counts' source)."""
+    return [t for name in ("smsa", "nusax_id") for t in datasets.load(name, "train").texts]
+
+
+def count_words() -> None:
+    n = write_word_counts(segment_count_words(sentiment_training_texts()))
+    print(f"words: wrote {WORD_COUNTS_PATH} ({n:,} words)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sentiment", "emotion"], default=None)
+    parser.add_argument("--only", choices=["sentiment", "emotion", "words"], default=None)
     args = parser.parse_args()
+    if args.only in (None, "words"):
+        count_words()
     for task in ("sentiment", "emotion"):
         if args.only in (None, task):
             train(task)

@@ -1,4 +1,4 @@
-"""Reference data shared by producers and the warehouse: the dbt seeds of Polres and aliases.
+"""Reference data shared by producers and the warehouse: the dbt seeds of Polres, Polda and aliases.
 
 The CSV files in ``dbt_project/seeds`` are the single source of truth: dbt loads them as seeds,
 and the synthetic producer reads the very same files through this module.
@@ -59,3 +59,68 @@ def load_polres(seeds_dir: Path = SEEDS_DIR) -> tuple[Polres, ...]:
                 hashtags=tuple(hashtags.get(row["polres_id"], ())),
             ))
     return tuple(out)
+
+
+#: Columns of ``polda.csv`` that hold an official handle (several per platform: Humas, traffic).
+POLDA_HANDLE_COLUMNS = {
+    "handle_x": "x",
+    "handle_x_traffic": "x",
+    "handle_instagram": "instagram",
+    "handle_tiktok": "tiktok",
+    "handle_facebook": "facebook",
+    "handle_youtube": "youtube",
+}
+
+
+@dataclass(frozen=True)
+class Polda:
+    """One regional police (Polda) with everything people write to name it."""
+
+    polda_id: str
+    name: str
+    province: str
+    accounts: tuple[tuple[str, str], ...]  # (platform, handle without "@")
+    aliases: tuple[str, ...] = field(default=())
+    hashtags: tuple[str, ...] = field(default=())
+
+    @property
+    def handles(self) -> tuple[str, ...]:
+        """Every handle, official columns and ``handle`` aliases alike (without ``@``)."""
+        return tuple(dict.fromkeys(h for _, h in self.accounts))
+
+
+@cache
+def load_polda(seeds_dir: Path = SEEDS_DIR) -> tuple[Polda, ...]:
+    """All Polda of the seed, with their aliases, hashtags and handles, in seed order."""
+    aliases: dict[str, list[str]] = {}
+    hashtags: dict[str, list[str]] = {}
+    handles: dict[str, list[str]] = {}
+    with (seeds_dir / "polda_aliases.csv").open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            kind, alias = row["alias_kind"], row["alias"].strip()
+            if kind in ("name", "alias"):
+                aliases.setdefault(row["polda_id"], []).append(alias)
+            elif kind == "hashtag":
+                hashtags.setdefault(row["polda_id"], []).append(alias.lstrip("#"))
+            elif kind == "handle":
+                handles.setdefault(row["polda_id"], []).append(alias.lstrip("@"))
+    out = []
+    with (seeds_dir / "polda.csv").open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            accounts = [(platform, row[column].strip().lstrip("@"))
+                        for column, platform in POLDA_HANDLE_COLUMNS.items()
+                        if (row.get(column) or "").strip()]
+            accounts += [("", h) for h in handles.get(row["polda_id"], ())]
+            out.append(Polda(
+                polda_id=row["polda_id"], name=row["polda_name"], province=row["province"],
+                accounts=tuple(accounts), aliases=tuple(aliases.get(row["polda_id"], ())),
+                hashtags=tuple(hashtags.get(row["polda_id"], ()))))
+    return tuple(out)
+
+
+@cache
+def national_handles(seeds_dir: Path = SEEDS_DIR) -> tuple[tuple[str, str], ...]:
+    """(platform, handle without "@") of the national accounts (Divisi Humas Polri, …)."""
+    with (seeds_dir / "national_terms.csv").open(encoding="utf-8", newline="") as stream:
+        return tuple((row["platform"], row["term"].strip().lstrip("@"))
+                     for row in csv.DictReader(stream) if row["term_kind"] == "handle")

@@ -27,7 +27,7 @@ from pantau.serve.snapshot import open_snapshot
 #: The text functions of :mod:`pantau.transform.text.sql` (kept equal by a test). Loading their models takes
 #: seconds, so `pantau sql` registers them the first time a statement names one.
 TEXT_FUNCTIONS = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
-                  "normalize_text")
+                  "resolve_polda", "names_polri", "resolve_units", "normalize_text")
 _TEXT_FUNCTION_CALL = re.compile(r"\b(" + "|".join(TEXT_FUNCTIONS) + r")\s*\(", re.I)
 
 OutputFormat = Literal["table", "csv", "json"]
@@ -234,8 +234,9 @@ def _setup_readline(con: duckdb.DuckDBPyConnection, history: Path) -> Callable[[
 
 HELP = """\
 End a statement with ';'. Commands: .tables  .format table|csv|json  .help  .quit (or Ctrl-D).
-The text functions sentiment_label, sentiment_score, emotion, topic, resolve_polres and
-normalize_text are available; the marts are in schema `marts` (try: .tables)."""
+The text functions sentiment_label, sentiment_score, emotion, topic, resolve_polres,
+resolve_polda, names_polri, resolve_units and normalize_text are available; the marts are in
+schema `marts` (try: .tables)."""
 
 
 def interactive(con: duckdb.DuckDBPyConnection, *, source: str, history: Path,

@@ -25,7 +25,7 @@ from functools import cache
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
-from pantau.contract.reference import SEEDS_DIR, load_polres
+from pantau.contract.reference import SEEDS_DIR, load_polda, load_polres, national_handles
 from pantau.exceptions import PantauError
 
 #: Namespace of Pantau's deterministic event ids (never change it: ids would change with it).
@@ -187,12 +187,16 @@ def strip_html(markup: str) -> str:
 # official accounts -----------------------------------------------------------------------------
 @cache
 def official_handles() -> frozenset[str]:
-    """Lower-case handles (no ``@``) of every official Polres/Polda account in the seeds.
+    """Lower-case handles (no ``@``) of every official Polres, Polda and national account in the
+    seeds.
 
-    Both the ``handle_*`` columns of ``polres.csv`` and the ``alias_kind = 'handle'`` rows of
-    ``polres_aliases.csv`` count.
+    The ``handle_*`` columns of ``polres.csv`` and ``polda.csv``, the ``alias_kind = 'handle'``
+    rows of ``polres_aliases.csv`` and ``polda_aliases.csv``, and the national accounts of
+    ``national_terms.csv`` count.
     """
     handles = {h.lower().lstrip("@") for p in load_polres() for h in p.handles.values() if h}
+    handles.update(h.lower() for p in load_polda() for h in p.handles if h)
+    handles.update(h.lower() for _, h in national_handles() if h)
     with (SEEDS_DIR / "polres_aliases.csv").open(encoding="utf-8", newline="") as stream:
         for row in csv.DictReader(stream):
             if row["alias_kind"] == "handle" and row["alias"].strip():
@@ -201,7 +205,8 @@ def official_handles() -> frozenset[str]:
 
 
 def is_official(handle: str | None) -> bool:
-    """True when ``handle`` (with or without ``@``) is an official Polres/Polda account."""
+    """True when ``handle`` (with or without ``@``) is an official Polres, Polda or national
+    account."""
     return bool(handle) and handle.lower().lstrip("@") in official_handles()  # type: ignore[union-attr]
 
 

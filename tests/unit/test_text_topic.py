@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from pantau.transform.text.topic import load_taxonomy, topic, topic_batch
-from pantau.transform.text.typing import TopicLabel
+from pantau.transform.text.typing import NO_TOPIC, TopicLabel
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("antrian bikin SIM di polres lama bgt, loketnya cuma 1", "pelayanan_publik"),
     ("ngurus SKCK skrg bisa online, cepet", "pelayanan_publik"),
-    ("laporan sy ga ditanggepin, percuma lapor", "pelayanan_publik"),
+    ("laporan sy ga ditanggepin, percuma lapor", "laporan_diabaikan"),
+    ("udah 3 bulan lapor kehilangan motor ga ada kabar, harus viral dulu ya", "laporan_diabaikan"),
+    ("dimintai uang damai 200rb sama oknum pas razia", "pungli_pemerasan"),
+    ("demonstran dipukuli aparat, gas air mata dimana2", "kekerasan_berlebihan"),
+    ("kasus pembunuhan itu di SP3 gitu aja, keadilan dimana", "penanganan_kasus"),
+    ("salut pak, gercep banget bantu warga yg mogok di jalan", "apresiasi_pelayanan"),
     ("polres bagi sembako ke warga kurang mampu 🙏", "bakti_sosial"),
     ("baksos donor darah di mapolres hari jumat", "bakti_sosial"),
     ("kena tilang pas operasi zebra, lupa bawa helm", "lalu_lintas"),
@@ -19,7 +26,8 @@ from pantau.transform.text.typing import TopicLabel
     ("begal beraksi lagi, motor warga dicuri", "kriminalitas"),
     ("pelaku curanmor diringkus polisi", "kriminalitas"),
     ("oknum minta damai di tempat, laporin ke propam!", "pelanggaran_anggota"),
-    ("ada pungli di pos polisi", "pelanggaran_anggota"),
+    ("ada pungli di pos polisi", "pungli_pemerasan"),
+    ("anggota positif narkoba, sidang etik minggu depan", "pelanggaran_anggota"),
     ("banjir setinggi dada, polisi bantu evakuasi warga", "bencana"),
     ("gempa bumi guncang cianjur, warga mengungsi", "bencana"),
     ("himbauan: jangan lupa kunci ganda kendaraan ya", "himbauan_informasi"),
@@ -37,8 +45,7 @@ def test_posts_that_fit_no_topic_are_lainnya(text: str | None) -> None:
 
 def test_taxonomy_covers_the_design_topics_and_batch_matches_scalar() -> None:
     taxonomy = load_taxonomy()
-    assert set(taxonomy.topics) == {"pelayanan_publik", "bakti_sosial", "lalu_lintas", "kriminalitas",
-                                    "pelanggaran_anggota", "bencana", "himbauan_informasi"}
+    assert set(taxonomy.topics) == set(get_args(TopicLabel)) - {NO_TOPIC}
     texts = ["ada pungli di pos polisi", "banjir lagi", "makan siang"]
     assert topic_batch(texts) == [topic(t) for t in texts]
 

@@ -1,4 +1,5 @@
-"""Indonesian text functions: normalisation, sentiment, emotion, topic and Polres resolution.
+"""Indonesian text functions: normalisation, sentiment, emotion, topic, and the police units a post
+names (Polres, Polda, Polri).
 
 Each function has a scalar form for one post and a vectorised ``*_batch`` form for many (the one
 the SQL functions of :mod:`pantau.transform.text.sql` run). Everything runs offline on the CPU from files
@@ -21,8 +22,12 @@ _EXPORTS = {
     "emotion_batch": "emotion:emotion_batch",
     "normalize": "normalize:normalize",
     "normalize_batch": "normalize:normalize_batch",
-    "resolve_polres": "polres:resolve",
-    "resolve_polres_batch": "polres:resolve_batch",
+    "names_polri": "units:names_polri",
+    "resolve_polda": "units:resolve_polda",
+    "resolve_polres": "units:resolve_polres",
+    "resolve_polres_batch": "units:resolve_polres_batch",
+    "resolve_units": "units:resolve_units",
+    "resolve_units_batch": "units:resolve_units_batch",
     "sentiment": "sentiment:sentiment",
     "sentiment_batch": "sentiment:sentiment_batch",
     "sentiment_label": "sentiment:sentiment_label",
@@ -46,10 +51,14 @@ __all__ = [
     "TopicLabel",
     "emotion",
     "emotion_batch",
+    "names_polri",
     "normalize",
     "normalize_batch",
+    "resolve_polda",
     "resolve_polres",
     "resolve_polres_batch",
+    "resolve_units",
+    "resolve_units_batch",
     "sentiment",
     "sentiment_batch",
     "sentiment_label",

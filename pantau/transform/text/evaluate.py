@@ -9,10 +9,10 @@ from pathlib import Path
 from pantau.transform.text import datasets
 from pantau.transform.text.emotion import emotion_batch
 from pantau.transform.text.metrics import Report, classification_report
-from pantau.transform.text.polres import resolve_batch
 from pantau.transform.text.sentiment import sentiment_batch
 from pantau.transform.text.settings import LABELLED_DIR
 from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
+from pantau.transform.text.units import resolve_polres_batch as resolve_batch
 
 POLRES_SET = LABELLED_DIR / "polres_labelled.jsonl"
 

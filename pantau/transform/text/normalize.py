@@ -4,7 +4,8 @@ What it does, token by token (a token is what whitespace separates):
 
 * URLs and @mentions are dropped (they carry no sentiment; Polres resolution reads the raw text).
 * Hashtags are split into words: ``#PercumaLaporPolisi`` -> ``percuma lapor polisi`` (camel case),
-  ``#percumalaporpolisi`` -> the same (dictionary split over :func:`lexicon.hashtag_words`).
+  ``#percumalaporpolisi`` -> the same (:func:`pantau.transform.text.segment.segment`, the split
+  the unit resolution uses too).
 * Emoji become their meaning (``😡`` -> ``marah``); other punctuation is dropped.
 * Elongations are squeezed (``bangeeettt`` -> ``banget``, ``mantappp`` -> ``mantap``).
 * Reduplication with a digit is spelled out (``hati2`` -> ``hati hati``).
@@ -28,11 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pantau.transform.text import lexicon
+from pantau.transform.text.segment import segment
 
 _URL = re.compile(r"^(https?://|www\.)|\.(com|id|co|net|org|ly)(/|$)", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _REDUPLICATED = re.compile(r"^([a-z]{2,})2$")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _STRIP = {"\ufe0f", "\ufe0e", "\u200d", "\u20e3"}
 _MAX_CACHE = 500_000
 
@@ -58,29 +59,6 @@ def _squeeze(word: str) -> str:
     if single not in known and double in known:
         return double
     return single
-
-
-def _split_hashtag(tag: str) -> list[str]:
-    """Words of a hashtag body (without ``#``): camel case first, then a dictionary split."""
-    if any(c.isupper() for c in tag[1:]) and any(c.islower() for c in tag):
-        return [p.lower() for p in _CAMEL.findall(tag)]
-    body = tag.lower()
-    known = lexicon.hashtag_words()
-    # Fewest pieces such that every piece is a known word; keep the tag whole when impossible.
-    n = len(body)
-    best: list[list[str] | None] = [None] * (n + 1)
-    best[0] = []
-    for end in range(1, n + 1):
-        for start in range(max(0, end - 20), end):
-            prefix = best[start]
-            piece = body[start:end]
-            if prefix is not None and piece in known:
-                candidate = [*prefix, piece]
-                current = best[end]
-                if current is None or len(candidate) < len(current):
-                    best[end] = candidate
-    found = best[n]
-    return found if found else [body]
 
 
 def _word(word: str) -> str:
@@ -119,7 +97,7 @@ def normalize_token(token: str) -> str:
         return ""
     if token[0] == "#" and len(token) > 1:
         body = re.sub(r"[^\w]", "", token[1:])
-        return " ".join(_word(w) for w in _split_hashtag(body)) if body else ""
+        return " ".join(_word(w) for w in segment(body)) if body else ""
     out: list[str] = []
     buffer: list[str] = []
     emoji = lexicon.emoji()

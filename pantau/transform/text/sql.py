@@ -12,6 +12,11 @@ function                       returns       meaning
                                              known word)
 ``topic(text)``                VARCHAR       a topic_id of the taxonomy seed, or ``lainnya``
 ``resolve_polres(text)``       VARCHAR[]     polres_id of every precinct the post names
+``resolve_polda(text)``        VARCHAR[]     polda_id of every Polda the post names directly
+``names_polri(text)``          BOOLEAN       whether the post names the police as an
+                                             institution (Polri, "polisi", complaint slogans)
+``resolve_units(text)``        STRUCT        the three above from one scan: ``polres_ids``,
+                                             ``polda_ids``, ``names_polri``
 ``normalize_text(text)``       VARCHAR       the normalised text the functions read
 =============================  ============  ================================================
 """
@@ -27,14 +32,16 @@ import pyarrow as pa
 from pantau.transform.text.emotion import emotion_batch
 from pantau.transform.text.emotion import model as emotion_model
 from pantau.transform.text.normalize import normalize_batch
-from pantau.transform.text.polres import resolve_batch
 from pantau.transform.text.sentiment import model as sentiment_model
 from pantau.transform.text.sentiment import sentiment_batch
 from pantau.transform.text.settings import emotion_enabled
 from pantau.transform.text.topic import topic_batch
+from pantau.transform.text.units import resolve_units_batch
 
 FUNCTION_NAMES = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
-                  "normalize_text")
+                  "resolve_polda", "names_polri", "resolve_units", "normalize_text")
+_UNITS = pa.struct([("polres_ids", pa.list_(pa.string())), ("polda_ids", pa.list_(pa.string())),
+                    ("names_polri", pa.bool_())])
 
 
 def _sentiment_label(texts: pa.ChunkedArray) -> pa.Array:
@@ -59,7 +66,24 @@ def _topic(texts: pa.ChunkedArray) -> pa.Array:
 
 
 def _resolve_polres(texts: pa.ChunkedArray) -> pa.Array:
-    return pa.array(resolve_batch(texts), type=pa.list_(pa.string()))
+    return pa.array([u.polres_ids for u in resolve_units_batch(texts)], type=pa.list_(pa.string()))
+
+
+def _resolve_polda(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array([u.polda_ids for u in resolve_units_batch(texts)], type=pa.list_(pa.string()))
+
+
+def _names_polri(texts: pa.ChunkedArray) -> pa.Array:
+    return pa.array([u.names_polri for u in resolve_units_batch(texts)], type=pa.bool_())
+
+
+def _resolve_units(texts: pa.ChunkedArray) -> pa.Array:
+    units = resolve_units_batch(texts)
+    return pa.StructArray.from_arrays(
+        [pa.array([u.polres_ids for u in units], type=pa.list_(pa.string())),
+         pa.array([u.polda_ids for u in units], type=pa.list_(pa.string())),
+         pa.array([u.names_polri for u in units], type=pa.bool_())],
+        fields=list(_UNITS))
 
 
 def _normalize_text(texts: pa.ChunkedArray) -> pa.Array:
@@ -72,6 +96,10 @@ _FUNCTIONS: dict[str, tuple[Callable[[pa.ChunkedArray], pa.Array], Any]] = {
     "emotion": (_emotion, duckdb.sqltype("VARCHAR")),
     "topic": (_topic, duckdb.sqltype("VARCHAR")),
     "resolve_polres": (_resolve_polres, duckdb.sqltype("VARCHAR[]")),
+    "resolve_polda": (_resolve_polda, duckdb.sqltype("VARCHAR[]")),
+    "names_polri": (_names_polri, duckdb.sqltype("BOOLEAN")),
+    "resolve_units": (_resolve_units, duckdb.sqltype(
+        "STRUCT(polres_ids VARCHAR[], polda_ids VARCHAR[], names_polri BOOLEAN)")),
     "normalize_text": (_normalize_text, duckdb.sqltype("VARCHAR")),
 }
 

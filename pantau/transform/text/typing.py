@@ -7,6 +7,11 @@ from typing import Literal
 SentimentLabel = Literal["positive", "neutral", "negative"]
 EmotionLabel = Literal["anger", "fear", "happy", "love", "sadness"]
 TopicLabel = Literal[
+    "laporan_diabaikan",
+    "pungli_pemerasan",
+    "kekerasan_berlebihan",
+    "penanganan_kasus",
+    "apresiasi_pelayanan",
     "pelayanan_publik",
     "bakti_sosial",
     "lalu_lintas",
