@@ -442,9 +442,14 @@ class MartTunables(_Group):
         "…and at least this many posts replied to, quoted or reposted it.", ge=0)
     alert_min_posts: int = setting(8, "Least negative public posts in an hour for a spike.", ge=1)
     alert_sigma: Number = setting(4,
-        "A spike hour is this many Poisson standard deviations above the Polres' median hour.", ge=0)
+        "A spike hour is this many standard deviations above the unit's median hour (Polres, "
+        "Polda or Polri).", ge=0)
+    alert_overdispersion: Number = setting(0.5,
+        "Hourly counts vary more than Poisson (the day's rhythm, bursts): the standard deviation "
+        "is sqrt(median + (this * median)^2). 0 is pure Poisson; it matters for the large "
+        "counts of a Polda or Polri.", ge=0)
     alert_min_negative_share: Number = setting(0.5,
-        "Least share of negative posts among the hour's public posts about the Polres for a "
+        "Least share of negative posts among the hour's public posts about the unit for a "
         "spike.", ge=0, le=1)
     alert_gap_hours: int = setting(3,
         "Spike hours closer than this are one alert; an alert is open until this many hours of "

@@ -1,6 +1,6 @@
--- One row per issue: the spike clusters of int_issue_spikes_clustered that grew from the
--- same conversation merged into one issue, with the post it started at, its size, topic
--- and top posts, and its end.
+-- One row per issue of a unit at any level: the spike clusters of int_issue_spikes_clustered
+-- that grew from the same conversation merged into one issue, with the post it started at,
+-- its size, topic, top posts, the Polda and Polres its posts name most, and its end.
 -- The origin of a cluster is the earliest of the conversations of its negative posts (from
 -- PANTAU_ALERT_LOOKBACK_HOURS before its first spike hour to the end of its last) holding at
 -- least half as many as the biggest. The issue starts at that post when it lies inside the
@@ -27,38 +27,38 @@ data_window as (
     select max(created_at) as last_post_at from posts
 ),
 
-negative_posts_per_polres as (
+negative_posts_per_unit as (
     select
         posts.*,
-        unnest(posts.polres_ids) as about_polres_id
+        unnest(posts.unit_ids) as about_unit_id
     from posts
     where posts.sentiment_label = 'negative' and not posts.is_official_author
 ),
 
 cluster_origins as (
     select
-        spike_clusters.polres_id,
+        spike_clusters.unit_id,
         spike_clusters.cluster_number,
         coalesce(
-            negative_posts_per_polres.root_post_key, negative_posts_per_polres.post_key
+            negative_posts_per_unit.root_post_key, negative_posts_per_unit.post_key
         ) as origin_post_key,
         count(*) as origin_post_count,
-        min(negative_posts_per_polres.created_at) as origin_created_at
+        min(negative_posts_per_unit.created_at) as origin_created_at
     from spike_clusters
-    inner join negative_posts_per_polres
-        on spike_clusters.polres_id = negative_posts_per_polres.about_polres_id
-        and negative_posts_per_polres.created_at >= (
+    inner join negative_posts_per_unit
+        on spike_clusters.unit_id = negative_posts_per_unit.about_unit_id
+        and negative_posts_per_unit.created_at >= (
             spike_clusters.first_spike_hour_at
             - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
         )
-        and negative_posts_per_polres.created_at < (
+        and negative_posts_per_unit.created_at < (
             spike_clusters.last_spike_hour_at + interval 1 hour
         )
     group by
-        spike_clusters.polres_id,
+        spike_clusters.unit_id,
         spike_clusters.cluster_number,
         coalesce(
-            negative_posts_per_polres.root_post_key, negative_posts_per_polres.post_key
+            negative_posts_per_unit.root_post_key, negative_posts_per_unit.post_key
         )
 ),
 
@@ -73,7 +73,7 @@ cluster_origins_weighed as (
         cluster_origins.origin_post_count * 2 >= max(
             cluster_origins.origin_post_count
         ) over (
-            partition by cluster_origins.polres_id, cluster_origins.cluster_number
+            partition by cluster_origins.unit_id, cluster_origins.cluster_number
         ) as is_major
     from cluster_origins
     left join posts as origin_posts
@@ -84,7 +84,7 @@ cluster_origins_chosen as (
     select *
     from cluster_origins_weighed
     qualify row_number() over (
-        partition by polres_id, cluster_number
+        partition by unit_id, cluster_number
         order by is_major desc, origin_posted_at asc, origin_post_key asc
     ) = 1
 ),
@@ -97,14 +97,14 @@ clusters_flagged as (
         cluster_origins.origin_post_key,
         case
             when cluster_origins.origin_post_key = lag(cluster_origins.origin_post_key) over (
-                partition by spike_clusters.polres_id
+                partition by spike_clusters.unit_id
                 order by spike_clusters.first_spike_hour_at
             ) then 0
             else 1
         end as starts_issue
     from spike_clusters
     inner join cluster_origins_chosen as cluster_origins
-        on spike_clusters.polres_id = cluster_origins.polres_id
+        on spike_clusters.unit_id = cluster_origins.unit_id
         and spike_clusters.cluster_number = cluster_origins.cluster_number
 ),
 
@@ -112,7 +112,7 @@ clusters_merged as (
     select
         *,
         cast(sum(starts_issue) over (
-            partition by polres_id order by first_spike_hour_at
+            partition by unit_id order by first_spike_hour_at
             rows between unbounded preceding and current row
         ) as bigint) as alert_number
     from clusters_flagged
@@ -120,7 +120,7 @@ clusters_merged as (
 
 spikes as (
     select
-        polres_id,
+        unit_id,
         alert_number,
         min(first_spike_hour_at) as first_spike_hour_at,
         max(last_spike_hour_at) as last_spike_hour_at,
@@ -129,30 +129,32 @@ spikes as (
         any_value(baseline_per_hour) as baseline_per_hour,
         arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
     from clusters_merged
-    group by polres_id, alert_number
+    group by unit_id, alert_number
 ),
 
 spike_posts as (
     select
-        spikes.polres_id,
+        spikes.unit_id,
         spikes.alert_number,
-        negative_posts_per_polres.post_key,
-        negative_posts_per_polres.url,
-        negative_posts_per_polres.topic,
-        negative_posts_per_polres.engagement,
-        negative_posts_per_polres.created_at
+        negative_posts_per_unit.post_key,
+        negative_posts_per_unit.url,
+        negative_posts_per_unit.topic,
+        negative_posts_per_unit.engagement,
+        negative_posts_per_unit.polda_ids,
+        negative_posts_per_unit.polres_ids,
+        negative_posts_per_unit.created_at
     from spikes
-    inner join negative_posts_per_polres
-        on spikes.polres_id = negative_posts_per_polres.about_polres_id
-        and spikes.first_spike_hour_at <= negative_posts_per_polres.created_at
-        and negative_posts_per_polres.created_at < (
+    inner join negative_posts_per_unit
+        on spikes.unit_id = negative_posts_per_unit.about_unit_id
+        and spikes.first_spike_hour_at <= negative_posts_per_unit.created_at
+        and negative_posts_per_unit.created_at < (
             spikes.last_spike_hour_at + interval 1 hour
         )
 ),
 
 alert_summaries as (
     select
-        spike_posts.polres_id,
+        spike_posts.unit_id,
         spike_posts.alert_number,
         min(spike_posts.created_at) as first_spike_post_at,
         coalesce(
@@ -165,7 +167,53 @@ alert_summaries as (
             spike_posts.url order by spike_posts.engagement desc, spike_posts.post_key asc
         )[1] as top_post_url
     from spike_posts
-    group by spike_posts.polres_id, spike_posts.alert_number
+    group by spike_posts.unit_id, spike_posts.alert_number
+),
+
+-- the Polda and the Polres its posts name most (a national wave's hot spots)
+spike_units_named as (
+    select
+        unit_id,
+        alert_number,
+        'polda' as named_level,
+        unnest(polda_ids) as named_unit_id
+    from spike_posts
+    union all
+    select
+        unit_id,
+        alert_number,
+        'polres' as named_level,
+        unnest(polres_ids) as named_unit_id
+    from spike_posts
+),
+
+spike_units_counted as (
+    select
+        unit_id,
+        alert_number,
+        named_level,
+        named_unit_id,
+        count(*) as post_count
+    from spike_units_named
+    group by unit_id, alert_number, named_level, named_unit_id
+),
+
+top_units_named as (
+    select
+        unit_id,
+        alert_number,
+        (
+            list(named_unit_id order by post_count desc, named_unit_id asc)
+            filter (where named_level = 'polda')
+        )[1] as top_polda_id,
+        max(post_count) filter (where named_level = 'polda') as top_polda_post_count,
+        (
+            list(named_unit_id order by post_count desc, named_unit_id asc)
+            filter (where named_level = 'polres')
+        )[1] as top_polres_id,
+        max(post_count) filter (where named_level = 'polres') as top_polres_post_count
+    from spike_units_counted
+    group by unit_id, alert_number
 ),
 
 alerts_started as (
@@ -190,7 +238,7 @@ alerts_started as (
         end as ended_at
     from spikes
     inner join alert_summaries
-        on spikes.polres_id = alert_summaries.polres_id
+        on spikes.unit_id = alert_summaries.unit_id
         and spikes.alert_number = alert_summaries.alert_number
     left join posts as origin_posts
         on spikes.origin_post_key = origin_posts.post_key
@@ -199,23 +247,23 @@ alerts_started as (
 
 alert_posts_counted as (
     select
-        alerts_started.polres_id,
+        alerts_started.unit_id,
         alerts_started.alert_number,
         count(*) as negative_post_count
     from alerts_started
-    inner join negative_posts_per_polres
-        on alerts_started.polres_id = negative_posts_per_polres.about_polres_id
-        and alerts_started.started_at <= negative_posts_per_polres.created_at
-        and negative_posts_per_polres.created_at < (
+    inner join negative_posts_per_unit
+        on alerts_started.unit_id = negative_posts_per_unit.about_unit_id
+        and alerts_started.started_at <= negative_posts_per_unit.created_at
+        and negative_posts_per_unit.created_at < (
             alerts_started.last_spike_hour_at + interval 1 hour
         )
-    group by alerts_started.polres_id, alerts_started.alert_number
+    group by alerts_started.unit_id, alerts_started.alert_number
 ),
 
 issues as (
     select
         -- ids
-        alerts_started.polres_id,
+        alerts_started.unit_id,
         alerts_started.origin_post_key,
 
         -- strings
@@ -223,9 +271,14 @@ issues as (
         alerts_started.top_post_keys,
         alerts_started.top_post_url,
 
+        top_units_named.top_polda_id,
+        top_units_named.top_polres_id,
+
         -- numerics
         alerts_started.alert_number,
         alert_posts_counted.negative_post_count,
+        coalesce(top_units_named.top_polda_post_count, 0) as top_polda_post_count,
+        coalesce(top_units_named.top_polres_post_count, 0) as top_polres_post_count,
         alerts_started.peak_hour_count,
         alerts_started.baseline_per_hour,
 
@@ -237,8 +290,11 @@ issues as (
         alerts_started.ended_at
     from alerts_started
     inner join alert_posts_counted
-        on alerts_started.polres_id = alert_posts_counted.polres_id
+        on alerts_started.unit_id = alert_posts_counted.unit_id
         and alerts_started.alert_number = alert_posts_counted.alert_number
+    left join top_units_named
+        on alerts_started.unit_id = top_units_named.unit_id
+        and alerts_started.alert_number = top_units_named.alert_number
 )
 
 select * from issues

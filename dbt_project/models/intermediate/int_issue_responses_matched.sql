@@ -1,5 +1,6 @@
 -- One row per issue of int_issue_origins_found that had an official response: the first
--- post of one of the Polres' official accounts from the issue's start and within
+-- post of one of the unit's own official accounts (a Polres' for a Polres, a Polda's for a
+-- Polda, Polri's for a national issue: the right level's) from the issue's start and within
 -- PANTAU_ALERT_RESPONSE_WINDOW_HOURS, in the issue's conversation (replying to or under
 -- its origin) or, when there is none, the first worded as a response (a phrase of the seed
 -- response_phrases: "menanggapi", "klarifikasi", …), and the minutes it took.
@@ -25,7 +26,7 @@ response_phrases as (
 official_posts as (
     select
         posts.*,
-        unnest(posts.polres_ids) as about_polres_id,
+        posts.official_unit_id as about_unit_id,
         exists(
             select 1
             from response_phrases
@@ -38,7 +39,7 @@ official_posts as (
 first_responses as (
     select
         -- ids
-        issues.polres_id,
+        issues.unit_id,
         official_posts.post_key as first_response_post_key,
 
         -- strings
@@ -54,7 +55,7 @@ first_responses as (
         official_posts.created_at as first_response_at
     from issues
     inner join official_posts
-        on issues.polres_id = official_posts.about_polres_id
+        on issues.unit_id = official_posts.about_unit_id
         and issues.started_at <= official_posts.created_at
         and official_posts.created_at < (
             issues.started_at
@@ -66,7 +67,7 @@ first_responses as (
             or official_posts.is_response_worded
         )
     qualify row_number() over (
-        partition by issues.polres_id, issues.alert_number
+        partition by issues.unit_id, issues.alert_number
         order by
             (
                 official_posts.root_post_key is not distinct from issues.origin_post_key

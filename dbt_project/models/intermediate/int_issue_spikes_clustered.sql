@@ -1,15 +1,15 @@
--- One row per spike cluster: spike hours of a Polres (see int_polres_negative_hours for
+-- One row per spike cluster: spike hours of a unit (see int_unit_negative_hours for
 -- the rule of a spike) less than PANTAU_ALERT_GAP_HOURS apart form one cluster.
 -- int_issue_origins_found merges the clusters that grew from the same conversation into
 -- one issue.
 -- A table, not the intermediate folder's incremental: a few rows rebuilt whole from
--- int_polres_negative_hours (itself a table), with its constraints checked on write.
+-- int_unit_negative_hours (itself a table), with its constraints checked on write.
 {{ config(materialized='table') }}
 
 with
 
 negative_hours as (
-    select * from {{ ref('int_polres_negative_hours') }}
+    select * from {{ ref('int_unit_negative_hours') }}
 ),
 
 spike_hours as (
@@ -18,7 +18,7 @@ spike_hours as (
         case
             when date_diff(
                 'hour',
-                lag(hour_at) over (partition by polres_id order by hour_at),
+                lag(hour_at) over (partition by unit_id order by hour_at),
                 hour_at
             ) < {{ pantau_setting('ALERT_GAP_HOURS', 3) }} then 0
             else 1
@@ -31,7 +31,7 @@ spike_hours_numbered as (
     select
         *,
         cast(sum(starts_cluster) over (
-            partition by polres_id order by hour_at
+            partition by unit_id order by hour_at
             rows between unbounded preceding and current row
         ) as bigint) as cluster_number
     from spike_hours
@@ -40,7 +40,7 @@ spike_hours_numbered as (
 spike_clusters as (
     select
         -- ids
-        polres_id,
+        unit_id,
 
         -- numerics
         cluster_number,
@@ -52,7 +52,7 @@ spike_clusters as (
         max(hour_at) as last_spike_hour_at,
         list(hour_at order by negative_post_count desc, hour_at asc)[1] as peak_at
     from spike_hours_numbered
-    group by polres_id, cluster_number
+    group by unit_id, cluster_number
 )
 
 select * from spike_clusters

@@ -1,5 +1,6 @@
 -- One row per post: what its text says (sentiment, emotion, topic) and which
--- Polres it names, from the Python text functions that the dbt-duckdb plugin
+-- police units it names (Polres, Polda, the police as an institution), from the
+-- Python text functions that the dbt-duckdb plugin
 -- pantau.transform.text.dbt_plugin registers (see docs/text.md).
 -- Incremental: the functions are the expensive part of a build, so a run only
 -- reads the posts with an observation ingested since the last run (their
@@ -15,24 +16,40 @@ posts as (
     {% endif %}
 ),
 
-posts_enriched as (
+posts_read as (
     select
-        -- ids
         post_key,
-
-        -- strings
         sentiment_label(post_text) as sentiment_label,
         emotion(post_text) as emotion,
         topic(post_text) as topic,
-        coalesce(resolve_polres(post_text), []::varchar[]) as polres_ids,
+        resolve_units(post_text) as units,
+        sentiment_score(post_text) as sentiment_score,
+        last_ingested_at
+    from posts
+),
+
+posts_enriched as (
+    select
+        -- ids
+        posts_read.post_key,
+
+        -- strings
+        posts_read.sentiment_label,
+        posts_read.emotion,
+        posts_read.topic,
+        coalesce(posts_read.units.polres_ids, []::varchar[]) as polres_ids,
+        coalesce(posts_read.units.polda_ids, []::varchar[]) as polda_ids,
 
         -- numerics
-        sentiment_score(post_text) as sentiment_score,
+        posts_read.sentiment_score,
+
+        -- booleans
+        coalesce(posts_read.units.names_polri, false) as names_polri,
 
         -- timestamps
-        last_ingested_at
+        posts_read.last_ingested_at
 
-    from posts
+    from posts_read
 )
 
 select * from posts_enriched

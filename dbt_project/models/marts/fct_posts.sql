@@ -1,4 +1,5 @@
--- One row per post: latest metrics, what the text says, the Polres it is about,
+-- One row per post: latest metrics, what the text says, the police units it is
+-- about at every level (Polres, Polda, national: unit_ids),
 -- how fast it grew and how big a conversation it started.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
 -- Incremental, not the marts folder's table (see above).
@@ -37,6 +38,10 @@ polres as (
     select * from {{ ref('polres') }}
 ),
 
+polda as (
+    select * from {{ ref('polda') }}
+),
+
 final as (
     select
         -- ids
@@ -47,6 +52,9 @@ final as (
         posts.root_post_key,
         resolved.author_key,
         resolved.polres_ids[1] as polres_id,
+        coalesce(polres_polda.polda_id, resolved.polda_ids[1]) as polda_id,
+        resolved.unit_id,
+        resolved.official_unit_id,
 
         -- strings
         posts.post_type,
@@ -54,7 +62,10 @@ final as (
         resolved.author_label,
         resolved.polres_ids,
         resolved.polres_source,
-        polres.polda_name,
+        resolved.polda_ids,
+        resolved.unit_ids,
+        resolved.unit_level,
+        coalesce(polres.polda_name, named_polda.polda_name) as polda_name,
         posts.post_text,
         posts.lang,
         posts.hashtags,
@@ -81,7 +92,8 @@ final as (
         posts.observation_count,
 
         -- booleans
-        posts.is_official_author,
+        resolved.is_official_author,
+        resolved.is_national,
         posts.is_verified_author,
 
         -- dates
@@ -104,6 +116,10 @@ final as (
         on posts.post_key = conversations.post_key
     left join polres
         on resolved.polres_ids[1] = polres.polres_id
+    left join polda as polres_polda
+        on polres.polda_name = polres_polda.polda_name
+    left join polda as named_polda
+        on resolved.polda_ids[1] = named_polda.polda_id
 )
 
 select * from final

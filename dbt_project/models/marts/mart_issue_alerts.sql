@@ -1,10 +1,14 @@
--- One row per issue alert: a negative spike about one Polres, with its start, peak, end and
--- first official response. The steps are intermediate models (docs/marts.md):
---   int_polres_negative_hours    negative posts per Polres and hour, which hours are spikes
+-- One row per issue alert: a negative spike about one police unit (a Polres, a Polda, or
+-- Polri for a national wave; unit_level says which), with its start, peak, end, the Polda
+-- and Polres its posts name most, and the first response of the unit's own official
+-- accounts. The steps are intermediate models (docs/marts.md):
+--   int_unit_negative_hours      negative posts per unit and hour, which hours are spikes
 --   int_issue_spikes_clustered   spike hours less than PANTAU_ALERT_GAP_HOURS apart
 --   int_issue_origins_found      clusters of one conversation merged into an issue, the post
 --                                it started at, its size, topic, top posts and end
 --   int_issue_responses_matched  the first official response and the minutes it took
+-- polres_id, polres_name and polda_name keep their meaning for a Polres alert; polres_id
+-- is null for the other levels.
 with
 
 issues as (
@@ -15,21 +19,29 @@ responses as (
     select * from {{ ref('int_issue_responses_matched') }}
 ),
 
-polres as (
-    select * from {{ ref('polres') }}
+units as (
+    select * from {{ ref('dim_police_units') }}
 ),
 
 alerts as (
     select
         -- ids
-        issues.polres_id || ':' || strftime(issues.started_at, '%Y%m%dT%H%M%S') as alert_id,
-        issues.polres_id,
+        issues.unit_id || ':' || strftime(issues.started_at, '%Y%m%dT%H%M%S') as alert_id,
+        issues.unit_id,
+        case when units.unit_level = 'polres' then issues.unit_id end as polres_id,
+        units.polda_id,
+        issues.top_polda_id,
+        issues.top_polres_id,
         issues.origin_post_key,
         responses.first_response_post_key,
 
         -- strings
-        polres.polres_name,
-        polres.polda_name,
+        units.unit_level,
+        units.unit_name,
+        case when units.unit_level = 'polres' then units.unit_name end as polres_name,
+        units.polda_name,
+        top_polda.unit_name as top_polda_name,
+        top_polres.unit_name as top_polres_name,
         issues.topic,
         issues.top_post_keys,
         issues.top_post_url,
@@ -39,6 +51,8 @@ alerts as (
         issues.negative_post_count,
         issues.peak_hour_count,
         issues.baseline_per_hour,
+        issues.top_polda_post_count,
+        issues.top_polres_post_count,
         responses.response_minutes,
 
         -- booleans
@@ -53,10 +67,14 @@ alerts as (
 
     from issues
     left join responses
-        on issues.polres_id = responses.polres_id
+        on issues.unit_id = responses.unit_id
         and issues.alert_number = responses.alert_number
-    left join polres
-        on issues.polres_id = polres.polres_id
+    left join units
+        on issues.unit_id = units.unit_id
+    left join units as top_polda
+        on issues.top_polda_id = top_polda.unit_id
+    left join units as top_polres
+        on issues.top_polres_id = top_polres.unit_id
 )
 
 select * from alerts

@@ -1,35 +1,29 @@
--- One row per Polres × platform × day (of publication, UTC). A post about two
--- Polres counts for both.
+-- One row per Polres × platform × day (of publication, UTC): the Polres rows of
+-- mart_unit_engagement_daily, in this mart's columns. A post about two Polres counts
+-- for both.
 with
 
-posts as (
-    select * from {{ ref('fct_posts') }}
+unit_days as (
+    select * from {{ ref('mart_unit_engagement_daily') }}
 ),
 
-posts_per_polres as (
+polres_days as (
     select
-        posts.*,
-        unnest(posts.polres_ids) as about_polres_id
-    from posts
-),
-
-daily_counts as (
-    select
-        about_polres_id as polres_id,
+        unit_id as polres_id,
         platform,
-        created_date as activity_date,
-        count(*) as post_count,
-        count(distinct author_key) as author_count,
-        count(*) filter (where is_official_author) as official_post_count,
-        sum(likes) as likes,
-        sum(replies) as replies,
-        sum(shares) as shares,
-        sum(quotes) as quotes,
-        sum(views) as views,
-        sum(engagement) as engagement,
-        sum(coalesce(author_followers, 0)) as potential_reach
-    from posts_per_polres
-    group by about_polres_id, platform, created_date
+        activity_date,
+        post_count,
+        author_count,
+        official_post_count,
+        likes,
+        replies,
+        shares,
+        quotes,
+        views,
+        engagement,
+        potential_reach
+    from unit_days
+    where unit_level = 'polres'
 )
 
-select * from daily_counts
+select * from polres_days

@@ -1,106 +1,38 @@
--- One row per Polres × ISO week (weeks start on Monday) with any post about it:
--- how much was said, how positive it was, how many issues it had and how fast
--- its accounts responded. reputation_score = net sentiment (in [-1, 1]) minus
--- 0.1 per issue alert plus 0.2 × the share of alerts responded to within
--- PANTAU_RESPONSE_TARGET_MINUTES; reputation_rank ranks Polres within the week
--- (1 = best).
+-- One row per Polres × ISO week (weeks start on Monday) with any post about it: the
+-- Polres rows of mart_unit_scorecard, in this mart's columns (volume, net sentiment,
+-- issue alerts, responsiveness; reputation_rank ranks Polres within the week, 1 = best;
+-- the formula is in mart_unit_scorecard).
 with
 
-posts as (
-    select * from {{ ref('fct_posts') }}
+unit_weeks as (
+    select * from {{ ref('mart_unit_scorecard') }}
 ),
 
-alerts as (
-    select * from {{ ref('mart_issue_alerts') }}
-),
-
-polres as (
-    select * from {{ ref('dim_polres') }}
-),
-
-public_posts_per_polres as (
-    select
-        posts.*,
-        unnest(posts.polres_ids) as about_polres_id
-    from posts
-    where not posts.is_official_author
-),
-
-weekly_posts as (
-    select
-        about_polres_id as polres_id,
-        cast(date_trunc('week', created_at) as date) as week_start_date,
-        count(*) as post_count,
-        sum(engagement) as engagement,
-        (
-            count(*) filter (where sentiment_label = 'positive')
-            - count(*) filter (where sentiment_label = 'negative')
-        ) / count(*) as net_sentiment
-    from public_posts_per_polres
-    group by about_polres_id, cast(date_trunc('week', created_at) as date)
-),
-
-weekly_alerts as (
-    select
-        polres_id,
-        cast(date_trunc('week', started_at) as date) as week_start_date,
-        count(*) as alert_count,
-        count(*) filter (where is_responded) as responded_alert_count,
-        count(*) filter (
-            where response_minutes <= {{ pantau_setting('RESPONSE_TARGET_MINUTES', 240) }}
-        ) as timely_alert_count,
-        median(response_minutes) as median_response_minutes
-    from alerts
-    group by polres_id, cast(date_trunc('week', started_at) as date)
-),
-
-weeks_scored as (
-    select
-        weekly_posts.*,
-        coalesce(weekly_alerts.alert_count, 0) as alert_count,
-        weekly_alerts.median_response_minutes,
-        weekly_alerts.responded_alert_count / weekly_alerts.alert_count as response_rate,
-        (
-            weekly_posts.net_sentiment
-            - 0.1 * coalesce(weekly_alerts.alert_count, 0)
-            + 0.2 * coalesce(weekly_alerts.timely_alert_count / weekly_alerts.alert_count, 0)
-        ) as reputation_score
-    from weekly_posts
-    left join weekly_alerts
-        on weekly_posts.polres_id = weekly_alerts.polres_id
-        and weekly_posts.week_start_date = weekly_alerts.week_start_date
-),
-
-scorecard as (
+polres_weeks as (
     select
         -- ids
-        weeks_scored.polres_id,
+        unit_id as polres_id,
 
         -- strings
-        polres.polres_name,
-        polres.polda_name,
+        unit_name as polres_name,
+        polda_name,
 
         -- numerics
-        polres.latitude,
-        polres.longitude,
-        weeks_scored.post_count,
-        weeks_scored.engagement,
-        weeks_scored.net_sentiment,
-        weeks_scored.alert_count,
-        weeks_scored.median_response_minutes,
-        weeks_scored.response_rate,
-        weeks_scored.reputation_score,
-        rank() over (
-            partition by weeks_scored.week_start_date
-            order by weeks_scored.reputation_score desc
-        ) as reputation_rank,
+        latitude,
+        longitude,
+        post_count,
+        engagement,
+        net_sentiment,
+        alert_count,
+        median_response_minutes,
+        response_rate,
+        reputation_score,
+        reputation_rank,
 
         -- dates
-        weeks_scored.week_start_date
-
-    from weeks_scored
-    inner join polres
-        on weeks_scored.polres_id = polres.polres_id
+        week_start_date
+    from unit_weeks
+    where unit_level = 'polres'
 )
 
-select * from scorecard
+select * from polres_weeks
