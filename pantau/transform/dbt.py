@@ -19,7 +19,7 @@ from typing import Any
 
 from pantau.exceptions import BuildFailedError
 from pantau.keys import kept_secret
-from pantau.settings import MartTunables, Settings
+from pantau.settings import PROJECT_DIR, MartTunables, Settings
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,55 @@ def observations_missing_from_raw(settings: Settings) -> int:
         con.close()
 
 
+def _incremental_models(project_dir: Path) -> dict[str, tuple[str, set[str]]]:
+    """Every incremental model of the project: name -> (schema, the columns its YAML declares).
+
+    A model is incremental when its SQL's ``config`` says so, or when it says nothing and its
+    folder's default in ``dbt_project.yml`` is incremental (the folder is the schema).
+    """
+    import re
+
+    import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
+
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
+    folders = project["models"]["pantau"]
+    models: dict[str, tuple[str, set[str]]] = {}
+    for sql in sorted((project_dir / "models").rglob("*.sql")):
+        folder = sql.relative_to(project_dir / "models").parts[0]
+        default = (folders.get(folder) or {}).get("+materialized")
+        found = re.search(r"materialized\s*=\s*['\"](\w+)['\"]", sql.read_text())
+        if (found.group(1) if found else default) != "incremental":
+            continue
+        spec = sql.with_suffix(".yml")
+        if not spec.is_file():
+            continue
+        for model in yaml.safe_load(spec.read_text()).get("models", []):
+            if model["name"] == sql.stem:
+                models[sql.stem] = (folder, {c["name"] for c in model.get("columns", [])})
+    return models
+
+
+def incremental_models_changed(settings: Settings) -> list[str]:
+    """The incremental models whose table in the warehouse has other columns than this
+    release's model declares (an upgrade added or renamed some): they must be rebuilt whole.
+    Empty when the warehouse or the models are not built yet."""
+    if not settings.warehouse_path.exists():
+        return []
+    from pantau.connections import warehouse
+
+    declared = _incremental_models(PROJECT_DIR / "dbt_project")
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        rows = con.execute(
+            "select table_schema, table_name, list(column_name) from information_schema.columns "
+            "group by all").fetchall()
+    finally:
+        con.close()
+    built = {(schema, table): set(columns) for schema, table, columns in rows}
+    return sorted(name for name, (schema, columns) in declared.items()
+                  if (schema, name) in built and built[(schema, name)] != columns)
+
+
 def _failure(result: dict[str, Any]) -> str:
     """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
     schema change), from dbt's message."""
@@ -135,7 +184,9 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         select: a dbt selection (default: everything).
         full_refresh: rebuild the incremental models from scratch; by default only when raw
             lost rows since the last build (:func:`observations_missing_from_raw`), so the marts
-            never keep what raw no longer holds.
+            never keep what raw no longer holds, or when an incremental model's columns changed
+            since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
+            place needs no manual step).
 
     Raises:
         BuildFailedError: dbt could not run, or a model or test failed; the message lists them
@@ -148,6 +199,12 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         if full_refresh:
             log.info("raw lost %d observations since the last build (retention or a manual "
                      "fix): this build is a full refresh", missing)
+        else:
+            changed = incremental_models_changed(settings)
+            full_refresh = bool(changed)
+            if changed:
+                log.info("the columns of %s changed since the warehouse was built (a new "
+                         "release): this build is a full refresh", ", ".join(changed))
     # The dbt unit tests (fixed rows in, rows out: the logic of the models) do not depend on
     # the warehouse's data, so they run in the test suite, not in every build (they added 2 to
     # 7 s to an incremental build whose floor is about 10 s).
