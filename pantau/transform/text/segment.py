@@ -16,8 +16,8 @@ how common each is come from
 A word found only in the lexicons or seeds counts as if seen :data:`PRIOR_COUNT` times (they are
 the words this domain is about). A piece that is no known word costs more the longer it is, so an
 unknown stretch is kept whole rather than chopped into rare short words; a run of digits is one
-piece. Camel case (``TolakPungli``) is split at the case changes first, and each part is then
-segmented like a lower-case token. A token that is itself a known word is never split.
+piece. Camel case (``TolakPungli``) is split at the case changes only: each part is a word as
+the writer marked it. A token that is itself a known word is never split.
 """
 
 from __future__ import annotations
@@ -160,13 +160,12 @@ def segment(token: str) -> list[str]:
     token = token.strip("_.-")
     if not token:
         return []
-    parts: list[str] = []
+    words: list[str] = []
     for chunk in re.split(r"[_.\-]+", token):
         if any(c.isupper() for c in chunk[1:]) and any(c.islower() for c in chunk):
-            parts.extend(p.lower() for p in _CAMEL.findall(chunk))
-        else:
-            parts.extend(_PIECES.findall(chunk.lower()))
-    words: list[str] = []
-    for part in parts:
-        words.extend(_segment_lower(part) if part.isalpha() else (part,))
+            # the writer marked the words: each camel-case part is one word
+            words.extend(p.lower() for p in _CAMEL.findall(chunk))
+            continue
+        for part in _PIECES.findall(chunk.lower()):
+            words.extend(_segment_lower(part) if part.isalpha() else (part,))
     return words
