@@ -27,7 +27,7 @@ class AuditTarget:
         table: the table the query reads (``schema.table``); missing, it fails the audit.
         query: SQL; ``{sample_rows}`` and ``{raw_watermark}`` (a timestamp literal: raw rows
             ingested up to the build) are filled in by :func:`pantau.quality.audit.audit`.
-        expectations: receives reference values (``polres_ids``, ``platforms``, ``post_types``,
+        expectations: receives reference values (``polres_ids``, ``unit_ids``, ``platforms``, ``post_types``,
             ``text_max_length``, ``freshness_hours``) and returns GX expectation objects.
     """
 
@@ -76,6 +76,16 @@ def share(*columns: str) -> list[Any]:
 
     return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1)
             for column in columns]
+
+
+def seed_units(reference: dict[str, Any], column: str = "unit_id") -> Any:
+    """``column`` holds only units of the seeds at any level (Polri, a Polda, a Polres)."""
+    import great_expectations.expectations as gxe
+
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=reference["unit_ids"])
+
+
+UNIT_LEVELS = ["national", "polda", "polres"]
 
 
 def seed_polres(reference: dict[str, Any], column: str = "polres_id") -> Any:

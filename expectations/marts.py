@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from expectations.base import (
+    UNIT_LEVELS,
     AuditTarget,
     non_negative,
     not_null,
     seed_polres,
+    seed_units,
     share,
     zero,
 )
@@ -133,12 +135,16 @@ def mart_viral_posts(reference: dict[str, Any]) -> list[Any]:
 
 
 def mart_issue_alerts(reference: dict[str, Any]) -> list[Any]:
-    """One row per negative spike, seed Polres, time order start <= peak, response >= 0."""
+    """One row per negative spike of a seed unit at any level (polres_id a seed Polres when
+    set), time order start <= peak, response >= 0."""
     import great_expectations.expectations as gxe
 
     return [
-        *not_null("alert_id", "polres_id", "started_at", "peak_at", "is_open", "is_responded"),
+        *not_null("alert_id", "unit_id", "unit_level", "started_at", "peak_at", "is_open",
+                  "is_responded"),
         gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
+        seed_units(reference),
+        gxe.ExpectColumnValuesToBeInSet(column="unit_level", value_set=UNIT_LEVELS),
         seed_polres(reference),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="peak_at", column_B="started_at",
                                                     or_equal=True),
@@ -181,6 +187,58 @@ def mart_hashtags_daily(_reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+def mart_unit_engagement_daily(reference: dict[str, Any]) -> list[Any]:
+    """Unit x platform x day unique, seed units of every level, counts >= 0."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("unit_id", "unit_level", "platform", "activity_date", "post_count"),
+        seed_units(reference),
+        gxe.ExpectColumnValuesToBeInSet(column="unit_level", value_set=UNIT_LEVELS),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["unit_id", "platform",
+                                                         "activity_date"]),
+        *non_negative("post_count", "engagement"),
+    ]
+
+
+def mart_unit_sentiment_daily(reference: dict[str, Any]) -> list[Any]:
+    """Unit x topic x day unique, seed units, shares in [0, 1] summing to 1."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("unit_id", "unit_level", "topic", "activity_date", "post_count"),
+        seed_units(reference),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["unit_id", "topic", "activity_date"]),
+        *share("positive_share", "neutral_share", "negative_share"),
+        gxe.ExpectColumnValuesToBeBetween(column="share_sum_error", min_value=0, max_value=1e-9),
+    ]
+
+
+def mart_unit_scorecard(reference: dict[str, Any]) -> list[Any]:
+    """Unit x week unique, seed units, response rate a share, ranks from 1."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("unit_id", "unit_level", "week_start_date"),
+        seed_units(reference),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["unit_id", "week_start_date"]),
+        *share("response_rate"),
+        gxe.ExpectColumnValuesToBeBetween(column="reputation_rank", min_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+    ]
+
+
+def dim_police_units(reference: dict[str, Any]) -> list[Any]:
+    """Exactly the seeds' units: Polri, every Polda, every Polres."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="unit_id"),
+        seed_units(reference),
+        gxe.ExpectTableRowCountToEqual(value=len(reference["unit_ids"])),
+    ]
+
+
 def dim_polres(reference: dict[str, Any]) -> list[Any]:
     """Exactly the seed's precincts."""
     import great_expectations.expectations as gxe
@@ -200,6 +258,7 @@ def _whole(table: str, expectations: Any, extra: str = "") -> AuditTarget:
 def targets() -> tuple[AuditTarget, ...]:
     return (
         _whole("dim_polres", dim_polres),
+        _whole("dim_police_units", dim_police_units),
         AuditTarget("marts.fct_posts", "marts", "marts.fct_posts", FCT_POSTS_SQL, fct_posts),
         AuditTarget("marts.fct_post_metrics_hourly", "marts", "marts.fct_post_metrics_hourly",
                     FCT_POST_METRICS_HOURLY_SQL, fct_post_metrics_hourly),
@@ -209,6 +268,10 @@ def targets() -> tuple[AuditTarget, ...]:
         _whole("mart_viral_posts", mart_viral_posts),
         _whole("mart_issue_alerts", mart_issue_alerts),
         _whole("mart_polres_scorecard", mart_polres_scorecard),
+        _whole("mart_unit_engagement_daily", mart_unit_engagement_daily),
+        _whole("mart_unit_sentiment_daily", mart_unit_sentiment_daily,
+               ", abs(positive_share + neutral_share + negative_share - 1) as share_sum_error"),
+        _whole("mart_unit_scorecard", mart_unit_scorecard),
         _whole("mart_top_authors", mart_top_authors),
         _whole("mart_hashtags_daily", mart_hashtags_daily),
     )

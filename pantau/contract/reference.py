@@ -35,19 +35,26 @@ class Polres:
     handles: dict[str, str]
     aliases: tuple[str, ...] = field(default=())
     hashtags: tuple[str, ...] = field(default=())
+    #: the ``handle`` rows of ``polres_aliases.csv`` (without ``@``), beyond the handle columns
+    alias_handles: tuple[str, ...] = field(default=())
 
 
 @cache
 def load_polres(seeds_dir: Path = SEEDS_DIR) -> tuple[Polres, ...]:
-    """All precincts of the seed, with their aliases and hashtags, in seed order."""
+    """All precincts of the seed, with their aliases, hashtags and alias handles, in seed
+    order."""
     aliases: dict[str, list[str]] = {}
     hashtags: dict[str, list[str]] = {}
+    alias_handles: dict[str, list[str]] = {}
     with (seeds_dir / "polres_aliases.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["alias_kind"] in ("name", "alias"):
                 aliases.setdefault(row["polres_id"], []).append(row["alias"])
             elif row["alias_kind"] == "hashtag":
                 hashtags.setdefault(row["polres_id"], []).append(row["alias"].lstrip("#"))
+            elif row["alias_kind"] == "handle":
+                alias_handles.setdefault(row["polres_id"], []).append(
+                    row["alias"].strip().lstrip("@"))
     out = []
     with (seeds_dir / "polres.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -57,6 +64,7 @@ def load_polres(seeds_dir: Path = SEEDS_DIR) -> tuple[Polres, ...]:
                 polda=row["polda_name"], city=row["city"], handles=handles,
                 aliases=tuple(aliases.get(row["polres_id"], ())),
                 hashtags=tuple(hashtags.get(row["polres_id"], ())),
+                alias_handles=tuple(alias_handles.get(row["polres_id"], ())),
             ))
     return tuple(out)
 
@@ -118,9 +126,25 @@ def load_polda(seeds_dir: Path = SEEDS_DIR) -> tuple[Polda, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class NationalTerm:
+    """One row of ``national_terms.csv``: how posts name the police as an institution."""
+
+    term: str  # lower case; a handle keeps its "@"
+    kind: str  # institution, complaint, handle or not_police
+    platform: str  # the platform of a handle, else ""
+
+
 @cache
+def load_national_terms(seeds_dir: Path = SEEDS_DIR) -> tuple[NationalTerm, ...]:
+    """Every row of ``national_terms.csv``, in seed order."""
+    with (seeds_dir / "national_terms.csv").open(encoding="utf-8", newline="") as stream:
+        return tuple(NationalTerm(row["term"].strip().lower(), row["term_kind"],
+                                  (row.get("platform") or "").strip())
+                     for row in csv.DictReader(stream))
+
+
 def national_handles(seeds_dir: Path = SEEDS_DIR) -> tuple[tuple[str, str], ...]:
     """(platform, handle without "@") of the national accounts (Divisi Humas Polri, …)."""
-    with (seeds_dir / "national_terms.csv").open(encoding="utf-8", newline="") as stream:
-        return tuple((row["platform"], row["term"].strip().lstrip("@"))
-                     for row in csv.DictReader(stream) if row["term_kind"] == "handle")
+    return tuple((t.platform, t.term.lstrip("@"))
+                 for t in load_national_terms(seeds_dir) if t.kind == "handle")

@@ -79,15 +79,20 @@ def default_targets(settings: Settings) -> list[AuditTarget]:
 
 
 def reference_values(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
-    """Values the expectations compare against: the seed's Polres, the contract's closed sets."""
+    """Values the expectations compare against: the seeds' Polres and units of every level
+    (Polri, each Polda, each Polres), the contract's closed sets."""
     from expectations.base import contract_enums
 
     try:
         polres_ids = [row[0] for row in con.execute(
             "select polres_id from reference.polres").fetchall()]
+        polda_ids = [row[0] for row in con.execute(
+            "select polda_id from reference.polda").fetchall()]
     except duckdb.CatalogException:
-        polres_ids = []  # seeds not loaded yet: any polres_id then fails, as it should
-    return {**contract_enums(), "polres_ids": polres_ids,
+        # seeds not loaded yet: any unit then fails, as it should
+        polres_ids, polda_ids = [], []
+    unit_ids = ["polri", *polda_ids, *polres_ids] if polres_ids else []
+    return {**contract_enums(), "polres_ids": polres_ids, "unit_ids": unit_ids,
             "freshness_hours": settings.freshness_hours}
 
 

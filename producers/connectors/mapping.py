@@ -13,7 +13,6 @@ that re-reads a page after a crash observes it at another time, and that must no
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import json
@@ -25,7 +24,7 @@ from functools import cache
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
-from pantau.contract.reference import SEEDS_DIR, load_polda, load_polres, national_handles
+from pantau.contract.reference import load_polda, load_polres, national_handles
 from pantau.exceptions import PantauError
 
 #: Namespace of Pantau's deterministic event ids (never change it: ids would change with it).
@@ -194,13 +193,10 @@ def official_handles() -> frozenset[str]:
     rows of ``polres_aliases.csv`` and ``polda_aliases.csv``, and the national accounts of
     ``national_terms.csv`` count.
     """
-    handles = {h.lower().lstrip("@") for p in load_polres() for h in p.handles.values() if h}
+    handles = {h.lower().lstrip("@") for p in load_polres()
+               for h in (*p.handles.values(), *p.alias_handles) if h}
     handles.update(h.lower() for p in load_polda() for h in p.handles if h)
     handles.update(h.lower() for _, h in national_handles() if h)
-    with (SEEDS_DIR / "polres_aliases.csv").open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            if row["alias_kind"] == "handle" and row["alias"].strip():
-                handles.add(row["alias"].strip().lower().lstrip("@"))
     return frozenset(handles)
 
 

@@ -2,15 +2,14 @@
 they write around it.
 
 Precinct names, aliases, handles and hashtags come from the dbt seeds through
-:func:`pantau.contract.reference.load_polres` (the one source of truth the warehouse also loads); only the
-``handle`` rows of ``polres_aliases.csv``, which that loader skips, are read here directly. The
-word lists below are the texture: slang and abbreviations, elongations, emojis, English and
-regional (Javanese, Sundanese) code-mixing, and the police-domain terms of the topic taxonomy.
+:func:`pantau.contract.reference.load_polres` (the one source of truth the warehouse also loads),
+the ``handle`` rows of ``polres_aliases.csv`` included. The word lists below are the texture:
+slang and abbreviations, elongations, emojis, English and regional (Javanese, Sundanese)
+code-mixing, and the police-domain terms of the topic taxonomy.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -60,16 +59,6 @@ class Precinct:
 _TYPE_WEIGHT = {"polrestabes": 4.0, "polresta": 2.0, "polres": 1.0}
 
 
-def _extra_handles(seeds_dir: Path) -> dict[str, list[str]]:
-    """The ``handle`` rows of the alias seed (``pantau.contract.reference`` keeps only names/hashtags)."""
-    out: dict[str, list[str]] = {}
-    with (seeds_dir / "polres_aliases.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["alias_kind"] == "handle":
-                out.setdefault(row["polres_id"], []).append(row["alias"].lstrip("@"))
-    return out
-
-
 @cache
 def precincts(seeds_dir: Path = SEEDS_DIR) -> tuple[Precinct, ...]:
     """Every precinct of the seeds; a string that names two precincts is left out of both.
@@ -77,12 +66,11 @@ def precincts(seeds_dir: Path = SEEDS_DIR) -> tuple[Precinct, ...]:
     Ambiguous strings would make the ground truth a guess, so they are never planted.
     """
     rows = load_polres(seeds_dir) if seeds_dir != SEEDS_DIR else load_polres()
-    extra = _extra_handles(seeds_dir)
     owners: Counter[str] = Counter()
     for row in rows:
         strings = {a.lower() for a in (row.name, *row.aliases)}
         strings |= {f"#{t.lower()}" for t in row.hashtags}
-        strings |= {f"@{h.lower()}" for h in (*row.handles.values(), *extra.get(row.polres_id, ()))}
+        strings |= {f"@{h.lower()}" for h in (*row.handles.values(), *row.alias_handles)}
         owners.update(strings)
     out = []
     for row in rows:
@@ -90,7 +78,7 @@ def precincts(seeds_dir: Path = SEEDS_DIR) -> tuple[Precinct, ...]:
                                       if owners[a.lower()] == 1))
         hashtags = tuple(dict.fromkeys(t for t in row.hashtags if owners[f"#{t.lower()}"] == 1))
         handles = tuple(dict.fromkeys(h for h in (*row.handles.values(),
-                                                  *extra.get(row.polres_id, ()))
+                                                  *row.alias_handles)
                                       if owners[f"@{h.lower()}"] == 1))
         official = {p: h for p, h in row.handles.items() if owners[f"@{h.lower()}"] == 1}
         out.append(Precinct(

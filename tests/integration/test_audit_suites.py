@@ -126,7 +126,8 @@ create or replace table marts.mart_viral_posts as
         engagement, 1.0 as virality_score, row_number() over (order by post_key) as viral_rank
     from (select * from staging.stg_social_posts order by post_key limit 5);
 create or replace table marts.mart_issue_alerts as
-    select 'a' || polres_id as alert_id, polres_id, 'pelanggaran anggota' as topic,
+    select 'a' || polres_id as alert_id, polres_id as unit_id, 'polres' as unit_level, polres_id,
+        'pelanggaran anggota' as topic,
         timestamp '2026-01-01 10:00' as started_at, timestamp '2026-01-01 12:00' as peak_at,
         null::timestamp as ended_at, 4 as negative_post_count, 12.5 as response_minutes,
         true as is_responded, true as is_open
@@ -135,6 +136,22 @@ create or replace table marts.mart_polres_scorecard as
     select polres_id, date '2026-01-05' as week_start_date, 10 as post_count, 0.1 as net_sentiment,
         0.5 as response_rate, row_number() over (order by polres_id) as reputation_rank
     from reference.polres;
+create or replace table marts.dim_police_units as
+    select 'polri' as unit_id, 'national' as unit_level
+    union all select polda_id, 'polda' from reference.polda
+    union all select polres_id, 'polres' from reference.polres;
+create or replace table marts.mart_unit_engagement_daily as
+    select unit_id, unit_level, 'x' as platform, current_date as activity_date, 4 as post_count,
+        9 as engagement
+    from marts.dim_police_units;
+create or replace table marts.mart_unit_sentiment_daily as
+    select unit_id, unit_level, 'pelayanan_publik' as topic, current_date as activity_date,
+        2 as post_count, 0.5 as positive_share, 0.5 as neutral_share, 0.0 as negative_share
+    from marts.dim_police_units;
+create or replace table marts.mart_unit_scorecard as
+    select unit_id, unit_level, date '2026-01-05' as week_start_date, 0.1 as net_sentiment,
+        0.5 as response_rate, row_number() over (order by unit_id) as reputation_rank
+    from marts.dim_police_units;
 create or replace table marts.mart_top_authors as
     select 'author' || i as author_key, 3 as post_count, 10 as engagement, 0.25 as negative_share
     from range(5) as t(i);
@@ -170,6 +187,17 @@ CORRUPTIONS = {
         "expect_column_pair_values_a_to_be_greater_than_b(peak_at,started_at)"),
     "marts.mart_polres_scorecard": ("update marts.mart_polres_scorecard set response_rate = 1.5",
                                     "expect_column_values_to_be_between(response_rate)"),
+    "marts.dim_police_units": (
+        "insert into marts.dim_police_units values ('polda_atlantis', 'polda')",
+        "expect_column_values_to_be_in_set(unit_id)"),
+    "marts.mart_unit_engagement_daily": (
+        "update marts.mart_unit_engagement_daily set post_count = -1 where unit_id = 'polri'",
+        "expect_column_values_to_be_between(post_count)"),
+    "marts.mart_unit_sentiment_daily": (
+        "update marts.mart_unit_sentiment_daily set positive_share = 0.9 where unit_id = 'polri'",
+        "expect_column_values_to_be_between(share_sum_error)"),
+    "marts.mart_unit_scorecard": ("update marts.mart_unit_scorecard set reputation_rank = 0",
+                                  "expect_column_values_to_be_between(reputation_rank)"),
     "marts.mart_top_authors": ("update marts.mart_top_authors set negative_share = -0.5",
                                "expect_column_values_to_be_between(negative_share)"),
     "marts.mart_hashtags_daily": (

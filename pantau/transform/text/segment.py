@@ -30,8 +30,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from pantau.contract.reference import load_national_terms, load_polda, load_polres
 from pantau.transform.text import lexicon
-from pantau.transform.text.settings import LEXICON_DIR, SEEDS_DIR
+from pantau.transform.text.settings import LEXICON_DIR, TAXONOMY_PATH
 
 WORD_COUNTS_PATH = LEXICON_DIR / "word_counts.tsv"
 #: How often a word of the lexicons or seeds counts when the training texts never saw it.
@@ -68,24 +69,17 @@ def write_word_counts(counts: Counter[str], path: str | None = None) -> int:
 
 
 def _seed_words() -> set[str]:
-    """Every word of the reference seeds that names something: units, places, topics."""
-    words: set[str] = set()
-    columns = {"polres.csv": ("polres_name", "city", "province", "polda_name"),
-               "polres_aliases.csv": ("alias",), "polda.csv": ("polda_name", "province"),
-               "polda_aliases.csv": ("alias",), "national_terms.csv": ("term",),
-               "topic_taxonomy.csv": ("term",)}
-    for name, wanted in columns.items():
-        path = SEEDS_DIR / name
-        if not path.is_file():
-            continue
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for column in wanted:
-                    value = (row.get(column) or "").lower()
-                    if value[:1] in "@#":
-                        continue  # a handle or hashtag is a compound itself, not a word
-                    words.update(_ALPHA_WORD.findall(value))
-    return words
+    """Every word of the reference seeds that names something: units, places, topics. Handles
+    and hashtags are compounds themselves, not words."""
+    names: list[str] = []
+    for polres in load_polres():
+        names += [polres.name, polres.city, polres.polda, *polres.aliases]
+    for polda in load_polda():
+        names += [polda.name, polda.province, *polda.aliases]
+    names += [t.term for t in load_national_terms() if t.kind != "handle"]
+    with TAXONOMY_PATH.open(encoding="utf-8", newline="") as stream:
+        names += [row["term"] for row in csv.DictReader(stream)]
+    return {w for name in names for w in _ALPHA_WORD.findall(name.lower())}
 
 
 @dataclass(frozen=True)

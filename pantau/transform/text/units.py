@@ -33,7 +33,6 @@ Polres of another Polda lists both; the warehouse counts it for both Polda (docs
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pantau.contract.reference import SEEDS_DIR, load_polda, load_polres
+from pantau.contract.reference import SEEDS_DIR, load_national_terms, load_polda, load_polres
 from pantau.transform.text.normalize import as_string_array
 from pantau.transform.text.segment import is_known, segment
 
@@ -109,12 +108,8 @@ def load_index(seeds_dir: Path = SEEDS_DIR) -> UnitIndex:
                 _add(phrases, _words(name), unit)
         for tag in polres.hashtags:
             _add(tags, tag.lower().lstrip("#"), unit)
-        for handle in polres.handles.values():
+        for handle in (*polres.handles.values(), *polres.alias_handles):
             _add(handles, handle.lower().lstrip("@"), unit)
-    with (seeds_dir / "polres_aliases.csv").open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            if row["alias_kind"] == "handle":
-                _add(handles, row["alias"].lower().lstrip("@"), (POLRES, row["polres_id"]))
     for polda in load_polda(seeds_dir):
         unit = (POLDA, polda.polda_id)
         for name in (polda.name, *polda.aliases):
@@ -124,15 +119,13 @@ def load_index(seeds_dir: Path = SEEDS_DIR) -> UnitIndex:
             _add(tags, tag.lower().lstrip("#"), unit)
         for handle in polda.handles:
             _add(handles, handle.lower().lstrip("@"), unit)
-    with (seeds_dir / "national_terms.csv").open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            term, kind = row["term"].strip().lower(), row["term_kind"]
-            if kind == "handle":
-                _add(handles, term.lstrip("@"), (NATIONAL, POLRI_ID))
-            elif kind == NOT_POLICE:
-                _add(phrases, _words(term), (NOT_POLICE, ""))
-            else:
-                _add(phrases, _words(term), (NATIONAL, POLRI_ID))
+    for national in load_national_terms(seeds_dir):
+        if national.kind == "handle":
+            _add(handles, national.term.lstrip("@"), (NATIONAL, POLRI_ID))
+        elif national.kind == NOT_POLICE:
+            _add(phrases, _words(national.term), (NOT_POLICE, ""))
+        else:
+            _add(phrases, _words(national.term), (NATIONAL, POLRI_ID))
     unique_phrases = {k: next(iter(v)) for k, v in phrases.items() if len(v) == 1 and k}
     unique_tags = {k: next(iter(v)) for k, v in tags.items() if len(v) == 1}
     unique_handles = {k: next(iter(v)) for k, v in handles.items() if len(v) == 1}
