@@ -26,10 +26,10 @@ import pyarrow as pa
 
 from pantau.transform.text.emotion import emotion, emotion_batch
 from pantau.transform.text.normalize import normalize, normalize_batch
-from pantau.transform.text.polres import resolve, resolve_batch
 from pantau.transform.text.sentiment import sentiment_batch, sentiment_label
 from pantau.transform.text.sql import register
 from pantau.transform.text.topic import topic, topic_batch
+from pantau.transform.text.units import resolve_units, resolve_units_batch
 from producers import synthetic
 
 FUNCTIONS: dict[str, tuple[Callable[[str], Any], Callable[[pa.Array], Any]]] = {
@@ -37,7 +37,7 @@ FUNCTIONS: dict[str, tuple[Callable[[str], Any], Callable[[pa.Array], Any]]] = {
     "sentiment": (sentiment_label, sentiment_batch),
     "emotion": (emotion, emotion_batch),
     "topic": (topic, topic_batch),
-    "resolve_polres": (resolve, resolve_batch),
+    "resolve_units": (resolve_units, resolve_units_batch),
 }
 
 
@@ -80,7 +80,7 @@ def main() -> None:
     register(con)
     con.register("posts_arrow", pa.table({"post_text": array}))
     con.execute("create table posts as select * from posts_arrow").fetchall()
-    for sql_function in ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres"):
+    for sql_function in ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_units"):
         started = time.perf_counter()
         con.execute(f"select count({sql_function}(post_text)) from posts").fetchall()
         print(f"SQL {sql_function:<22}{_rate(len(array), time.perf_counter() - started):>24}",
