@@ -32,17 +32,21 @@ def con(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_every_function_is_callable_from_sql(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute("""
         select post_key, sentiment_label(post_text), sentiment_score(post_text), emotion(post_text),
-               topic(post_text), resolve_polres(post_text), normalize_text(post_text)
+               topic(post_text), resolve_polres(post_text), normalize_text(post_text),
+               resolve_polda(post_text), names_polri(post_text),
+               resolve_units(post_text).polda_ids
         from posts order by post_key
     """).fetchall()
     by_key = {row[0]: row[1:] for row in rows}
     assert by_key["x:1"][0] == "negative" and by_key["x:1"][1] < 0
-    assert by_key["x:1"][3] == "pelanggaran_anggota"
+    assert by_key["x:1"][3] == "pungli_pemerasan"  # "damai di tempat": an illegal fee
     assert by_key["x:1"][4] == ["polres_metro_jakarta_selatan"]
     assert by_key["x:2"][0] == "positive" and by_key["x:2"][1] > 0
     assert by_key["x:2"][4] == ["polres_gresik", "polrestabes_surabaya"]
     assert by_key["x:3"][4] == []
-    assert by_key["x:4"] == (None, None, None, None, None, None)  # NULL in, NULL out
+    assert by_key["x:3"][6] == by_key["x:3"][8] == ["polda_metro_jaya"]
+    assert by_key["x:3"][7] is False and by_key["x:1"][7] is False
+    assert by_key["x:4"] == (None,) * 9  # NULL in, NULL out
     assert by_key["x:5"][0] == "neutral" and by_key["x:5"][4] == []
 
 

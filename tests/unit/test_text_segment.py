@@ -62,6 +62,15 @@ def test_normalisation_splits_hashtags_the_same_way() -> None:
         "percuma lapor polisi tidak viral tidak justice"
 
 
+def test_a_run_longer_than_any_hashtag_is_kept_whole_and_not_cached() -> None:
+    from pantau.transform.text.segment import MAX_COMPOUND, _segment_lower
+
+    before = _segment_lower.cache_info().currsize
+    long = "percumalaporpolisi" * 20
+    assert len(long) > MAX_COMPOUND and segment(long) == [long]
+    assert _segment_lower.cache_info().currsize == before
+
+
 @pytest.mark.parametrize("token", ["a" * 5000, "🙂" * 50, "__--..", "x1y2z3" * 100])
 def test_hostile_tokens_do_not_break_it(token: str) -> None:
     words = segment(token)

@@ -41,6 +41,9 @@ PRIOR_COUNT = 20
 MIN_COUNT = 2
 #: The longest word the segmentation considers.
 MAX_WORD = 24
+#: A run of letters longer than this is no hashtag people type: it is kept whole, never split
+#: or cached (a hostile post of one 10,000-letter word costs nothing and holds no memory).
+MAX_COMPOUND = 80
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ALPHA_WORD = re.compile(r"[a-z]+")
 _PIECES = re.compile(r"[a-z]+|\d+")
@@ -161,5 +164,6 @@ def segment(token: str) -> list[str]:
             words.extend(p.lower() for p in _CAMEL.findall(chunk))
             continue
         for part in _PIECES.findall(chunk.lower()):
-            words.extend(_segment_lower(part) if part.isalpha() else (part,))
+            splittable = part.isalpha() and len(part) <= MAX_COMPOUND
+            words.extend(_segment_lower(part) if splittable else (part,))
     return words
