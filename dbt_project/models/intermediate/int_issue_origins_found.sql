@@ -286,7 +286,9 @@ issues as (
         alerts_started.started_at,
         alerts_started.first_spike_hour_at,
         alerts_started.last_spike_hour_at,
-        alerts_started.peak_at,
+        -- the peak hour's start, but never before the issue's: an issue that began inside
+        -- its peak hour peaks from its start
+        greatest(alerts_started.peak_at, alerts_started.started_at) as peak_at,
         alerts_started.ended_at
     from alerts_started
     inner join alert_posts_counted
