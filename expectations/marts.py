@@ -152,14 +152,15 @@ def mart_issue_alerts(reference: dict[str, Any]) -> list[Any]:
     ]
 
 
-def mart_polres_scorecard(reference: dict[str, Any]) -> list[Any]:
-    """Polres x week unique, seed Polres, response rate a share, ranks from 1."""
+def _scorecard(key: str, seed: Any) -> list[Any]:
+    """A scorecard keyed by ``key`` x week: unique, seed units, response rate a share, ranks
+    from 1, net sentiment in [-1, 1]."""
     import great_expectations.expectations as gxe
 
     return [
-        *not_null("polres_id", "week_start_date"),
-        seed_polres(reference),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["polres_id", "week_start_date"]),
+        *not_null(key, "week_start_date"),
+        seed,
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=[key, "week_start_date"]),
         *share("response_rate"),
         gxe.ExpectColumnValuesToBeBetween(column="reputation_rank", min_value=1),
         gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
@@ -214,18 +215,14 @@ def mart_unit_sentiment_daily(reference: dict[str, Any]) -> list[Any]:
     ]
 
 
-def mart_unit_scorecard(reference: dict[str, Any]) -> list[Any]:
-    """Unit x week unique, seed units, response rate a share, ranks from 1."""
-    import great_expectations.expectations as gxe
+def mart_polres_scorecard(reference: dict[str, Any]) -> list[Any]:
+    """Polres x week unique, seed Polres, response rate a share, ranks from 1."""
+    return _scorecard("polres_id", seed_polres(reference))
 
-    return [
-        *not_null("unit_id", "unit_level", "week_start_date"),
-        seed_units(reference),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["unit_id", "week_start_date"]),
-        *share("response_rate"),
-        gxe.ExpectColumnValuesToBeBetween(column="reputation_rank", min_value=1),
-        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
-    ]
+
+def mart_unit_scorecard(reference: dict[str, Any]) -> list[Any]:
+    """Unit x week unique, seed units of every level, response rate a share, ranks from 1."""
+    return [*_scorecard("unit_id", seed_units(reference)), *not_null("unit_level")]
 
 
 def dim_police_units(reference: dict[str, Any]) -> list[Any]:

@@ -101,23 +101,18 @@ def load_index(seeds_dir: Path = SEEDS_DIR) -> UnitIndex:
     phrases: dict[tuple[str, ...], set[Unit]] = {}
     tags: dict[str, set[Unit]] = {}
     handles: dict[str, set[Unit]] = {}
-    for polres in load_polres(seeds_dir):
-        unit = (POLRES, polres.polres_id)
-        for name in (polres.name, *polres.aliases):
+    named: list[tuple[Unit, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
+        ((POLRES, p.polres_id), (p.name, *p.aliases), p.hashtags,
+         (*p.handles.values(), *p.alias_handles)) for p in load_polres(seeds_dir)]
+    named += [((POLDA, d.polda_id), (d.name, *d.aliases), d.hashtags, d.handles)
+              for d in load_polda(seeds_dir)]
+    for unit, names, unit_tags, unit_handles in named:
+        for name in names:
             if len(_words(name)) >= 2:
                 _add(phrases, _words(name), unit)
-        for tag in polres.hashtags:
+        for tag in unit_tags:
             _add(tags, tag.lower().lstrip("#"), unit)
-        for handle in (*polres.handles.values(), *polres.alias_handles):
-            _add(handles, handle.lower().lstrip("@"), unit)
-    for polda in load_polda(seeds_dir):
-        unit = (POLDA, polda.polda_id)
-        for name in (polda.name, *polda.aliases):
-            if len(_words(name)) >= 2:
-                _add(phrases, _words(name), unit)
-        for tag in polda.hashtags:
-            _add(tags, tag.lower().lstrip("#"), unit)
-        for handle in polda.handles:
+        for handle in unit_handles:
             _add(handles, handle.lower().lstrip("@"), unit)
     for national in load_national_terms(seeds_dir):
         if national.kind == "handle":
