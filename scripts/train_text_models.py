@@ -3,6 +3,7 @@
     .venv/bin/python scripts/train_text_models.py            # both models
     .venv/bin/python scripts/train_text_models.py --only sentiment
     .venv/bin/python scripts/train_text_models.py --only words   # lexicon/word_counts.tsv
+    .venv/bin/python scripts/train_text_models.py --only topic   # after editing the taxonomy seed
 
 The word counts that split run-together hashtags (``pantau.transform.text.segment``) come from the
 same sentiment training texts (SmSA + NusaX-Senti; never EmoT, whose licence is non-commercial).
@@ -13,6 +14,11 @@ the copies in ``pantau/transform/text/data/labelled/``): sentiment on SmSA + Nus
 training files (macro-F1), never on the validation files. Deterministic: the same data give
 byte-identical weights up to floating-point summation order. Prints the cross-validation
 figures; `pantau eval` reports the validation figures.
+
+The topic model trains on the ``dev`` half of Pantau's labelled police posts only (the ``test``
+half measures it: `pantau eval topic --split test`); its L2 strength, the scale of the taxonomy
+scores and the probability below which it answers ``lainnya`` are chosen by cross-validation on
+``dev``: the best precision whose share of ``lainnya`` stays at most TOPIC_MAX_OTHER.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from pantau.transform.text import datasets
+from pantau.transform.text.datasets import POLICE_POSTS_PATH, PolicePost, police_posts
 from pantau.transform.text.emotion import MODEL_PATH as EMOTION_MODEL
+from pantau.transform.text.evaluate import topic_quality
 from pantau.transform.text.features import Vectorizer, Words
 from pantau.transform.text.linear import LinearModel, softmax, train_softmax
 from pantau.transform.text.metrics import classification_report
@@ -32,7 +41,9 @@ from pantau.transform.text.normalize import tokenize_batch
 from pantau.transform.text.segment import WORD_COUNTS_PATH, write_word_counts
 from pantau.transform.text.segment import count_words as segment_count_words
 from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
-from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
+from pantau.transform.text.topic import MODEL_PATH as TOPIC_MODEL
+from pantau.transform.text.topic import load_taxonomy, model_probabilities, topic_scores
+from pantau.transform.text.typing import EMOTION_LABELS, NO_TOPIC, SENTIMENT_LABELS
 
 L2_GRID = (0.1, 0.3, 1.0, 3.0)
 FOLDS = 3
@@ -134,6 +145,84 @@ def train(task: str) -> LinearModel:
     return model
 
 
+TOPIC_SCALES = (0.3, 1.0)
+TOPIC_FLOORS = (0.0, 0.3, 0.4, 0.5)
+#: The most ``lainnya`` the topic model may answer on the held-out folds (the target is < 0.30).
+TOPIC_MAX_OTHER = 0.2
+TOPIC_FOLDS = 5
+
+
+def _topic_fit(words: Words, scores: np.ndarray, y: np.ndarray, n_labels: int, l2: float,
+               scale: float) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
+    import scipy.sparse as sp
+
+    vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE)
+    matrix = sp.hstack([vectorizer.transform(words), sp.csr_matrix(scores * scale)]).tocsr()
+    weights, bias = train_softmax(matrix, y, n_labels, l2=l2)
+    return vectorizer, weights, bias
+
+
+def _topic_choice(words: Words, scores: np.ndarray, posts: Sequence[PolicePost],
+                  labels: Sequence[str]) -> tuple[tuple[float, float, float], dict[str, Any]]:
+    """(l2, scale, floor) with the best cross-validated precision at most TOPIC_MAX_OTHER other."""
+    y = np.array([labels.index(p.topic) for p in posts])
+    fold = np.arange(len(y)) % TOPIC_FOLDS
+    tried: dict[str, Any] = {}
+    best: tuple[float, tuple[float, float, float]] = (-1.0, (1.0, 1.0, 0.0))
+    for l2 in L2_GRID:
+        for scale in TOPIC_SCALES:
+            probabilities = np.zeros((len(y), len(labels)))
+            for k in range(TOPIC_FOLDS):
+                train_rows, test_rows = np.nonzero(fold != k)[0], np.nonzero(fold == k)[0]
+                vec, weights, bias = _topic_fit(_subset(words, train_rows), scores[train_rows],
+                                                y[train_rows], len(labels), l2, scale)
+                trained = LinearModel(tuple(labels), vec, weights, bias,
+                                      {"taxonomy_scale": scale})
+                probabilities[test_rows] = model_probabilities(
+                    _subset(words, test_rows), scores[test_rows], trained)
+            for floor in TOPIC_FLOORS:
+                found = [labels[b] if probabilities[i, b] >= floor and scores[i].any() else NO_TOPIC
+                         for i, b in enumerate(probabilities.argmax(axis=1))]
+                quality = topic_quality(posts, found)
+                tried[f"l2={l2} scale={scale} floor={floor}"] = {
+                    "precision": round(quality.precision, 4), "other": round(quality.other, 4)}
+                if quality.other <= TOPIC_MAX_OTHER and quality.precision > best[0]:
+                    best = (quality.precision, (l2, scale, floor))
+    return best[1], tried
+
+
+def train_topic() -> LinearModel:
+    """Train the topic model on the dev half of the labelled police posts."""
+    posts = police_posts("dev")
+    labels = (*load_taxonomy().topics, NO_TOPIC)
+    started = time.monotonic()
+    words = Words(*tokenize_batch([p.text for p in posts]))
+    scores = topic_scores(words)
+    (l2, scale, floor), tried = _topic_choice(words, scores, posts, labels)
+    y = np.array([labels.index(p.topic) for p in posts])
+    vectorizer, weights, bias = _topic_fit(words, scores, y, len(labels), l2, scale)
+    metadata = {
+        "task": "topic",
+        "trained_on": f"{POLICE_POSTS_PATH.name}, dev half ({len(posts)} posts)",
+        "provenance": "written and labelled for Pantau; never copied from an export",
+        "method": "the sentiment model's word features + one taxonomy score per topic (scaled); "
+                  "multinomial logistic regression, class-balanced, L-BFGS; lainnya below "
+                  "min_probability or when no taxonomy term is found",
+        "l2": l2, "taxonomy_scale": scale, "min_probability": floor,
+        "cross_validated": tried[f"l2={l2} scale={scale} floor={floor}"],
+        "n_train": len(posts),
+        "command": "python scripts/train_text_models.py --only topic",
+    }
+    model = LinearModel(labels=labels, vectorizer=vectorizer, weights=weights, bias=bias,
+                        metadata=metadata)
+    model.save(TOPIC_MODEL)
+    print(f"topic: l2={l2}, taxonomy scale={scale}, min probability={floor}, cross-validated "
+          f"{metadata['cross_validated']}; wrote {TOPIC_MODEL} "
+          f"({TOPIC_MODEL.stat().st_size / 1e6:.2f} MB) in {time.monotonic() - started:.0f}s",
+          flush=True)
+    return model
+
+
 def sentiment_training_texts() -> list[str]:
     """The texts of the sentiment training files (the word counts' source)."""
     return [t for name in ("smsa", "nusax_id") for t in datasets.load(name, "train").texts]
@@ -146,13 +235,15 @@ def count_words() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sentiment", "emotion", "words"], default=None)
+    parser.add_argument("--only", choices=["sentiment", "emotion", "words", "topic"], default=None)
     args = parser.parse_args()
     if args.only in (None, "words"):
         count_words()
     for task in ("sentiment", "emotion"):
         if args.only in (None, task):
             train(task)
+    if args.only in (None, "topic"):
+        train_topic()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Topic from the taxonomy seed: a hand-written example per topic, and posts that fit none."""
+"""Topic from the taxonomy seed and the model: a hand-written example per topic, and posts that
+fit none."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from pantau.transform.text.typing import NO_TOPIC, TopicLabel
     ("kecelakaan beruntun di tol, macet parah", "lalu_lintas"),
     ("begal beraksi lagi, motor warga dicuri", "kriminalitas"),
     ("pelaku curanmor diringkus polisi", "kriminalitas"),
-    ("oknum minta damai di tempat, laporin ke propam!", "pelanggaran_anggota"),
+    ("oknum polisi mabuk dan arogan, laporin ke propam!", "pelanggaran_anggota"),
+    ("oknum minta damai di tempat, laporin ke propam!", "pungli_pemerasan"),
     ("ada pungli di pos polisi", "pungli_pemerasan"),
     ("anggota positif narkoba, sidang etik minggu depan", "pelanggaran_anggota"),
     ("banjir setinggi dada, polisi bantu evakuasi warga", "bencana"),

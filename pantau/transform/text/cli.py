@@ -1,4 +1,4 @@
-"""`pantau eval sentiment|emotion|polres`: figures of the text functions on labelled data.
+"""`pantau eval sentiment|emotion|polres|units|topic`: figures of the text functions on labelled data.
 
 Wire it into ``pantau/cli.py`` with ``from pantau.transform.text.cli import register`` and
 ``register(commands)`` in ``build_parser``.
@@ -18,6 +18,10 @@ def cmd_eval(args: argparse.Namespace, _settings: Any) -> int:
     if args.task == "polres":
         print(evaluate.evaluate_polres().render(), flush=True)
         return 0
+    if args.task in ("units", "topic"):
+        run = evaluate.evaluate_units if args.task == "units" else evaluate.evaluate_topics
+        print(run(args.split).render(), flush=True)
+        return 0
     reports = evaluate.evaluate_sentiment() if args.task == "sentiment" else evaluate.evaluate_emotion()
     for report in reports:
         print(report.render(), flush=True)
@@ -31,7 +35,13 @@ def register(subparsers: Any) -> None:
         description="sentiment: SmSA and NusaX validation files; emotion: EmoT validation file "
                     "(both from PANTAU_TEXT_DATA_DIR, default the copies shipped in "
                     "pantau/transform/text/data/labelled); "
-                    "polres: the labelled posts shipped in pantau/transform/text/data. Prints accuracy, "
-                    "macro-F1 and the confusion matrix per data set, or precision and recall.")
-    p.add_argument("task", choices=["sentiment", "emotion", "polres"])
+                    "polres: the labelled Polres posts shipped in pantau/transform/text/data; "
+                    "units, topic: Pantau's labelled police posts there (national, Polda and "
+                    "Polres attribution; topics). Prints accuracy, macro-F1 and the confusion "
+                    "matrix per data set, or precision and recall.")
+    p.add_argument("task", choices=["sentiment", "emotion", "polres", "units", "topic"])
+    p.add_argument("--split", choices=["dev", "test", "all"], default="test",
+                   help="units, topic: which half of the labelled police posts (default test, "
+                        "which only measures and never lists its errors; tune on dev, which "
+                        "lists them)")
     p.set_defaults(func=cmd_eval)

@@ -2,17 +2,21 @@
 
 Provenance and licences: see ``docs/text.md`` and ``data/labelled/README.md`` beside this module.
 Training reads only the ``*_train`` files; evaluation reports on the ``*_valid`` files.
+Pantau's own labelled police posts (:func:`police_posts`) ship beside this module, split in two
+halves: ``dev`` (training and tuning) and ``test`` (measuring only).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pantau.transform.text.exceptions import TextDataMissingError
-from pantau.transform.text.settings import data_dir
+from pantau.transform.text.settings import LABELLED_DIR, data_dir
 
 Task = Literal["sentiment", "emotion"]
 Split = Literal["train", "valid"]
@@ -72,3 +76,46 @@ def load(name: str, split: Split, *, root: Path | None = None) -> LabelledSet:
                 texts.append(row["tweet"])
                 labels.append(row["label"].strip())
     return LabelledSet(name=f"{name}_{split}", path=path, texts=texts, labels=labels)
+
+
+#: Pantau's own labelled posts about the police (written for the project, never copied from an
+#: export): units named, topic, sentiment and the awkward case each post stands for.
+POLICE_POSTS_PATH = LABELLED_DIR / "police_posts_labelled.jsonl"
+PoliceSplit = Literal["dev", "test", "all"]
+
+
+@dataclass(frozen=True)
+class PolicePost:
+    """One labelled post of :data:`POLICE_POSTS_PATH`."""
+
+    id: str
+    text: str
+    national: bool
+    polda: frozenset[str]
+    polres: frozenset[str]
+    topic: str
+    topic_also: str | None
+    sentiment: str
+    case: str
+
+    @property
+    def split(self) -> Literal["dev", "test"]:
+        """A fixed half of the posts by a hash of the id: the topic model trains and every rule is
+        tuned on ``dev``; ``test`` only measures."""
+        return "test" if hashlib.sha256(self.id.encode()).digest()[0] < 128 else "dev"
+
+
+def police_posts(split: PoliceSplit = "all", path: Path = POLICE_POSTS_PATH) -> list[PolicePost]:
+    """The labelled police posts of one split (``all``: both)."""
+    posts = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        post = PolicePost(id=row["id"], text=row["text"], national=bool(row["national"]),
+                          polda=frozenset(row["polda"]), polres=frozenset(row["polres"]),
+                          topic=row["topic"], topic_also=row.get("topic_also"),
+                          sentiment=row["sentiment"], case=row["case"])
+        if split in ("all", post.split):
+            posts.append(post)
+    return posts

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pantau.transform.text import lexicon
-from pantau.transform.text.segment import segment
+from pantau.transform.text.segment import MAX_COMPOUND, segment, split_word
 
 _URL = re.compile(r"^(https?://|www\.)|\.(com|id|co|net|org|ly)(/|$)", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
@@ -62,7 +62,10 @@ def _squeeze(word: str) -> str:
 
 
 def _word(word: str) -> str:
-    """One alphanumeric word -> its normalised form (possibly several words)."""
+    """One alphanumeric word -> its normalised form (possibly several words): slang is
+    replaced, and an unknown run-together or camel-case word is split (:func:`split_word`)."""
+    if word.isalpha() and any(c.isupper() for c in word[1:]) and any(c.islower() for c in word):
+        return " ".join(_word(p) for p in segment(word))
     word = word.lower()
     match = _REDUPLICATED.match(word)
     if match:
@@ -72,6 +75,10 @@ def _word(word: str) -> str:
     slang = lexicon.slang()
     if word in slang:
         return slang[word]
+    if word.isalpha() and len(word) <= MAX_COMPOUND:
+        pieces = split_word(word)
+        if len(pieces) > 1:
+            return " ".join(slang.get(p, p) for p in pieces)
     if len(word) > 5 and word.endswith("nya") and word[:-3] in _sentiment_words():
         return f"{slang.get(word[:-3], word[:-3])} nya"
     return word

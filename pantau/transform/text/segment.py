@@ -39,11 +39,18 @@ WORD_COUNTS_PATH = LEXICON_DIR / "word_counts.tsv"
 PRIOR_COUNT = 20
 #: Words rarer than this in the training texts are left out of ``word_counts.tsv`` (typos).
 MIN_COUNT = 2
+#: A lower-case word shorter than this is read as written, never split (:func:`split_word`).
+MIN_SPLIT = 6
 #: The longest word the segmentation considers.
 MAX_WORD = 24
 #: A run of letters longer than this is no hashtag people type: it is kept whole, never split
 #: or cached (a hostile post of one 10,000-letter word costs nothing and holds no memory).
 MAX_COMPOUND = 80
+#: Indonesian affixes (and their colloquial forms): a split that starts with a prefix or ends with a
+#: suffix is the word's morphology, not a compound (``ketauan`` is not ``ke tau an``).
+PREFIXES = frozenset({"ke", "se", "di", "me", "mem", "men", "meng", "nge", "ng", "ne", "pe", "pen",
+                      "peng", "ber", "ter", "per"})
+SUFFIXES = frozenset({"an", "kan", "in", "i", "nya", "lah", "kah", "pun"})
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ALPHA_WORD = re.compile(r"[a-z]+")
 _PIECES = re.compile(r"[a-z]+|\d+")
@@ -167,3 +174,27 @@ def segment(token: str) -> list[str]:
             splittable = part.isalpha() and len(part) <= MAX_COMPOUND
             words.extend(_segment_lower(part) if splittable else (part,))
     return words
+
+
+def split_word(token: str, *, affixes: bool = False) -> list[str]:
+    """The words of one token of running text, the rule every text function shares.
+
+    A known word, or a lower-case one shorter than :data:`MIN_SPLIT` letters, is one word (lower
+    case); anything else, camel case or run together (``StopPungliPolisi``,
+    ``percumalaporpolisi``), goes through :func:`segment`. A lower-case split that begins with a
+    prefix or ends with a suffix (:data:`PREFIXES`, :data:`SUFFIXES`) is an affixed slang word,
+    kept whole (``ketauan``, ``dimintain``), unless ``affixes`` is true: the unit resolution
+    looks for names, which take affixes (``polisinya``, ``kapoldanya``).
+
+    >>> split_word("Polisi"), split_word("StopPungliPolisi"), split_word("noviralnojustice")
+    (['polisi'], ['stop', 'pungli', 'polisi'], ['no', 'viral', 'no', 'justice'])
+    """
+    lower = token.lower()
+    mixed_case = any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
+    if not mixed_case and lower.isalpha() and (len(lower) < MIN_SPLIT or is_known(lower)):
+        return [lower]
+    pieces = segment(token)
+    affixed = len(pieces) > 1 and (pieces[0] in PREFIXES or pieces[-1] in SUFFIXES)
+    if affixed and not affixes and not mixed_case:
+        return [lower]
+    return pieces

@@ -1,15 +1,25 @@
-"""Topic of a post from the taxonomy seed ``dbt_project/seeds/topic_taxonomy.csv``.
+"""Topic of a post: the taxonomy seed ``dbt_project/seeds/topic_taxonomy.csv``, weighed by a model.
 
 Each topic has weighted words and phrases (normalised text, up to four words). A post's score for
-a topic is the sum of the weights of its terms found in the normalised post (every occurrence
-counts once per post); the topic with the highest score wins when it reaches
-:data:`MIN_SCORE`, ties going to the topic listed first in the seed. Anything else is
-``lainnya`` (other). Analysts edit the seed; the functions read the same file.
+a topic is the sum of the weights of its terms found in the normalised post (every term counts
+once per post). Analysts edit the seed; the functions read the same file.
+
+The shipped model (``models/topic.npz``, :func:`model`) is a logistic regression over the post's
+words and these taxonomy scores, trained on the ``dev`` half of Pantau's labelled police posts
+(``scripts/train_text_models.py --only topic``): real posts name a crime in a complaint about an
+ignored report, or praise an arrest, and words alone or the seed alone mislabel them. It answers
+``lainnya`` (other) when its most probable topic is below the probability it was tuned for.
+
+When the seed's topics differ from the model's (an analyst added or renamed one), the seed alone
+decides until the model is retrained, and a warning says so: the topic with the highest score
+wins when it reaches :data:`MIN_SCORE`, ties going to the topic listed first; anything else is
+``lainnya``.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -18,13 +28,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from pantau.transform.text.exceptions import TextModelMissingError
 from pantau.transform.text.features import MAX_PHRASE, Words, lookup
+from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import normalize, tokenize_batch
-from pantau.transform.text.settings import TAXONOMY_PATH
+from pantau.transform.text.settings import MODELS_DIR, TAXONOMY_PATH
 from pantau.transform.text.typing import NO_TOPIC, TopicLabel
 
-#: The least total weight that makes a topic (one strong term, or two weaker ones).
+#: Without the model: the least total weight that makes a topic (one strong term, or two weaker).
 MIN_SCORE = 1.5
+MODEL_PATH = MODELS_DIR / "topic.npz"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,12 +94,51 @@ def topic_scores(words: Words, taxonomy: Taxonomy | None = None) -> np.ndarray:
     return flat.reshape(words.n_posts, n_topics)
 
 
+@cache
+def model() -> LinearModel | None:
+    """The shipped topic model, or None (with a warning) when the seed's topics are not the ones
+    it was trained on. Its labels are the seed's topics then ``lainnya``; its weights cover the
+    vectorizer's features then one taxonomy score per topic."""
+    try:
+        loaded = LinearModel.load(MODEL_PATH)
+    except TextModelMissingError as error:
+        log.warning("topics from the taxonomy seed alone: %s", error)
+        return None
+    topics = load_taxonomy().topics
+    if loaded.labels != (*topics, NO_TOPIC):
+        log.warning("topics from the taxonomy seed alone: %s was trained on the topics %s, the seed "
+                    "%s has %s; run `python scripts/train_text_models.py --only topic`",
+                    MODEL_PATH, ", ".join(loaded.labels[:-1]), TAXONOMY_PATH, ", ".join(topics))
+        return None
+    return loaded
+
+
+def model_probabilities(words: Words, scores: np.ndarray, trained: LinearModel) -> np.ndarray:
+    """(n_posts, n_topics + 1) probabilities of the model (the last column is ``lainnya``)."""
+    features = trained.vectorizer.transform(words)
+    n_words = features.shape[1]
+    scale = float(trained.metadata["taxonomy_scale"])
+    logits = (np.asarray(features @ trained.weights[:n_words])
+              + (scores * scale) @ trained.weights[n_words:] + trained.bias)
+    return softmax(logits)
+
+
 def topic_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> list[TopicLabel]:
     """Topic of many posts at once (the vectorised path used by SQL)."""
     taxonomy = load_taxonomy()
-    scores = topic_scores(Words(*tokenize_batch(texts)), taxonomy)
+    words = Words(*tokenize_batch(texts))
+    scores = topic_scores(words, taxonomy)
     if scores.shape[0] == 0:
         return []
+    trained = model()
+    if trained is not None:
+        probabilities = model_probabilities(words, scores, trained)
+        best = probabilities.argmax(axis=1)
+        top = probabilities[np.arange(len(best)), best]
+        floor = float(trained.metadata["min_probability"])
+        labels = trained.labels
+        return [labels[b] if p >= floor and scores[i].any() else NO_TOPIC
+                for i, (b, p) in enumerate(zip(best, top, strict=True))]
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(best)), best]
     return [taxonomy.topics[b] if s >= MIN_SCORE else NO_TOPIC

@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 
 from pantau.contract.reference import SEEDS_DIR, load_national_terms, load_polda, load_polres
 from pantau.transform.text.normalize import as_string_array
-from pantau.transform.text.segment import is_known, segment
+from pantau.transform.text.segment import split_word
 
 POLRES, POLDA, NATIONAL, NOT_POLICE = "polres", "polda", "national", "not_police"
 #: The national unit's id: the posts about the police as an institution.
@@ -59,8 +59,6 @@ _PREFIXES = {"kapolres": "polres", "kapolresta": "polresta", "kapolrestabes": "p
              "mapolres": "polres", "mapolresta": "polresta", "mapolrestabes": "polrestabes",
              "kapolda": "polda", "mapolda": "polda", "wakapolda": "polda",
              "wakapolres": "polres"}
-#: A word shorter than this is read as it is, never split.
-_MIN_SPLIT = 6
 
 Unit = tuple[str, str]  # (level, unit id); level NOT_POLICE has id ""
 
@@ -136,11 +134,9 @@ def load_index(seeds_dir: Path = SEEDS_DIR) -> UnitIndex:
 def _read(token: str) -> list[str]:
     """The words of one token that is not a handle: split when it is run together."""
     lower = token.lower()
-    mixed_case = any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
-    if not mixed_case and lower.isalpha() and (
-            len(lower) < _MIN_SPLIT or lower in _PREFIXES or is_known(lower)):
-        return [_PREFIXES.get(lower, lower)]
-    return [_PREFIXES.get(w, w) for w in segment(token)]
+    if lower in _PREFIXES:
+        return [_PREFIXES[lower]]
+    return [_PREFIXES.get(w, w) for w in split_word(token, affixes=True)]
 
 
 def resolve_units(text: str | None, index: UnitIndex | None = None) -> Units:
