@@ -151,13 +151,14 @@ def api_viral(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
 
 
 def api_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
+    """The Polres' issue alerts (the mart also holds Polda and national ones, polres_id null)."""
     where, params = f.where(date="started_at", platform=None)
     rows = _rows(con, f"""
         select alert_id, polres_id, polres_name, polda_name, topic, started_at, peak_at, ended_at,
                negative_post_count, top_post_url, first_response_url, first_response_at,
                response_minutes, is_responded, is_open
         from marts.mart_issue_alerts
-        {where}
+        {where} and unit_level = 'polres'
         order by is_open desc, started_at desc limit 50""", params)
     return {"alerts": rows, "open": sum(1 for r in rows if r["is_open"])}
 

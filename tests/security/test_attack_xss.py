@@ -43,11 +43,14 @@ def hostile_snapshot(tmp_path: Path) -> Path:
                     "topic = ? where viral_rank = ?", [url, TEXT, TEXT, TOPIC, rank])
     con.execute("update marts.mart_issue_alerts set top_post_url = ?, first_response_url = ?, "
                 "first_response_at = coalesce(first_response_at, started_at), "
-                "response_minutes = coalesce(response_minutes, 30), topic = ?, polres_name = ? "
-                "where alert_id in ('alert_001', 'alert_002')", [f"javascript:{PWN}", f"javascript:{PWN}",
-                                                                 TOPIC, NAME])
+                "response_minutes = coalesce(response_minutes, 30), topic = ?, polres_name = ?, "
+                "unit_name = ? where alert_id in (select alert_id from marts.mart_issue_alerts "
+                "where unit_level = 'polres' order by alert_id limit 2)",
+                [f"javascript:{PWN}", f"javascript:{PWN}", TOPIC, NAME, NAME])
     con.execute("update marts.mart_polres_scorecard set polres_name = ? "
                 "where polres_id = 'polres_gresik'", [NAME])
+    con.execute("update marts.mart_unit_scorecard set unit_name = ? "
+                "where unit_id = 'polres_gresik'", [NAME])
     con.close()
     return path
 
