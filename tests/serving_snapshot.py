@@ -6,6 +6,14 @@ Plain DuckDB SQL: six real precincts from the Polres seed across three Polda, te
 six platforms, a few viral posts and issue alerts (open and closed, answered and not). The rows
 are derived from ``fct_posts`` the way the marts are, so the numbers agree with each other.
 
+The units at every level (``dim_police_units``: Polri, the three Polda, the six Polres) follow
+the dbt models: every post counts for its Polres, its Polda and Polri (``unit_ids``); the
+``mart_unit_*`` marts unnest that list, and the ``mart_polres_*`` marts are their Polres rows.
+``mart_issue_alerts`` holds the two biggest negative days of each Polres, the biggest of each
+Polda and one national wave (Polri's biggest negative day, still open), each naming the Polda
+and Polres its negative posts name most. The official accounts are the Polres' own, so only
+Polres alerts are answered.
+
 ``bench/serving.py`` uses the same writer with a million posts.
 """
 
@@ -69,6 +77,7 @@ def write_snapshot(path: Path, *, posts: int = 600) -> Path:
 
 def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
     seed = PROJECT_DIR / "dbt_project" / "seeds" / "polres.csv"
+    polda_seed = PROJECT_DIR / "dbt_project" / "seeds" / "polda.csv"
     polres_list = ", ".join(f"'{p}'" for p in POLRES_IDS)
     platforms = "[" + ", ".join(f"'{p}'" for p in PLATFORMS) + "]"
     texts = ", ".join(
@@ -85,6 +94,36 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
         order by polres_id
     """)
     con.execute(f"""
+        create table marts.dim_police_units as
+        with polda as (
+            select polda_id, polda_name, province
+            from read_csv('{polda_seed}', header = true, all_varchar = true)
+            where polda_name in (select polda_name from marts.dim_polres)
+        ),
+        places as (
+            select polda_name, avg(latitude) as latitude, avg(longitude) as longitude
+            from marts.dim_polres
+            group by polda_name
+        ),
+        units as (
+            select 'polri' as unit_id, null::varchar as parent_unit_id, null::varchar as polda_id,
+                   'national' as unit_level, 'Polri' as unit_name, null::varchar as polda_name,
+                   'Indonesia' as province, null::double as latitude, null::double as longitude
+            union all
+            select polda.polda_id, 'polri', polda.polda_id, 'polda', polda.polda_name,
+                   polda.polda_name, polda.province, places.latitude, places.longitude
+            from polda
+            left join places on places.polda_name = polda.polda_name
+            union all
+            select r.polres_id, polda.polda_id, polda.polda_id, 'polres', r.polres_name,
+                   r.polda_name, r.province, r.latitude, r.longitude
+            from marts.dim_polres as r
+            left join polda on polda.polda_name = r.polda_name
+        )
+        select * from units
+        order by unit_id
+    """)
+    con.execute(f"""
         create temp table texts(text_id, template, sentiment_label, sentiment_score, emotion,
                                 topic) as
         select * from (values {texts})
@@ -96,12 +135,16 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
             select i, hash(i, 'p') as h1, hash(i, 'q') as h2, hash(i, 'r') as h3
             from range({posts}) t(i)
         ),
-        polres as (select row_number() over (order by polres_id) - 1 as n, * from marts.dim_polres),
+        polres as (
+            select row_number() over (order by r.polres_id) - 1 as n, r.*, u.polda_id
+            from marts.dim_polres as r
+            inner join marts.dim_police_units as u on u.unit_id = r.polres_id
+        ),
         base as (
             select
                 n.i,
                 {platforms}[1 + ((n.h3 >> 24) % {len(PLATFORMS)})::int] as platform,
-                p.polres_id, p.polres_name, p.polda_name,
+                p.polres_id, p.polres_name, p.polda_name, p.polda_id,
                 t.*,
                 (n.h2 % 5000)::int as author_n,
                 timestamp '{FIRST_DAY}' + to_minutes(((n.h3 % ({DAYS} * 1440)))::bigint) as created_at,
@@ -125,9 +168,16 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
             case when i % 17 = 0 then 'Humas ' || polres_name
                  else 'warga_' || md5(author_n::varchar)[1:6] end as author_label,
             i % 17 = 0 as is_official_author,
+            true as is_national,
             (author_n * 37 % 90000 + 50)::bigint as author_followers,
             polres_id,
             [polres_id] as polres_ids,
+            polda_id,
+            [polda_id] as polda_ids,
+            polres_id as unit_id,
+            [polres_id, polda_id, 'polri'] as unit_ids,
+            'polres' as unit_level,
+            case when i % 17 = 0 then polres_id end as official_unit_id,
             polda_name,
             replace(template, '{{name}}', polres_name) as post_text,
             'id' as lang,
@@ -144,7 +194,7 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
             (engagement_raw * 0.7)::bigint + (engagement_raw * 0.1)::bigint
                 + (engagement_raw * 0.15)::bigint + (engagement_raw * 0.05)::bigint as engagement,
             null::double as engagement_per_hour,
-            (1 + i % 5)::integer as observation_count,
+            (1 + i % 5)::bigint as observation_count,
             created_at,
             created_at::date as created_date,
             created_at + interval 6 hour as last_observed_at
@@ -162,33 +212,65 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
         from marts.fct_posts, range(6) t(h)
         where hash(post_key) % {max(1, posts // 2000)} = 0
     """)
+    # Every post counts for each unit of its unit_ids (its Polres, their Polda and Polri).
+    con.execute("""
+        create table marts.mart_unit_engagement_daily as
+        with daily as (
+            select unit_id, platform, created_date as activity_date,
+                   count(*) as post_count, count(distinct author_key) as author_count,
+                   count(*) filter (where is_official_author) as official_post_count,
+                   sum(likes) as likes, sum(replies) as replies, sum(shares) as shares,
+                   sum(quotes) as quotes, sum(views) as views, sum(engagement) as engagement,
+                   sum(coalesce(author_followers, 0)) as potential_reach
+            from (select unnest(unit_ids) as unit_id, * exclude (unit_id) from marts.fct_posts)
+            group by all
+        )
+        select d.unit_id, u.unit_level, d.platform, d.post_count, d.author_count,
+               d.official_post_count, d.likes, d.replies, d.shares, d.quotes, d.views,
+               d.engagement, d.potential_reach, d.activity_date
+        from daily as d
+        inner join marts.dim_police_units as u on u.unit_id = d.unit_id
+        order by all
+    """)
     con.execute("""
         create table marts.mart_polres_engagement_daily as
-        select polres_id, platform, created_date as activity_date,
-               count(*) as post_count, count(distinct author_key) as author_count,
-               count(*) filter (where is_official_author) as official_post_count,
-               sum(likes) as likes, sum(replies) as replies, sum(shares) as shares,
-               sum(quotes) as quotes, sum(views) as views, sum(engagement) as engagement,
-               sum(author_followers) as potential_reach
-        from marts.fct_posts
-        group by all
+        select unit_id as polres_id, platform, activity_date, post_count, author_count,
+               official_post_count, likes, replies, shares, quotes, views, engagement,
+               potential_reach
+        from marts.mart_unit_engagement_daily
+        where unit_level = 'polres'
+        order by all
+    """)
+    con.execute("""
+        create table marts.mart_unit_sentiment_daily as
+        with counts as (
+            select unit_id, topic, created_date as activity_date, count(*) as post_count,
+                   count(*) filter (where sentiment_label = 'positive') as positive_count,
+                   count(*) filter (where sentiment_label = 'neutral') as neutral_count,
+                   count(*) filter (where sentiment_label = 'negative') as negative_count,
+                   sum(engagement) as engagement
+            from (select unnest(unit_ids) as unit_id, * exclude (unit_id) from marts.fct_posts
+                  where not is_official_author)  -- the public's posts, as in the dbt model
+            group by all
+        )
+        select c.unit_id, u.unit_level, c.topic, c.post_count, c.positive_count, c.neutral_count,
+               c.negative_count, c.engagement,
+               c.positive_count / c.post_count as positive_share,
+               c.neutral_count / c.post_count as neutral_share,
+               c.negative_count / c.post_count as negative_share,
+               (c.positive_count - c.negative_count) / c.post_count as net_sentiment,
+               c.activity_date
+        from counts as c
+        inner join marts.dim_police_units as u on u.unit_id = c.unit_id
         order by all
     """)
     con.execute("""
         create table marts.mart_polres_sentiment_daily as
-        with counts as (
-            select polres_id, topic, created_date as activity_date, count(*) as post_count,
-                   count(*) filter (where sentiment_label = 'positive') as positive_count,
-                   count(*) filter (where sentiment_label = 'neutral') as neutral_count,
-                   count(*) filter (where sentiment_label = 'negative') as negative_count
-            from marts.fct_posts
-            group by all
-        )
-        select *, positive_count / post_count as positive_share,
-               neutral_count / post_count as neutral_share,
-               negative_count / post_count as negative_share,
-               (positive_count - negative_count) / post_count as net_sentiment
-        from counts
+        select unit_id as polres_id, topic, activity_date, post_count, positive_count,
+               neutral_count, negative_count, engagement, positive_share, neutral_share,
+               negative_share, net_sentiment
+        from marts.mart_unit_sentiment_daily
+        where unit_level = 'polres'
         order by all
     """)
     con.execute("""
@@ -216,92 +298,150 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
         from viral
         order by viral_rank
     """)
+    # An alert per unit and (day, topic) of negative public posts: the two biggest of each
+    # Polres, the biggest of each Polda and of Polri (the national wave, open).
     con.execute("""
         create table marts.mart_issue_alerts as
-        with negative_days as (
-            select polres_id, topic, created_date,
+        with negative_posts as (
+            select unnest(unit_ids) as about_unit_id, *
+            from marts.fct_posts
+            where sentiment_label = 'negative' and not is_official_author
+        ),
+        negative_days as (
+            select about_unit_id as unit_id, topic, created_date,
                    count(*) as negative_post_count,
                    min(created_at) as started_at,
-                   arg_max(post_key, engagement) as top_post_key,
-                   arg_max(url, engagement) as top_post_url
-            from marts.fct_posts
-            where sentiment_label = 'negative'
+                   arg_min(post_key, (created_at, post_key)) as origin_post_key,
+                   arg_max(post_key, (engagement, post_key)) as top_post_key,
+                   arg_max(url, (engagement, post_key)) as top_post_url
+            from negative_posts
             group by all
         ),
+        named_polda as (  -- the Polda the negative posts of each day name most
+            select about_unit_id as unit_id, topic, created_date, polda_id as top_polda_id,
+                   count(*) as top_polda_post_count
+            from negative_posts
+            group by about_unit_id, topic, created_date, polda_id
+            qualify row_number() over (partition by about_unit_id, topic, created_date
+                                       order by count(*) desc, polda_id) = 1
+        ),
+        named_polres as (
+            select about_unit_id as unit_id, topic, created_date, polres_id as top_polres_id,
+                   count(*) as top_polres_post_count
+            from negative_posts
+            group by about_unit_id, topic, created_date, polres_id
+            qualify row_number() over (partition by about_unit_id, topic, created_date
+                                       order by count(*) desc, polres_id) = 1
+        ),
         spikes as (
-            select *, row_number() over (partition by polres_id order by negative_post_count desc,
-                                         created_date) as spike_rank
-            from negative_days
+            select n.*, u.unit_level,
+                   row_number() over (partition by n.unit_id order by n.negative_post_count desc,
+                                      n.created_date, n.topic) as spike_rank
+            from negative_days as n
+            inner join marts.dim_police_units as u using (unit_id)
         ),
         picked as (
-            select s.*, d.polres_name, d.polda_name,
-                   row_number() over (order by s.polres_id, s.created_date, s.topic) as n
+            select s.*, pd.top_polda_id, pd.top_polda_post_count, pr.top_polres_id,
+                   pr.top_polres_post_count,
+                   row_number() over (partition by s.unit_level
+                                      order by s.unit_id, s.created_date, s.topic) as n
             from spikes as s
-            inner join marts.dim_polres as d using (polres_id)
-            where spike_rank <= 2
+            inner join named_polda as pd using (unit_id, topic, created_date)
+            inner join named_polres as pr using (unit_id, topic, created_date)
+            where s.spike_rank <= case when s.unit_level = 'polres' then 2 else 1 end
         ),
-        answers as (
+        answers as (  -- the first post of the unit's own official accounts after the start
             select p.*, f.post_key as first_response_post_key, f.url as first_response_url,
                    f.created_at as first_response_at
             from picked as p
             left join lateral (
                 select post_key, url, created_at from marts.fct_posts as o
-                where o.is_official_author and o.polres_id = p.polres_id
-                  and o.created_at > p.started_at
+                where o.official_unit_id = p.unit_id and o.created_at > p.started_at
                 order by o.created_at limit 1
             ) as f on p.n % 3 <> 0
+        ),
+        alerts as (
+            select a.*, a.n % 4 = 1 or a.unit_level = 'national' as is_open
+            from answers as a
         )
-        select 'alert_' || lpad(n::varchar, 3, '0') as alert_id,
-               polres_id, polres_name, polda_name, topic, started_at,
-               started_at + interval 3 hour as peak_at,
-               case when n % 4 = 1 then null else started_at + interval 20 hour end as ended_at,
-               negative_post_count,
-               greatest(1, negative_post_count // 3) as peak_hour_count,
-               round(negative_post_count / 24.0, 3) as baseline_per_hour,
-               [top_post_key] as top_post_keys,
-               top_post_url,
-               first_response_post_key, first_response_url, first_response_at,
-               round(date_diff('second', started_at, first_response_at) / 60.0, 1)
+        select a.unit_id || ':' || strftime(a.started_at, '%Y%m%dT%H%M%S') as alert_id,
+               a.unit_id,
+               case when a.unit_level = 'polres' then a.unit_id end as polres_id,
+               u.polda_id, a.top_polda_id, a.top_polres_id, a.origin_post_key,
+               a.first_response_post_key,
+               a.unit_level, u.unit_name,
+               case when a.unit_level = 'polres' then u.unit_name end as polres_name,
+               u.polda_name, top_polda.unit_name as top_polda_name,
+               top_polres.unit_name as top_polres_name,
+               a.topic, [a.top_post_key] as top_post_keys, a.top_post_url, a.first_response_url,
+               a.negative_post_count,
+               greatest(1, a.negative_post_count // 3) as peak_hour_count,
+               (a.negative_post_count // 24)::bigint as baseline_per_hour,
+               a.top_polda_post_count, a.top_polres_post_count,
+               round(date_diff('second', a.started_at, a.first_response_at) / 60.0, 1)
                    as response_minutes,
-               first_response_at is not null as is_responded,
-               n % 4 = 1 as is_open
-        from answers
+               a.first_response_at is not null as is_responded,
+               a.is_open,
+               a.started_at,
+               a.started_at + interval 3 hour as peak_at,
+               case when a.is_open then null else a.started_at + interval 20 hour end
+                   as ended_at,
+               a.first_response_at
+        from alerts as a
+        inner join marts.dim_police_units as u using (unit_id)
+        left join marts.dim_police_units as top_polda on top_polda.unit_id = a.top_polda_id
+        left join marts.dim_police_units as top_polres on top_polres.unit_id = a.top_polres_id
         order by alert_id
     """)
+    # The formula of mart_unit_scorecard: net sentiment of the public's posts, less 0.1 per
+    # alert, plus 0.2 x the share of alerts answered within 240 minutes; ranked per level.
     con.execute("""
-        create table marts.mart_polres_scorecard as
+        create table marts.mart_unit_scorecard as
         with weekly as (
-            select polres_id, date_trunc('week', created_at)::date as week_start_date,
+            select unit_id, date_trunc('week', created_at)::date as week_start_date,
                    count(*) as post_count, sum(engagement) as engagement,
                    (count(*) filter (where sentiment_label = 'positive')
                     - count(*) filter (where sentiment_label = 'negative')) / count(*)
                        as net_sentiment
-            from marts.fct_posts
+            from (select unnest(unit_ids) as unit_id, * exclude (unit_id) from marts.fct_posts
+                  where not is_official_author)
             group by all
         ),
         alerts as (
-            select polres_id, date_trunc('week', started_at)::date as week_start_date,
-                   count(*) as alert_count, median(response_minutes) as median_response_minutes,
-                   avg(is_responded::int) as response_rate
+            select unit_id, date_trunc('week', started_at)::date as week_start_date,
+                   count(*) as alert_count,
+                   count(*) filter (where is_responded) as responded_alert_count,
+                   count(*) filter (where response_minutes <= 240) as timely_alert_count,
+                   median(response_minutes) as median_response_minutes
             from marts.mart_issue_alerts
             group by all
         ),
         scored as (
             select w.*, coalesce(a.alert_count, 0) as alert_count, a.median_response_minutes,
-                   a.response_rate,
-                   round(50 + 40 * w.net_sentiment - 5 * coalesce(a.alert_count, 0)
-                         + 10 * coalesce(a.response_rate, 1), 2) as reputation_score
+                   a.responded_alert_count / a.alert_count as response_rate,
+                   w.net_sentiment - 0.1 * coalesce(a.alert_count, 0)
+                   + 0.2 * coalesce(a.timely_alert_count / a.alert_count, 0) as reputation_score
             from weekly as w
-            left join alerts as a using (polres_id, week_start_date)
+            left join alerts as a using (unit_id, week_start_date)
         )
-        select s.polres_id, d.polres_name, d.polda_name, d.latitude, d.longitude,
-               s.week_start_date, s.post_count, s.engagement, s.net_sentiment, s.alert_count,
+        select s.unit_id, u.polda_id, u.unit_level, u.unit_name, u.polda_name, u.latitude,
+               u.longitude, s.post_count, s.engagement, s.net_sentiment, s.alert_count,
                s.median_response_minutes, s.response_rate, s.reputation_score,
-               rank() over (partition by s.week_start_date order by s.reputation_score desc)
-                   as reputation_rank
+               rank() over (partition by s.week_start_date, u.unit_level
+                            order by s.reputation_score desc) as reputation_rank,
+               s.week_start_date
         from scored as s
-        inner join marts.dim_polres as d using (polres_id)
-        order by week_start_date, reputation_rank
+        inner join marts.dim_police_units as u using (unit_id)
+        order by week_start_date, unit_level, reputation_rank, unit_id
+    """)
+    con.execute("""
+        create table marts.mart_polres_scorecard as
+        select unit_id as polres_id, unit_name as polres_name, polda_name, latitude, longitude,
+               week_start_date, post_count, engagement, net_sentiment, alert_count,
+               median_response_minutes, response_rate, reputation_score, reputation_rank
+        from marts.mart_unit_scorecard
+        where unit_level = 'polres'
+        order by week_start_date, reputation_rank, polres_id
     """)
     con.execute("""
         create table marts.mart_top_authors as

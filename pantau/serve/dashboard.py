@@ -4,19 +4,27 @@ The page (``static/index.html`` + ``app.js``) draws with Chart.js, vendored from
 at a pinned version (``static/vendor``), so it needs no CDN and works offline. It asks JSON
 endpoints that read only the published snapshot, each request on its own read-only connection
 from a :class:`SnapshotReader` (which reopens the file after a republish). Every endpoint takes
-the same filters: ``polda``, ``polres``, ``platform``, ``from`` and ``to`` (ISO dates), checked
-by the :class:`Filters` model; a bad one answers 400 ``{"error": "…"}``.
+the same filters: ``level`` (``national``, ``polda`` or ``polres``, the default), ``polda``,
+``polres``, ``platform``, ``from`` and ``to`` (ISO dates), checked by the :class:`Filters` model;
+a bad one answers 400 ``{"error": "…"}``. ``level`` chooses the units of the charts, alerts and
+scorecard (Polri, the Polda or the Polres: ``unit_level`` in the marts); ``polda`` and ``polres``
+narrow only the levels at or below theirs (ignored at ``national``; ``polres`` ignored at
+``polda``), see :class:`Filters`.
 
 =====================  ====================================================================
 endpoint               answers
 =====================  ====================================================================
-``/api/filters``       Polda, Polres (with their Polda), platforms, first and last day
-``/api/volume``        posts and engagement per Polres per day (mart_polres_engagement_daily)
-``/api/sentiment``     net sentiment per Polres per day (mart_polres_sentiment_daily; from
-                       fct_posts when a platform is chosen, as that mart has no platform)
-``/api/viral``         the top viral posts, with links (mart_viral_posts)
-``/api/alerts``        issue alerts, open first, with minutes to the first official response
-``/api/scorecard``     each Polres's latest weekly scorecard in range, with coordinates
+``/api/filters``       Polda, Polres (with their Polda), platforms, levels, first and last day
+``/api/volume``        posts and engagement per unit of the level per day
+                       (mart_unit_engagement_daily)
+``/api/sentiment``     net sentiment per unit of the level per day (mart_unit_sentiment_daily;
+                       from fct_posts when a platform is chosen, as that mart has no platform)
+``/api/viral``         the top viral posts, with links (mart_viral_posts; the same at every
+                       level, as a post is not a unit)
+``/api/alerts``        the level's issue alerts, open first, with minutes to the first official
+                       response and, for Polri and Polda, the Polda and Polres named most
+``/api/scorecard``     each unit's latest weekly scorecard in range, with coordinates
+                       (mart_unit_scorecard)
 ``/api/session``       who is logged in (``user``) and whether login is on (``login``)
 =====================  ====================================================================
 
@@ -56,7 +64,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pantau.contract.vocabulary import PLATFORMS
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
-from pantau.serve.queries import ROUTES, BadRequest, Filters
+from pantau.serve.queries import LEVELS, ROUTES, BadRequest, Filters
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -105,7 +113,7 @@ class JSON(Response):
 
 # --- errors -----------------------------------------------------------------------------------
 
-_FILTER_NAMES = "polda, polres, platform, from, to"
+_FILTER_NAMES = "level, polda, polres, platform, from, to"
 
 
 def _shown(value: Any) -> str:
@@ -121,6 +129,8 @@ def _validation_message(error: dict[str, Any]) -> str:
         return f"unknown filter {name!r}: the filters are {_FILTER_NAMES}"
     if kind.startswith(("date_", "datetime_")):
         return f"{name}={_shown(value)} is not a date (YYYY-MM-DD)"
+    if kind == "literal_error" and name == "level":
+        return f"level={_shown(value)} is not a level: one of {', '.join(LEVELS)}"
     if kind == "literal_error":
         return f"{name}={_shown(value)} is not a platform: one of {', '.join(PLATFORMS)}"
     if kind == "string_too_long":

@@ -1,20 +1,31 @@
 """The SQL behind the dashboard's JSON endpoints: the filters of the page and how they become
 conditions (:class:`Filters`), one function per endpoint reading the published marts, and
 :data:`ROUTES` from each endpoint's path to its function. The app (routes, middleware, login)
-is :mod:`pantau.serve.dashboard`."""
+is :mod:`pantau.serve.dashboard`.
+
+The charts, the alerts and the scorecard are drawn at one level of the police
+(:data:`LEVELS`: Polri nationally, the Polda or the Polres), chosen by the ``level`` filter:
+they read the ``mart_unit_*`` marts, ``mart_issue_alerts`` and ``dim_police_units`` where
+``unit_level`` is that level (a bound parameter, like every filter value).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pantau.contract.vocabulary import Platform
 
-TOP_SERIES = 8  # lines per chart: the Polres with the most posts in the filter
+TOP_SERIES = 8  # lines per chart: the units with the most posts in the filter
+
+Level = Literal["national", "polda", "polres"]
+#: The levels of ``unit_level`` in the marts: Polri, the Polda, the Polres.
+LEVELS: tuple[Level, ...] = get_args(Level)
+DEFAULT_LEVEL: Level = "polres"
 
 
 class BadRequest(ValueError):
@@ -24,12 +35,19 @@ class BadRequest(ValueError):
 class Filters(BaseModel):
     """The page's filters, from the query string, and how they become SQL conditions.
 
-    An empty value means no filter. Unknown parameters, a value given twice, a platform outside
-    the contract, a date that is not ``YYYY-MM-DD`` and over-long values are refused (400).
+    An empty value means no filter (for ``level``: the default, ``polres``). Unknown parameters,
+    a value given twice, a level or platform outside their sets, a date that is not
+    ``YYYY-MM-DD`` and over-long values are refused (400).
+
+    ``level`` chooses the units the charts, alerts and scorecard show. The ``polda`` and
+    ``polres`` filters narrow only levels at or below theirs, everywhere (the viral posts too):
+    at ``national`` both are ignored (Polri is the only unit: nothing to narrow), at ``polda``
+    ``polda`` selects that Polda and ``polres`` is ignored, at ``polres`` both apply as before.
     """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
+    level: Level = DEFAULT_LEVEL
     polda: str | None = Field(None, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
     polres: str | None = Field(None, max_length=100, pattern=r"^[a-z0-9_]+$")
     platform: Platform | None = None
@@ -38,14 +56,30 @@ class Filters(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    def _empty_is_none(cls, value: Any, info: ValidationInfo) -> Any:
+        if value == "":
+            return DEFAULT_LEVEL if info.field_name == "level" else None
+        return value
+
+    @property
+    def polda_in_scope(self) -> str | None:
+        """The ``polda`` filter where it applies: below the national level."""
+        return None if self.level == "national" else self.polda
+
+    @property
+    def polres_in_scope(self) -> str | None:
+        """The ``polres`` filter where it applies: at the Polres level."""
+        return self.polres if self.level == "polres" else None
 
     def where(self, *, date: str | None, polres: str = "polres_id", polda: str | None = "polda_name",
-              platform: str | None = "platform") -> tuple[str, list[Any]]:
-        """``where …`` for the columns a mart has (None: the mart lacks it, filter ignored)."""
+              platform: str | None = "platform", level: str | None = None) -> tuple[str, list[Any]]:
+        """``where …`` for the columns a mart has (None: the mart lacks it, filter ignored).
+
+        ``level`` names the mart's ``unit_level`` column, for the marts of every level.
+        """
         conditions, params = ["true"], []
-        wanted = [(polres, "=", self.polres), (polda, "=", self.polda),
+        wanted = [(level, "=", self.level),
+                  (polres, "=", self.polres_in_scope), (polda, "=", self.polda_in_scope),
                   (platform, "=", self.platform),
                   (date and f"{date}::date", ">=", self.date_from),
                   (date and f"{date}::date", "<=", self.date_to)]
@@ -62,24 +96,25 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _series(rows: list[dict[str, Any]], value: str) -> dict[str, Any]:
-    """Rows of (activity_date, polres_id, polres_name, value) → labels and one series per Polres."""
+def _series(rows: list[dict[str, Any]], value: str, level: Level) -> dict[str, Any]:
+    """Rows of (activity_date, unit_id, unit_name, posts, value) → labels and one series per
+    unit (the :data:`TOP_SERIES` with the most posts)."""
     days = sorted({r["activity_date"] for r in rows})
     totals: dict[str, float] = {}
     names: dict[str, str] = {}
     for r in rows:
-        totals[r["polres_id"]] = totals.get(r["polres_id"], 0) + (r.get("posts") or 0)
-        names[r["polres_id"]] = r["polres_name"]
-    top = sorted(totals, key=lambda p: (-totals[p], p))[:TOP_SERIES]
+        totals[r["unit_id"]] = totals.get(r["unit_id"], 0) + (r.get("posts") or 0)
+        names[r["unit_id"]] = r["unit_name"]
+    top = sorted(totals, key=lambda u: (-totals[u], u))[:TOP_SERIES]
     index = {d: i for i, d in enumerate(days)}
     series = []
-    for polres_id in top:
+    for unit_id in top:
         values: list[float | None] = [None] * len(days)
         for r in rows:
-            if r["polres_id"] == polres_id:
+            if r["unit_id"] == unit_id:
                 values[index[r["activity_date"]]] = r[value]
-        series.append({"polres_id": polres_id, "label": names[polres_id], "data": values})
-    return {"labels": days, "series": series, "polres_total": len(totals)}
+        series.append({"unit_id": unit_id, "label": names[unit_id], "data": values})
+    return {"level": level, "labels": days, "series": series, "unit_total": len(totals)}
 
 
 def api_filters(con: duckdb.DuckDBPyConnection, _f: Filters) -> dict[str, Any]:
@@ -90,50 +125,51 @@ def api_filters(con: duckdb.DuckDBPyConnection, _f: Filters) -> dict[str, Any]:
     span = _rows(con, "select min(activity_date) as first_day, max(activity_date) as last_day "
                  "from marts.mart_polres_engagement_daily", [])[0]
     return {"poldas": sorted({p["polda_name"] for p in polres if p["polda_name"]}),
-            "polres": polres, "platforms": platforms, **span}
+            "polres": polres, "platforms": platforms, "levels": list(LEVELS), **span}
 
 
 def api_volume(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
-    where, params = f.where(date="e.activity_date", polres="e.polres_id", polda="d.polda_name",
-                            platform="e.platform")
+    where, params = f.where(date="e.activity_date", level="e.unit_level", polres="e.unit_id",
+                            polda="d.polda_name", platform="e.platform")
     rows = _rows(con, f"""
-        select e.activity_date, e.polres_id, d.polres_name, sum(e.post_count) as posts,
+        select e.activity_date, e.unit_id, d.unit_name, sum(e.post_count) as posts,
                sum(e.engagement) as engagement
-        from marts.mart_polres_engagement_daily as e
-        inner join marts.dim_polres as d on d.polres_id = e.polres_id
+        from marts.mart_unit_engagement_daily as e
+        inner join marts.dim_police_units as d on d.unit_id = e.unit_id
         {where}
         group by all order by e.activity_date""", params)
-    return _series(rows, "posts")
+    return _series(rows, "posts", f.level)
 
 
 def api_sentiment(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
     if f.platform:  # the sentiment mart has no platform: count the posts themselves
-        where, params = f.where(date="p.created_date", polres="p.polres_id", polda="d.polda_name",
-                                platform="p.platform")
+        where, params = f.where(date="p.created_date", level="d.unit_level", polres="u.unit_id",
+                                polda="d.polda_name", platform="p.platform")
         source = f"""
-            select p.created_date as activity_date, p.polres_id, d.polres_name,
+            select p.created_date as activity_date, u.unit_id, d.unit_name,
                    count(*) as posts,
                    count(*) filter (where p.sentiment_label = 'positive') as positive,
                    count(*) filter (where p.sentiment_label = 'negative') as negative
             from marts.fct_posts as p
-            inner join marts.dim_polres as d on d.polres_id = p.polres_id
+            cross join unnest(p.unit_ids) as u(unit_id)
+            inner join marts.dim_police_units as d on d.unit_id = u.unit_id
             {where}
             group by all"""
     else:
-        where, params = f.where(date="s.activity_date", polres="s.polres_id", polda="d.polda_name",
-                                platform=None)
+        where, params = f.where(date="s.activity_date", level="s.unit_level", polres="s.unit_id",
+                                polda="d.polda_name", platform=None)
         source = f"""
-            select s.activity_date, s.polres_id, d.polres_name, sum(s.post_count) as posts,
+            select s.activity_date, s.unit_id, d.unit_name, sum(s.post_count) as posts,
                    sum(s.positive_count) as positive, sum(s.negative_count) as negative
-            from marts.mart_polres_sentiment_daily as s
-            inner join marts.dim_polres as d on d.polres_id = s.polres_id
+            from marts.mart_unit_sentiment_daily as s
+            inner join marts.dim_police_units as d on d.unit_id = s.unit_id
             {where}
             group by all"""
     rows = _rows(con, f"""
-        select activity_date, polres_id, polres_name, posts,
+        select activity_date, unit_id, unit_name, posts,
                round((positive - negative) / posts, 3) as net_sentiment
         from ({source}) order by activity_date""", params)
-    return _series(rows, "net_sentiment")
+    return _series(rows, "net_sentiment", f.level)
 
 
 def api_viral(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
@@ -151,30 +187,35 @@ def api_viral(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
 
 
 def api_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
-    where, params = f.where(date="started_at", platform=None)
+    """The level's issue alerts; a national or Polda alert names the Polda and Polres its
+    negative posts name most (``top_polda_name``, ``top_polres_name``)."""
+    where, params = f.where(date="started_at", level="unit_level", polres="unit_id",
+                            polda="polda_name", platform=None)
     rows = _rows(con, f"""
-        select alert_id, polres_id, polres_name, polda_name, topic, started_at, peak_at, ended_at,
-               negative_post_count, top_post_url, first_response_url, first_response_at,
-               response_minutes, is_responded, is_open
+        select alert_id, unit_id, unit_level, unit_name, polres_id, polres_name, polda_name,
+               top_polda_name, top_polda_post_count, top_polres_name, top_polres_post_count,
+               topic, started_at, peak_at, ended_at, negative_post_count, top_post_url,
+               first_response_url, first_response_at, response_minutes, is_responded, is_open
         from marts.mart_issue_alerts
         {where}
-        order by is_open desc, started_at desc limit 50""", params)
-    return {"alerts": rows, "open": sum(1 for r in rows if r["is_open"])}
+        order by is_open desc, started_at desc, alert_id limit 50""", params)
+    return {"level": f.level, "alerts": rows, "open": sum(1 for r in rows if r["is_open"])}
 
 
 def api_scorecard(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
-    where, params = f.where(date="week_start_date", platform=None)
+    where, params = f.where(date="week_start_date", level="unit_level", polres="unit_id",
+                            polda="polda_name", platform=None)
     if f.date_from:  # a week that started before `from` still overlaps it
         where = where.replace("week_start_date::date >= ?", "week_start_date::date >= ? - 6")
     rows = _rows(con, f"""
-        select polres_id, polres_name, polda_name, latitude, longitude, week_start_date,
+        select unit_id, unit_level, unit_name, polda_name, latitude, longitude, week_start_date,
                post_count, engagement, net_sentiment, alert_count, median_response_minutes,
                response_rate, reputation_score, reputation_rank
-        from marts.mart_polres_scorecard
+        from marts.mart_unit_scorecard
         {where}
-        qualify row_number() over (partition by polres_id order by week_start_date desc) = 1
-        order by reputation_score desc, polres_id""", params)
-    return {"polres": rows}
+        qualify row_number() over (partition by unit_id order by week_start_date desc) = 1
+        order by reputation_score desc, unit_id""", params)
+    return {"level": f.level, "units": rows}
 
 
 ROUTES: dict[str, Callable[[duckdb.DuckDBPyConnection, Filters], dict[str, Any]]] = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from pantau.serve.dashboard import create_app
 from pantau.serve.server import RunningServer, start_in_thread
@@ -43,11 +43,16 @@ def hostile_snapshot(tmp_path: Path) -> Path:
                     "topic = ? where viral_rank = ?", [url, TEXT, TEXT, TOPIC, rank])
     con.execute("update marts.mart_issue_alerts set top_post_url = ?, first_response_url = ?, "
                 "first_response_at = coalesce(first_response_at, started_at), "
-                "response_minutes = coalesce(response_minutes, 30), topic = ?, polres_name = ? "
-                "where alert_id in ('alert_001', 'alert_002')", [f"javascript:{PWN}", f"javascript:{PWN}",
-                                                                 TOPIC, NAME])
+                "response_minutes = coalesce(response_minutes, 30), topic = ?, polres_name = ?, "
+                "unit_name = ? where alert_id in (select alert_id from marts.mart_issue_alerts "
+                "where unit_level = 'polres' order by alert_id limit 2)",
+                [f"javascript:{PWN}", f"javascript:{PWN}", TOPIC, NAME, NAME])
+    con.execute("update marts.mart_issue_alerts set top_polda_name = ?, top_polres_name = ?, "
+                "top_post_url = ? where unit_level = 'national'", [NAME, TEXT, f"javascript:{PWN}"])
     con.execute("update marts.mart_polres_scorecard set polres_name = ? "
                 "where polres_id = 'polres_gresik'", [NAME])
+    con.execute("update marts.mart_unit_scorecard set unit_name = ? "
+                "where unit_id = 'polres_gresik'", [NAME])
     con.close()
     return path
 
@@ -89,5 +94,15 @@ def test_hostile_texts_and_urls_stay_inert(hostile_dashboard, browser):
 
     for row in rows[:2]:  # clicking where a link would have been runs nothing
         row.find_element("css selector", "td.post").click()
+    assert browser.execute_script("return document.body.dataset.pwned") is None
+
+    # the national wave names its Polda and Polres: as text, and its hostile link is no link
+    version = int(browser.execute_script("return document.body.dataset.version"))
+    Select(browser.find_element("id", "f-level")).select_by_value("national")
+    WebDriverWait(browser, 30).until(
+        lambda d: int(d.execute_script("return document.body.dataset.version")) > version)
+    national = browser.find_element("css selector", "#alerts tbody")
+    assert NAME in national.text and TEXT in national.text
+    assert not national.find_elements("css selector", "a, img, script")
     assert browser.execute_script("return document.body.dataset.pwned") is None
     assert [m for m in console_errors(browser) if "Content Security Policy" in m] == []

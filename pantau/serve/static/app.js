@@ -3,7 +3,7 @@
 // as HTML; a URL becomes a link only when it is http: or https:.
 "use strict";
 
-const state = { filters: null, charts: {}, version: 0 };
+const state = { filters: null, charts: {}, version: 0, pending: 0 };
 const palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
 
 function params() {
@@ -59,6 +59,27 @@ function link(url, label) {
 }
 
 const sentimentClasses = new Set(["positive", "negative", "neutral"]);
+
+// The levels of the "Level" selector: the heading of the unit columns, and the units counted in
+// the status line. The polda and polres filters narrow only the levels at or below theirs, so
+// they are disabled above it (a disabled select is not sent).
+const levels = {
+  national: { heading: "Polri", units: "units" },
+  polda: { heading: "Polda", units: "Polda" },
+  polres: { heading: "Polres", units: "Polres" },
+};
+
+function currentLevel() {
+  const level = document.getElementById("f-level").value;
+  return Object.prototype.hasOwnProperty.call(levels, level) ? level : "polres";
+}
+
+function applyLevel() {
+  const level = currentLevel();
+  document.getElementById("f-polda").disabled = level === "national";
+  document.getElementById("f-polres").disabled = level !== "polres";
+  for (const heading of document.querySelectorAll(".unit-heading")) heading.textContent = levels[level].heading;
+}
 
 function lineChart(id, payload, yTitle, extra) {
   const datasets = payload.series.map((s, i) => ({
@@ -123,6 +144,19 @@ function minutes(value, open) {
   return value >= 120 ? `${(value / 60).toFixed(1)} h` : `${Math.round(value)} min`;
 }
 
+// For a national or Polda alert: the Polda and Polres its negative posts name most (a Polda
+// alert's top Polda is itself, a Polres alert's top Polres too).
+function mostNamed(alert) {
+  const named = [];
+  if (alert.unit_level === "national" && alert.top_polda_name) {
+    named.push(`${alert.top_polda_name} (${text(alert.top_polda_post_count)})`);
+  }
+  if (alert.unit_level !== "polres" && alert.top_polres_name) {
+    named.push(`${alert.top_polres_name} (${text(alert.top_polres_post_count)})`);
+  }
+  return named.join(" · ");
+}
+
 function drawAlerts(payload) {
   document.getElementById("alerts-open").textContent = `(${payload.open} open)`;
   const body = document.querySelector("#alerts tbody");
@@ -130,18 +164,19 @@ function drawAlerts(payload) {
   for (const alert of payload.alerts) {
     const row = body.insertRow();
     cell(row, alert.is_open ? "open" : "closed", alert.is_open ? "open" : "");
-    cell(row, alert.polres_name);
+    cell(row, alert.unit_name || alert.polres_name);
+    cell(row, mostNamed(alert));
     cell(row, alert.topic);
     cell(row, alert.top_post_url ? link(alert.top_post_url, alert.started_at) : alert.started_at);
     cell(row, alert.negative_post_count, "num");
     cell(row, alert.first_response_url ? link(alert.first_response_url, minutes(alert.response_minutes))
       : minutes(alert.response_minutes, alert.is_open));
   }
-  if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 6;
+  if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 7;
 }
 
 function drawScorecard(payload) {
-  const rows = payload.polres;
+  const rows = payload.units;
   const weeks = [...new Set(rows.map((r) => r.week_start_date))].sort();
   document.getElementById("scorecard-week").textContent = weeks.length ? `(latest week: ${weeks[weeks.length - 1]})` : "";
   const body = document.querySelector("#scorecard tbody");
@@ -150,7 +185,7 @@ function drawScorecard(payload) {
   rows.slice(0, shownRows).forEach((r, i) => {
     const row = body.insertRow();
     cell(row, i + 1, "num");
-    cell(row, r.polres_name);
+    cell(row, r.unit_name);
     cell(row, Number(r.reputation_score).toFixed(2), "num");
     cell(row, Number(r.net_sentiment).toFixed(2), r.net_sentiment >= 0 ? "num positive" : "num negative");
     cell(row, r.alert_count, "num");
@@ -159,8 +194,8 @@ function drawScorecard(payload) {
   if (rows.length > shownRows) {
     cell(body.insertRow(), `… ${rows.length - shownRows} more on the map (hover a dot)`).colSpan = 6;
   }
-  // A scatter of precincts by longitude/latitude (no map tiles offline), fitted to the precincts
-  // shown with at least 4 degrees each way; grid lines every degree.
+  // A scatter of the units by longitude/latitude (no map tiles offline), fitted to the units
+  // shown with at least 4 degrees each way; grid lines every degree. Polri has no place.
   const svg = document.getElementById("map");
   const ns = "http://www.w3.org/2000/svg";
   svg.replaceChildren();
@@ -203,9 +238,9 @@ function drawScorecard(payload) {
     dot.setAttribute("r", 4 + Math.min(10, Math.sqrt(r.post_count) / 2));
     dot.setAttribute("fill", `hsl(${Math.round(t * 120)}, 70%, 45%)`);
     dot.setAttribute("fill-opacity", "0.75");
-    dot.setAttribute("class", "polres-dot");
+    dot.setAttribute("class", "unit-dot");
     const title = document.createElementNS(ns, "title");
-    title.textContent = `${r.polres_name}: score ${r.reputation_score}, rank ${r.reputation_rank}`;
+    title.textContent = `${r.unit_name}: score ${Number(r.reputation_score).toFixed(2)}, rank ${r.reputation_rank}`;
     dot.appendChild(title);
     svg.appendChild(dot);
     if (placed.length > 15) continue;  // too many names to read: the dot's tooltip names it
@@ -213,27 +248,31 @@ function drawScorecard(payload) {
     const right = x(r.longitude) > w - 160;  // keep labels near the right edge inside the map
     label.setAttribute("x", x(r.longitude) + (right ? -8 : 8)); label.setAttribute("y", y(r.latitude) + 3);
     if (right) label.setAttribute("text-anchor", "end");
-    label.textContent = r.polres_name;
+    label.textContent = r.unit_name;
     svg.appendChild(label);
   }
 }
 
 async function refresh() {
   const status = document.getElementById("status");
+  const ticket = ++state.pending;  // an answer to an older selection is not drawn
   document.body.dataset.state = "loading";
   status.className = ""; status.textContent = "Loading…";
   try {
     const [volume, sentiment, viral, alerts, scorecard] = await Promise.all(
       ["volume", "sentiment", "viral", "alerts", "scorecard"].map(api));
+    if (ticket !== state.pending) return;
     lineChart("chart-volume", volume, "posts");
     lineChart("chart-sentiment", sentiment, "net sentiment", { scales: { y: { min: -1, max: 1, title: { display: true, text: "net sentiment" } } } });
     drawViral(viral); drawAlerts(alerts); drawScorecard(scorecard);
-    const shown = volume.series.length < volume.polres_total ? ` (top ${volume.series.length} of ${volume.polres_total} Polres by posts)` : "";
+    const units = (levels[volume.level] || levels.polres).units;
+    const shown = volume.series.length < volume.unit_total ? ` (top ${volume.series.length} of ${volume.unit_total} ${units} by posts)` : "";
     status.textContent = `${volume.labels.length} days${shown}.`;
     state.version += 1;
     document.body.dataset.version = String(state.version);
     document.body.dataset.state = "ready";
   } catch (error) {
+    if (ticket !== state.pending) return;
     status.className = "error"; status.textContent = error.message;
     document.body.dataset.state = "error";
   }
@@ -265,12 +304,16 @@ async function start() {
   document.getElementById("f-polda").addEventListener("change", () => {
     fillSelect(document.getElementById("f-polres"), polresOptions(), true);
   });
+  // before the form's listener below: the disabled filters are left out of that refresh
+  document.getElementById("f-level").addEventListener("change", applyLevel);
   document.getElementById("filters").addEventListener("change", refresh);
   document.getElementById("f-reset").addEventListener("click", () => {
     document.getElementById("filters").reset();
+    applyLevel();
     fillSelect(document.getElementById("f-polres"), polresOptions());
     refresh();
   });
+  applyLevel();  // the browser may have kept a level from before a reload
   await refresh();
 }
 

@@ -1,6 +1,7 @@
 """The dashboard in real headless Chromium (Debian's chromium and chromedriver, via selenium), on a
 real snapshot file served by uvicorn: the page loads under its Content-Security-Policy, the charts
-draw the marts' numbers, a filter changes a chart, a user logs in through the form, and the JSON
+draw the marts' numbers, a filter changes a chart, the level selector (Nasional, Polda, Polres)
+redraws them from the marts of that level, a user logs in through the form, and the JSON
 endpoints follow a republished snapshot. Saves a screenshot in the test's tmp dir."""
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def test_page_draws_the_marts_and_a_filter_changes_the_charts(dashboard, browser
     assert len(browser.find_elements("css selector", "#viral tbody tr")) == viral_count
     assert browser.find_elements("css selector", "#viral tbody a[href^='https://']")
     assert browser.find_elements("css selector", "#alerts tbody td.open")
-    assert len(browser.find_elements("css selector", "#map circle.polres-dot")) == 6
+    assert len(browser.find_elements("css selector", "#map circle.unit-dot")) == 6
     canvas_has_pixels = browser.execute_script(
         "const c = document.getElementById('chart-volume');"
         "const p = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
@@ -85,7 +86,7 @@ def test_page_draws_the_marts_and_a_filter_changes_the_charts(dashboard, browser
     _wait_ready(browser, 1)
     after_polda = _chart_totals(browser, "chart-volume")
     assert set(after_polda) == {"Polres Bogor", "Polrestabes Bandung"}
-    assert len(browser.find_elements("css selector", "#map circle.polres-dot")) == 2
+    assert len(browser.find_elements("css selector", "#map circle.unit-dot")) == 2
 
     Select(browser.find_element("id", "f-platform")).select_by_value("x")
     _wait_ready(browser, 2)
@@ -96,6 +97,129 @@ def test_page_draws_the_marts_and_a_filter_changes_the_charts(dashboard, browser
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
     assert console_errors(browser) == []  # nothing refused by the Content-Security-Policy
     print(f"dashboard ready in {load_seconds:.2f}s; screenshot {tmp_path / 'dashboard.png'}")
+
+
+def _level_totals(path: Path, level: str) -> dict[str, float]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return dict(con.execute(
+            "select d.unit_name, sum(e.post_count) from marts.mart_unit_engagement_daily e "
+            "join marts.dim_police_units d using (unit_id) where e.unit_level = ? group by 1",
+            [level]).fetchall())
+    finally:
+        con.close()
+
+
+def _texts(driver: webdriver.Chrome, selector: str) -> list[str]:
+    return [e.text for e in driver.find_elements("css selector", selector)]
+
+
+def test_the_level_selector_redraws_the_charts_nationally_and_per_polda(dashboard, browser,
+                                                                        serving_settings,
+                                                                        tmp_path):
+    path = serving_settings.published_path
+    browser.get(f"http://127.0.0.1:{dashboard.port}/")
+    _wait_ready(browser, 0)
+    level = Select(browser.find_element("id", "f-level"))
+    assert [o.text for o in level.options] == ["Nasional", "Polda", "Polres"]
+    assert level.first_selected_option.text == "Polres"
+    assert _chart_totals(browser, "chart-volume") == pytest.approx(_level_totals(path, "polres"))
+
+    level.select_by_visible_text("Nasional")
+    _wait_ready(browser, 1)
+    assert _chart_totals(browser, "chart-volume") == pytest.approx({"Polri": 600})
+    assert list(_chart_totals(browser, "chart-sentiment")) == ["Polri"]
+    assert not browser.find_element("id", "f-polda").is_enabled()
+    assert not browser.find_element("id", "f-polres").is_enabled()
+    con = duckdb.connect(str(path), read_only=True)
+    [(top_polda, top_polres)] = con.execute(
+        "select top_polda_name, top_polres_name from marts.mart_issue_alerts "
+        "where unit_level = 'national'").fetchall()
+    con.close()
+    alerts = _texts(browser, "#alerts tbody tr")
+    assert len(alerts) == 1 and "Polri" in alerts[0] and "open" in alerts[0]
+    assert top_polda in alerts[0] and top_polres in alerts[0]  # the national wave's most named
+    assert _texts(browser, "#scorecard tbody td:nth-child(2)") == ["Polri"]
+    assert set(_texts(browser, "#alerts thead th.unit-heading")) == {"Polri"}
+    browser.save_screenshot(str(tmp_path / "dashboard-national.png"))
+
+    level.select_by_visible_text("Polda")
+    _wait_ready(browser, 2)
+    poldas = _level_totals(path, "polda")
+    assert set(poldas) == {"Polda Metro Jaya", "Polda Jawa Barat", "Polda Jawa Timur"}
+    assert _chart_totals(browser, "chart-volume") == pytest.approx(poldas)
+    assert browser.find_element("id", "f-polda").is_enabled()
+    assert not browser.find_element("id", "f-polres").is_enabled()
+    assert len(_texts(browser, "#alerts tbody tr")) == 3
+    assert len(browser.find_elements("css selector", "#map circle.unit-dot")) == 3
+
+    Select(browser.find_element("id", "f-polda")).select_by_visible_text("Polda Jawa Barat")
+    _wait_ready(browser, 3)
+    assert _chart_totals(browser, "chart-volume") == pytest.approx(
+        {"Polda Jawa Barat": poldas["Polda Jawa Barat"]})
+
+    level.select_by_visible_text("Polres")
+    _wait_ready(browser, 4)
+    assert set(_chart_totals(browser, "chart-volume")) == {"Polres Bogor", "Polrestabes Bandung"}
+
+    browser.find_element("id", "f-reset").click()
+    _wait_ready(browser, 5)
+    assert level.first_selected_option.text == "Polres"
+    assert len(_chart_totals(browser, "chart-volume")) == 6
+    assert console_errors(browser) == []
+
+
+def test_levels_in_the_api(dashboard, serving_settings):
+    base = f"http://127.0.0.1:{dashboard.port}"
+    path = serving_settings.published_path
+
+    national = _get(f"{base}/api/volume?level=national")
+    assert national["level"] == "national" and national["unit_total"] == 1
+    assert [(s["unit_id"], s["label"]) for s in national["series"]] == [("polri", "Polri")]
+    assert sum(v or 0 for v in national["series"][0]["data"]) == 600
+    assert [s["unit_id"] for s in _get(f"{base}/api/sentiment?level=national")["series"]] == \
+        ["polri"]
+    assert [s["unit_id"] for s in _get(f"{base}/api/sentiment?level=national&platform=x")
+            ["series"]] == ["polri"]
+    alerts = _get(f"{base}/api/alerts?level=national")["alerts"]
+    assert [(a["unit_id"], a["unit_level"], a["unit_name"], a["polres_id"]) for a in alerts] == \
+        [("polri", "national", "Polri", None)]
+    assert alerts[0]["top_polda_name"] and alerts[0]["top_polres_name"]
+    assert [u["unit_id"] for u in _get(f"{base}/api/scorecard?level=national")["units"]] == \
+        ["polri"]
+    # the polda and polres filters narrow nothing at the national level
+    assert _get(f"{base}/api/volume?level=national&polda=Polda%20Jawa%20Barat"
+                "&polres=polres_bogor") == national
+
+    polda = _get(f"{base}/api/volume?level=polda")
+    assert {s["label"]: sum(v or 0 for v in s["data"]) for s in polda["series"]} == \
+        pytest.approx(_level_totals(path, "polda"))
+    assert {s["unit_id"] for s in polda["series"]} == {
+        "polda_metro_jaya", "polda_jawa_barat", "polda_jawa_timur"}
+    for route, key in (("alerts", "alerts"), ("scorecard", "units")):
+        rows = _get(f"{base}/api/{route}?level=polda")[key]
+        assert len(rows) == 3 and {r["unit_level"] for r in rows} == {"polda"}
+    jabar = "level=polda&polda=Polda%20Jawa%20Barat"
+    assert [s["unit_id"] for s in _get(f"{base}/api/volume?{jabar}")["series"]] == \
+        ["polda_jawa_barat"]
+    assert [a["unit_name"] for a in _get(f"{base}/api/alerts?{jabar}")["alerts"]] == \
+        ["Polda Jawa Barat"]
+    assert _get(f"{base}/api/volume?{jabar}&polres=polres_gresik") == \
+        _get(f"{base}/api/volume?{jabar}")  # polres is below the Polda level: ignored
+
+    default = _get(f"{base}/api/volume")
+    assert default == _get(f"{base}/api/volume?level=polres")
+    assert default["level"] == "polres" and default["unit_total"] == 6
+    assert {s["label"]: sum(v or 0 for v in s["data"]) for s in default["series"]} == \
+        pytest.approx(_level_totals(path, "polres"))
+    default_alerts = _get(f"{base}/api/alerts")["alerts"]
+    assert len(default_alerts) == 12 and {a["unit_level"] for a in default_alerts} == {"polres"}
+    assert all(a["polres_id"] == a["unit_id"] for a in default_alerts)
+    assert len(_get(f"{base}/api/scorecard")["units"]) == 6
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _get(f"{base}/api/volume?level=kabupaten")
+    assert error.value.code == 400
+    assert "is not a level" in json.loads(error.value.read())["error"]
 
 
 def test_a_user_logs_in_through_the_form_then_the_charts_draw(serving_settings, browser, tmp_path):
