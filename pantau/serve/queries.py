@@ -142,7 +142,7 @@ def api_volume(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
 
 
 def api_sentiment(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
-    if f.platform:  # the sentiment mart has no platform: count the posts themselves
+    if f.platform:  # the sentiment mart has no platform: count the public posts themselves
         where, params = f.where(date="p.created_date", level="d.unit_level", polres="u.unit_id",
                                 polda="d.polda_name", platform="p.platform")
         source = f"""
@@ -153,7 +153,7 @@ def api_sentiment(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
             from marts.fct_posts as p
             cross join unnest(p.unit_ids) as u(unit_id)
             inner join marts.dim_police_units as d on d.unit_id = u.unit_id
-            {where}
+            {where} and not p.is_official_author
             group by all"""
     else:
         where, params = f.where(date="s.activity_date", level="s.unit_level", polres="s.unit_id",

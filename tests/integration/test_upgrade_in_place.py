@@ -1,7 +1,9 @@
-"""Upgrade in place: a warehouse built by the previous release, then this release's build on it.
+"""Upgrade in place: a warehouse built by a previous release, then this release's build on it.
 
-The previous release is commit ``e1b519d`` (before the package layout moved into subpackages and
-before publishing into PostgreSQL). Its tree is extracted from git history and run as a child
+The previous releases are commit ``16a12c7`` (Polres-only attribution and marts, before the
+national and Polda grains) and the older ``e1b519d`` (before the package layout moved into
+subpackages and before publishing into PostgreSQL). Each tree is extracted from git history and
+run as a child
 process with the same interpreter (``PYTHONPATH`` and ``cwd`` point at the extracted tree, so its
 own ``pantau`` package, dbt project and text models are used): it produces 300 synthetic posts,
 ingests them and builds. Then this release produces and ingests 100 more and runs
@@ -28,7 +30,8 @@ from tests.support import query
 
 pytestmark = pytest.mark.integration
 
-PREVIOUS_RELEASE = "e1b519d"
+#: The releases a warehouse may come from: the last one, and the one before the layout moved.
+PREVIOUS_RELEASES = ("16a12c7", "e1b519d")
 OLD_POSTS = 300
 NEW_POSTS = 100
 
@@ -37,14 +40,14 @@ def _git(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=PROJECT_DIR, check=False, **kwargs)  # type: ignore[call-overload]
 
 
-def extract_previous_release(target: Path) -> None:
-    """``git archive e1b519d | tar -x -C target``; fails clearly when the history lacks it."""
-    if _git("cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}", capture_output=True).returncode:
-        pytest.fail(f"commit {PREVIOUS_RELEASE} (the previous release) is not in this checkout's "
+def extract_previous_release(target: Path, release: str) -> None:
+    """``git archive <release> | tar -x -C target``; fails clearly when the history lacks it."""
+    if _git("cat-file", "-e", f"{release}^{{commit}}", capture_output=True).returncode:
+        pytest.fail(f"commit {release} (a previous release) is not in this checkout's "
                     "git history: the upgrade test needs a clone with history "
                     "(git fetch --unshallow, or clone without --depth)")
     target.mkdir(parents=True)
-    archive = subprocess.Popen(["git", "archive", PREVIOUS_RELEASE], cwd=PROJECT_DIR,
+    archive = subprocess.Popen(["git", "archive", release], cwd=PROJECT_DIR,
                                stdout=subprocess.PIPE)
     untar = subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout,
                            capture_output=True, check=False)
@@ -66,10 +69,12 @@ def old_pantau(old: Path, settings: Settings, *args: str, timeout: float = 300) 
     return done.stdout
 
 
-def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(settings, tmp_path):
+@pytest.mark.parametrize("release", PREVIOUS_RELEASES)
+def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(settings, tmp_path,
+                                                                             release):
     started = time.monotonic()
     old = tmp_path / "old"
-    extract_previous_release(old)
+    extract_previous_release(old, release)
 
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")},
            "PYTHONPATH": str(old)}
@@ -103,7 +108,7 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     log = query(settings, "select run_id, target, success from audit.publish_log order by \"at\"")
     for run, target, success in log:
         if run in old_runs:
-            assert target == "duckdb" and success, (run, target, success)
+            assert target in ("duckdb", "postgres") and success, (run, target, success)
     new_rows = {(target, success) for run, target, success in log if run == "upgrade-1"}
     assert new_rows == {("duckdb", True), ("postgres", True)}, log
 
@@ -123,6 +128,19 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert published == OLD_POSTS + NEW_POSTS
     assert reader_count(settings, "marts.fct_posts") == OLD_POSTS + NEW_POSTS
 
+    # the new grains and columns, on the old posts too (no manual step, no full refresh asked)
+    [(levels, posts_with_level)] = query(settings, """
+        select list(distinct unit_level order by unit_level), count(unit_level)
+        from marts.fct_posts""")
+    assert set(levels) <= {"national", "polda", "polres"} and posts_with_level > 0
+    [(grains,)] = query(settings, "select list(distinct unit_level order by unit_level) "
+                                  "from marts.mart_unit_scorecard")
+    assert grains == ["national", "polda", "polres"]
+    [(polres_rows, unit_polres_rows)] = query(settings, """
+        select (select count(*) from marts.mart_polres_scorecard),
+               (select count(*) from marts.mart_unit_scorecard where unit_level = 'polres')""")
+    assert polres_rows == unit_polres_rows > 0
+
     elapsed = time.monotonic() - started
-    print(f"upgrade in place: {elapsed:.1f}s; "
+    print(f"upgrade in place from {release}: {elapsed:.1f}s; "
           + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items()))

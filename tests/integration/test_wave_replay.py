@@ -12,11 +12,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pantau.ingest import Loader
 from pantau.orchestration.tasks import build_audit_publish
 from pantau.publish.snapshot import snapshot_tables
+from pantau.serve.queries import Filters, api_alerts, api_volume
 from producers import Publisher
 from producers.replay import replay
 from tests.support import query
@@ -93,6 +95,17 @@ def test_the_timestamped_wave_publishes_attributes_and_alerts_at_the_national_le
         where created_at = timestamp '{response_at.isoformat()}'
           and official_unit_id = 'polri'""")
     assert responder and responder[0][0].lower() == "@divhumas_polri", responder
+
+    # the dashboard's national view shows the wave: its busiest day is a wave day, and its alert
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        national_view = Filters(level="national")
+        volume = api_volume(con, national_view)
+        alerts = api_alerts(con, national_view)["alerts"]
+    (polri,) = volume["series"]
+    busiest = volume["labels"][polri["data"].index(max(d or 0 for d in polri["data"]))]
+    assert str(busiest) >= EXPECTED["wave_start"][:10]
+    assert [a["unit_id"] for a in alerts] == ["polri"] * len(alerts) and alerts
+    assert alerts[-1]["top_polda_name"] and alerts[-1]["negative_post_count"] >= 50
 
     # the first national spike hour is within hours of the wave's start
     first_spike = query(settings, """
