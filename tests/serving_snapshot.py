@@ -58,6 +58,18 @@ _TEXTS = [
 ]
 
 
+def _named_most(level: str) -> str:
+    """The CTE ``named_<level>``: per alert day, the unit of ``level`` its posts name most."""
+    return f"""named_{level} as (
+            select about_unit_id as unit_id, topic, created_date, {level}_id as top_{level}_id,
+                   count(*) as top_{level}_post_count
+            from negative_posts
+            group by about_unit_id, topic, created_date, {level}_id
+            qualify row_number() over (partition by about_unit_id, topic, created_date
+                                       order by count(*) desc, {level}_id) = 1
+        )"""
+
+
 def write_snapshot(path: Path, *, posts: int = 600) -> Path:
     """Write a snapshot file at ``path`` (replaced if present) and return it.
 
@@ -300,7 +312,7 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
     """)
     # An alert per unit and (day, topic) of negative public posts: the two biggest of each
     # Polres, the biggest of each Polda and of Polri (the national wave, open).
-    con.execute("""
+    con.execute(f"""
         create table marts.mart_issue_alerts as
         with negative_posts as (
             select unnest(unit_ids) as about_unit_id, *
@@ -317,22 +329,9 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
             from negative_posts
             group by all
         ),
-        named_polda as (  -- the Polda the negative posts of each day name most
-            select about_unit_id as unit_id, topic, created_date, polda_id as top_polda_id,
-                   count(*) as top_polda_post_count
-            from negative_posts
-            group by about_unit_id, topic, created_date, polda_id
-            qualify row_number() over (partition by about_unit_id, topic, created_date
-                                       order by count(*) desc, polda_id) = 1
-        ),
-        named_polres as (
-            select about_unit_id as unit_id, topic, created_date, polres_id as top_polres_id,
-                   count(*) as top_polres_post_count
-            from negative_posts
-            group by about_unit_id, topic, created_date, polres_id
-            qualify row_number() over (partition by about_unit_id, topic, created_date
-                                       order by count(*) desc, polres_id) = 1
-        ),
+        -- the Polda and the Polres the negative posts of each day name most
+        {_named_most("polda")},
+        {_named_most("polres")},
         spikes as (
             select n.*, u.unit_level,
                    row_number() over (partition by n.unit_id order by n.negative_post_count desc,

@@ -44,15 +44,12 @@ def evaluate_emotion(root: Path | None = None) -> list[Report]:
     return [classification_report(labelled.name, labelled.labels, predicted, EMOTION_LABELS)]
 
 
-@dataclass(frozen=True)
-class PolresReport:
-    """Micro precision and recall over (post, polres_id) pairs, and the posts that differ."""
+class _PrecisionRecall:
+    """Micro precision and recall from ``true_positives``, ``false_positives``, ``false_negatives``."""
 
-    n_posts: int
     true_positives: int
     false_positives: int
     false_negatives: int
-    errors: list[tuple[str, list[str], list[str]]]  # (text, expected, found)
 
     @property
     def precision(self) -> float:
@@ -63,6 +60,17 @@ class PolresReport:
     def recall(self) -> float:
         expected = self.true_positives + self.false_negatives
         return self.true_positives / expected if expected else 1.0
+
+
+@dataclass(frozen=True)
+class PolresReport(_PrecisionRecall):
+    """Micro precision and recall over (post, polres_id) pairs, and the posts that differ."""
+
+    n_posts: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    errors: list[tuple[str, list[str], list[str]]]  # (text, expected, found)
 
     def render(self) -> str:
         lines = [f"polres_labelled: n={self.n_posts} posts  precision={self.precision:.3f}  "
@@ -90,23 +98,13 @@ def evaluate_polres(path: Path = POLRES_SET) -> PolresReport:
 
 
 @dataclass(frozen=True)
-class Counts:
+class Counts(_PrecisionRecall):
     """Micro precision and recall of one level over (post, unit) pairs."""
 
     level: str
     true_positives: int
     false_positives: int
     false_negatives: int
-
-    @property
-    def precision(self) -> float:
-        found = self.true_positives + self.false_positives
-        return self.true_positives / found if found else 1.0
-
-    @property
-    def recall(self) -> float:
-        expected = self.true_positives + self.false_negatives
-        return self.true_positives / expected if expected else 1.0
 
 
 @dataclass(frozen=True)
