@@ -28,11 +28,7 @@ data_window as (
 ),
 
 negative_posts_per_unit as (
-    select
-        posts.*,
-        unnest(posts.unit_ids) as about_unit_id
-    from posts
-    where posts.sentiment_label = 'negative' and not posts.is_official_author
+    {{ per_unit('posts', where="posts.sentiment_label = 'negative' and not posts.is_official_author") }}
 ),
 
 cluster_origins as (

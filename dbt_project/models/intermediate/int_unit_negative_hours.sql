@@ -24,11 +24,7 @@ posts as (
 ),
 
 public_posts as (
-    select
-        posts.*,
-        unnest(posts.unit_ids) as about_unit_id
-    from posts
-    where not posts.is_official_author
+    {{ per_unit('posts', where="not posts.is_official_author") }}
 ),
 
 data_window as (

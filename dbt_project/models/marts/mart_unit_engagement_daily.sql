@@ -13,10 +13,7 @@ units as (
 ),
 
 posts_per_unit as (
-    select
-        posts.*,
-        unnest(posts.unit_ids) as about_unit_id
-    from posts
+    {{ per_unit('posts') }}
 ),
 
 daily_counts as (

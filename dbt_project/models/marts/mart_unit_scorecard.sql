@@ -19,11 +19,7 @@ units as (
 ),
 
 public_posts_per_unit as (
-    select
-        posts.*,
-        unnest(posts.unit_ids) as about_unit_id
-    from posts
-    where not posts.is_official_author
+    {{ per_unit('posts', where="not posts.is_official_author") }}
 ),
 
 weekly_posts as (
