@@ -28,7 +28,10 @@ data_window as (
 ),
 
 negative_posts_per_unit as (
-    {{ per_unit('posts', where="posts.sentiment_label = 'negative' and not posts.is_official_author") }}
+    {{ per_unit(
+        'posts',
+        where="posts.sentiment_label = 'negative' and not posts.is_official_author"
+    ) }}
 ),
 
 cluster_origins as (
