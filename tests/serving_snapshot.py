@@ -293,15 +293,16 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
             where not is_official_author
         ),
         viral as (
-            select post_key, polres_id, platform, url, author_label, post_text, sentiment_label,
-                   topic, engagement, engagement_per_hour,
+            select post_key, polres_id, unit_id, unit_level, unit_ids, is_national, platform, url,
+                   author_label, post_text, sentiment_label, topic, engagement, engagement_per_hour,
                    greatest(1, median(engagement) over (partition by polres_id))::double
                        as baseline_engagement,
                    created_at
             from ranked
             where pct >= 0.97
         )
-        select post_key, polres_id, platform, url, author_label, post_text, sentiment_label, topic,
+        select post_key, polres_id, unit_id, unit_level, unit_ids, is_national, platform, url,
+               author_label, post_text, sentiment_label, topic,
                engagement, engagement_per_hour, baseline_engagement,
                round(engagement / baseline_engagement, 2) as velocity_ratio,
                round(ln(1 + engagement) * 10, 2) as virality_score,

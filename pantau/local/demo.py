@@ -21,14 +21,14 @@ from pantau.settings import Settings
 INGEST_DAG, BUILD_DAG = "ingest_social_posts", "build_marts"
 
 TOP_VIRAL = """
-    select viral_rank, platform, coalesce(polres_id, '-') as polres_id, engagement,
+    select viral_rank, platform, coalesce(unit_id, '-') as unit_id, engagement,
         round(virality_score, 1) as score, left(regexp_replace(post_text, '\\s+', ' ', 'g'), 70)
     from marts.mart_viral_posts
     order by viral_rank
     limit 5
 """
 ALERTS = """
-    select case when is_open then 'open' else 'ended' end as state, polres_name, topic,
+    select case when is_open then 'open' else 'ended' end as state, unit_name, topic,
         started_at, negative_post_count, round(response_minutes) as response_minutes
     from marts.mart_issue_alerts
     order by is_open desc, started_at desc
@@ -126,7 +126,7 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
         say("Top viral posts (marts.mart_viral_posts):")
         if _has_table(con, "mart_viral_posts"):
             rows = con.execute(TOP_VIRAL).fetchall()
-            _print_table(say, rows, ["rank", "platform", "polres", "engagement", "score", "text"])
+            _print_table(say, rows, ["rank", "platform", "unit", "engagement", "score", "text"])
             if not rows:
                 say("  (no post went viral in this window)")
         else:
@@ -135,7 +135,7 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
         if _has_table(con, "mart_issue_alerts"):
             total, open_, responded, median = con.execute(RESPONSE_TIMES).fetchall()[0]
             rows = con.execute(ALERTS).fetchall()  # the open ones first, then the latest
-            _print_table(say, rows, ["state", "polres", "topic", "started", "negative posts",
+            _print_table(say, rows, ["state", "unit", "topic", "started", "negative posts",
                                      "minutes to respond"])
             say(f"  {total:,} negative spikes, {open_:,} still open, {responded:,} answered by an "
                 f"official account; median response "

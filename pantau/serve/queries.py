@@ -71,7 +71,8 @@ class Filters(BaseModel):
         """The ``polres`` filter where it applies: at the Polres level."""
         return self.polres if self.level == "polres" else None
 
-    def where(self, *, date: str | None, polres: str = "polres_id", polda: str | None = "polda_name",
+    def where(self, *, date: str | None, polres: str | None = "polres_id",
+              polda: str | None = "polda_name",
               platform: str | None = "platform", level: str | None = None) -> tuple[str, list[Any]]:
         """``where …`` for the columns a mart has (None: the mart lacks it, filter ignored).
 
@@ -173,17 +174,23 @@ def api_sentiment(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
 
 
 def api_viral(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
-    where, params = f.where(date="v.created_at", polres="v.polres_id", polda="d.polda_name",
-                            platform="v.platform")
+    """The viral posts that count for a unit of the level (their ``unit_ids`` hold one; the
+    ``polda`` and ``polres`` filters choose which, where they apply)."""
+    where, params = f.where(date="v.created_at", polres=None, polda=None, platform="v.platform")
+    scope, scope_params = f.where(date=None, level="u.unit_level", polres="u.unit_id",
+                                  polda="u.polda_name", platform=None)
     rows = _rows(con, f"""
         select v.viral_rank, v.post_key, v.platform, v.url, v.author_label, v.post_text,
                v.sentiment_label, v.topic, v.engagement, v.velocity_ratio, v.virality_score,
-               v.created_at, v.polres_id, d.polres_name
+               v.created_at, v.polres_id, d.polres_name, v.unit_id, n.unit_name
         from marts.mart_viral_posts as v
         left join marts.dim_polres as d on d.polres_id = v.polres_id
+        left join marts.dim_police_units as n on n.unit_id = v.unit_id
         {where}
-        order by v.viral_rank limit 20""", params)
-    return {"posts": rows}
+          and exists (select 1 from marts.dim_police_units as u
+                      {scope} and list_contains(v.unit_ids, u.unit_id))
+        order by v.viral_rank limit 20""", [*params, *scope_params])
+    return {"level": f.level, "posts": rows}
 
 
 def api_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:

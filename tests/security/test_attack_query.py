@@ -80,7 +80,7 @@ def test_sql_in_a_polda_is_a_value_not_sql(open_dashboard):
     hostile = quote("Polda Jawa Barat' or 1=1 --")
     assert get(port, f"/api/scorecard?polda={honest}").json()["units"]
     assert get(port, f"/api/scorecard?polda={hostile}").json() == {"level": "polres", "units": []}
-    assert get(port, f"/api/viral?polda={hostile}").json() == {"posts": []}
+    assert get(port, f"/api/viral?polda={hostile}").json() == {"level": "polres", "posts": []}
     assert get(port, f"/api/alerts?polda={hostile}").json() == {"level": "polres", "alerts": [],
                                                                  "open": 0}
     volume = get(port, f"/api/volume?polda={hostile}").json()
@@ -96,7 +96,7 @@ def test_a_sql_shaped_polres_returns_no_rows(open_dashboard):
     reply = get(open_dashboard.port, "/api/viral?polres=" + quote("' or 1=1 --"))
     assert reply.status == 400 and "posts" not in reply.json()
     reply = get(open_dashboard.port, "/api/viral?polres=x_or_1_1")
-    assert reply.status == 200 and reply.json() == {"posts": []}
+    assert reply.status == 200 and reply.json() == {"level": "polres", "posts": []}
 
 
 def test_good_filters_still_work(open_dashboard):

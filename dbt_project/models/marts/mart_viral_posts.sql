@@ -11,7 +11,8 @@
 -- The baseline is the 90th percentile engagement of original public posts about
 -- the same Polres on the same platform (the platform's when the Polres has fewer
 -- than 20 such posts). virality_score is how far past the nearer threshold the
--- post went (1 = just viral); viral_rank orders by it.
+-- post went (1 = just viral); viral_rank orders by it. A viral post counts at every
+-- level it names (unit_ids): a level's viral posts are those whose unit_ids hold the unit.
 with
 
 -- not materialized: each use reads only the columns it needs from fct_posts (materialised,
@@ -95,6 +96,7 @@ viral_posts as (
         -- ids
         post_key,
         polres_id,
+        unit_id,
         author_key,
 
         -- strings
@@ -102,6 +104,7 @@ viral_posts as (
         post_type,
         url,
         author_label,
+        unit_level,
         polda_name,
         post_text,
         sentiment_label,
@@ -120,6 +123,12 @@ viral_posts as (
         row_number() over (
             order by virality_score desc, engagement desc, post_key asc
         ) as viral_rank,
+
+        -- lists
+        unit_ids,
+
+        -- booleans
+        is_national,
 
         -- dates
         created_date,

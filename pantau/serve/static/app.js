@@ -130,7 +130,7 @@ function drawViral(payload) {
     const td = cell(row, link(post.url, post.post_text), "post");
     td.appendChild(document.createElement("br"));
     td.appendChild(document.createTextNode(`${post.author_label} · ${post.created_at} · ${post.topic}`));
-    cell(row, post.polres_name || post.polres_id);
+    cell(row, post.unit_name || post.polres_name || post.polres_id);
     cell(row, post.platform);
     cell(row, post.sentiment_label, sentimentClasses.has(post.sentiment_label) ? post.sentiment_label : "");
     cell(row, Number(post.engagement).toLocaleString(), "num");
