@@ -152,6 +152,39 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
 
 
+def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+    from pathlib import Path
+
+    from pantau.ingest import corrections as c
+
+    if args.export:
+        n = c.export(settings, Path(args.export))
+        _say(f"{n:,} corrections written to {args.export}")
+        return 0
+    by = args.by or getpass.getuser()
+    if args.file:
+        if args.post_key:
+            raise c.CorrectionError(["give either a POST_KEY with labels or --file, not both"])
+        batch, where = c.read_file(Path(args.file))
+        source = "file"
+    else:
+        if not args.post_key:
+            raise c.CorrectionError(["give a POST_KEY (see marts.fct_posts.post_key) or --file"])
+        wanted = {"sentiment": args.sentiment, "emotion": args.emotion, "topic": args.topic,
+                  "polres": args.polres}
+        batch = [c.Correction(args.post_key, field, value, args.note or "")  # type: ignore[arg-type]
+                 for field, value in wanted.items() if value is not None]
+        where, source = [f"--{x.field}" for x in batch], "cli"
+    done = c.record(settings, batch, by=by, source=source, where=where)
+    for post_key, field, value, other, at in done.overridden:
+        _say(f"note: {post_key} {field} was {value!r} by {other} at {at:%Y-%m-%d %H:%M} UTC; "
+             "yours is the latest and wins, theirs stays in audit.label_corrections")
+    _say(f"{done.written} correction(s) by {by} recorded in audit.label_corrections; the next "
+         "build applies them (fct_posts.label_source = 'analyst')")
+    return 0
+
+
 def _new_password(name: str) -> str:
     """A new password from a prompt (asked twice) or, when stdin is not a terminal, its first line."""
     if not sys.stdin.isatty():
@@ -281,6 +314,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open the DuckDB UI in the browser (needs its extension from "
                         "extensions.duckdb.org; says why when it cannot)")
     p.set_defaults(func=cmd_sql)
+
+    p = commands.add_parser("label", help="correct a post's sentiment, emotion, topic or Polres",
+                            description="Record an analyst's correction of a post's labels in "
+                            "the warehouse's append-only audit.label_corrections (who, when, "
+                            "note). The next build applies the latest correction per post and "
+                            "field in fct_posts and every mart (label_source = 'analyst'); full "
+                            "refreshes keep them. A batch is all or nothing: an unknown post key "
+                            "or an invalid label refuses it with every reason. Waits up to "
+                            "PANTAU_LABEL_LOCK_WAIT_S for a running load or build. See "
+                            "docs/text.md.")
+    p.add_argument("post_key", nargs="?", metavar="POST_KEY",
+                   help="the post, as marts.fct_posts.post_key (PLATFORM:POST_ID)")
+    p.add_argument("--sentiment", choices=["positive", "neutral", "negative"])
+    p.add_argument("--emotion", choices=["anger", "fear", "happy", "love", "sadness"])
+    p.add_argument("--topic", help="a topic_id of the taxonomy seed, or lainnya")
+    p.add_argument("--polres", help="a polres_id of the seed, or none (about no Polres)")
+    p.add_argument("--note", help="why (at most 1000 characters)")
+    p.add_argument("--by", help="the analyst's name (default: the login name)")
+    p.add_argument("--file", metavar="CSV",
+                   help="corrections from a CSV file with the header post_key,field,value,note")
+    p.add_argument("--export", metavar="CSV",
+                   help="write every correction (with who, when and the source) to a CSV file, "
+                        "then exit")
+    p.set_defaults(func=cmd_label)
 
     p = commands.add_parser("serve", help="the web dashboard of the published marts",
                             description="Serve the dashboard of the published snapshot of the "

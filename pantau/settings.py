@@ -260,6 +260,9 @@ class Settings(_Group):
         "With `ingest --follow`: commit at least this often (seconds) when messages trickle in.", ge=1)
     ingest_broker_wait_s: int = setting(300,
         "How long the loader waits for an unreachable broker before it gives up (seconds).", ge=1)
+    label_lock_wait_s: int = setting(120,
+        "How long `pantau label` waits for a running load or build to release the warehouse "
+        "before it gives up (seconds).", ge=0)
     task_retries: int = setting(2, "Retries of each Airflow task before the DAG run fails.", ge=0)
     task_retry_delay_s: int = setting(30,
         "Seconds before the first retry of a failed task (doubling after each retry).", ge=0)

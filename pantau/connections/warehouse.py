@@ -119,6 +119,19 @@ create table if not exists ops.pg_publish_state (
     published_at timestamp not null
 );
 
+-- Analysts' corrections of a post's labels (pantau.ingest.corrections): append-only, the latest
+-- per post and field wins at the next build, every earlier one is kept; dbt never rebuilds it.
+create table if not exists audit.label_corrections (
+    correction_id varchar not null,
+    post_key varchar not null,
+    field varchar not null,  -- sentiment, emotion, topic or polres
+    value varchar not null,
+    note varchar not null,
+    corrected_by varchar not null,
+    corrected_at timestamp not null,  -- UTC, when it was recorded
+    source varchar not null  -- cli, file or dashboard
+);
+
 create table if not exists ops.kafka_lag (
     reported_at timestamp not null,
     topic varchar not null,

@@ -1,6 +1,7 @@
 -- One row per post: the police units it is about at every level, and who wrote it,
 -- as analysts see it.
--- Polres: those its text names (by name, alias, handle or hashtag); a post by an
+-- Polres: an analyst's correction (int_label_overrides), else those its text names
+-- (by name, alias, handle or hashtag); a post by an
 -- official Polres account without a name is about the account's Polres; a reply,
 -- quote or repost that names none inherits the Polres of its parent, else of the
 -- post its conversation started from.
@@ -16,6 +17,7 @@
 -- (PANTAU_PSEUDONYM_KEY) so the marts never carry their ids or handles.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only, reading just
 -- them, their parents and their roots.
+-- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
 {{ config(unique_key='post_key') }}
 
 with
@@ -48,6 +50,10 @@ official_accounts as (
     select * from {{ ref('int_official_accounts') }}
 ),
 
+overrides as (
+    select * from {{ ref('int_label_overrides') }}
+),
+
 -- polres_id -> polda_id, one map for the whole build
 polres_parents as (
     select
@@ -66,7 +72,8 @@ posts_named as (
         enriched.sentiment_score,
         enriched.emotion,
         enriched.topic,
-        enriched.polres_ids as named_polres_ids,
+        coalesce(overrides.polres_ids, enriched.polres_ids) as named_polres_ids,
+        overrides.polres_ids is not null as is_polres_corrected,
         enriched.polda_ids as named_polda_ids,
         enriched.names_polri,
         official_accounts.polres_id as official_polres_id,
@@ -80,6 +87,8 @@ posts_named as (
     left join official_accounts
         on posts.platform = official_accounts.platform
         and lower(posts.author_handle) = official_accounts.handle
+    left join overrides
+        on posts.post_key = overrides.post_key
 ),
 
 posts_with_context as (
@@ -110,13 +119,14 @@ posts_resolved as (
     select
         *,
         case
-            when len(named_polres_ids) > 0 then named_polres_ids
+            when is_polres_corrected or len(named_polres_ids) > 0 then named_polres_ids
             when official_polres_id is not null then [official_polres_id]
             when len(parent_polres_ids) > 0 then parent_polres_ids
             when len(root_polres_ids) > 0 then root_polres_ids
             else []::varchar[]
         end as polres_ids,
         case
+            when is_polres_corrected then 'analyst'
             when len(named_polres_ids) > 0 then 'text'
             when official_polres_id is not null then 'official_account'
             when len(parent_polres_ids) > 0 then 'parent'

@@ -1,8 +1,10 @@
--- One row per post: latest metrics, what the text says, the police units it is
+-- One row per post: latest metrics, what the text says (an analyst's correction,
+-- int_label_overrides, before the model's labels), the police units it is
 -- about at every level (Polres, Polda, national: unit_ids),
 -- how fast it grew and how big a conversation it started.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
 -- Incremental, not the marts folder's table (see above).
+-- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
 {{ config(
     materialized='incremental',
     unique_key='post_key',
@@ -24,6 +26,10 @@ enriched as (
 
 resolved as (
     select * from {{ ref('int_posts_resolved') }}
+),
+
+overrides as (
+    select * from {{ ref('int_label_overrides') }}
 ),
 
 velocity as (
@@ -69,9 +75,10 @@ final as (
         posts.post_text,
         posts.lang,
         posts.hashtags,
-        enriched.sentiment_label,
-        enriched.emotion,
-        enriched.topic,
+        coalesce(overrides.sentiment_label, enriched.sentiment_label) as sentiment_label,
+        coalesce(overrides.emotion, enriched.emotion) as emotion,
+        coalesce(overrides.topic, enriched.topic) as topic,
+        case when overrides.post_key is null then 'model' else 'analyst' end as label_source,
 
         -- numerics
         posts.author_followers,
@@ -110,6 +117,8 @@ final as (
         on posts.post_key = enriched.post_key
     inner join resolved
         on posts.post_key = resolved.post_key
+    left join overrides
+        on posts.post_key = overrides.post_key
     left join velocity
         on posts.post_key = velocity.post_key
     left join conversations
