@@ -140,6 +140,11 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
         select (select count(*) from marts.mart_polres_scorecard),
                (select count(*) from marts.mart_unit_scorecard where unit_level = 'polres')""")
     assert polres_rows == unit_polres_rows > 0
+    # the analysts' corrections table and label_source (issue 16) arrive with no manual step too
+    [(model_rows,)] = query(settings, "select count(*) from marts.fct_posts "
+                                      "where label_source = 'model'")
+    assert model_rows == OLD_POSTS + NEW_POSTS
+    assert query(settings, "select count(*) from audit.label_corrections") == [(0,)]
 
     elapsed = time.monotonic() - started
     print(f"upgrade in place from {release}: {elapsed:.1f}s; "
