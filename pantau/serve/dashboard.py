@@ -55,6 +55,7 @@ import duckdb
 from fastapi import Depends, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -63,6 +64,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pantau.contract.vocabulary import PLATFORMS
+from pantau.exceptions import WarehouseLockedError
+from pantau.ingest.corrections import (
+    FIELDS,
+    Correction,
+    CorrectionError,
+    Recorded,
+    allowed_values,
+)
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
 from pantau.serve.queries import LEVELS, ROUTES, BadRequest, Filters
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
@@ -279,8 +288,24 @@ def _page(name: str, message: str = "", status: int = 200) -> Response:
 
 # --- the app ----------------------------------------------------------------------------------
 
+class LabelRequest(BaseModel):
+    """The body of ``POST /api/label``: one correction of one post's label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    post_key: str = Field(max_length=200)
+    field: str = Field(max_length=20)
+    value: str = Field(max_length=100)
+    note: str = Field("", max_length=1000)
+
+
+#: What records a correction made on the dashboard: (correction, user) -> the recorder's answer.
+Recorder = Callable[[Correction, str], Recorded]
+
+
 def create_app(snapshot: Path, *, users: Users | None = None, session_key: str | None = None,
-               trusted_hosts: list[str] | None = None) -> FastAPI:
+               trusted_hosts: list[str] | None = None,
+               record_label: Recorder | None = None) -> FastAPI:
     """The dashboard as an ASGI app on the snapshot at ``snapshot``.
 
     Args:
@@ -291,6 +316,8 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
             with the process, as they do anyway).
         trusted_hosts: the Host headers to answer (e.g. only ``127.0.0.1`` and ``localhost`` for
             an open dashboard, against DNS rebinding); None: any.
+        record_label: records an analyst's correction (``POST /api/label``, logged-in users
+            only); None: corrections are off (503).
     """
     reader = SnapshotReader(snapshot, lock_down=True)
     sessions = Sessions()
@@ -336,6 +363,39 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
     for path in ROUTES:
         app.add_api_route(path, endpoint_of(path), methods=["GET"],
                           name=path.removeprefix("/api/"), include_in_schema=False)
+
+    @app.post("/api/label", include_in_schema=False)
+    def api_label(request: Request, user: User, body: LabelRequest) -> Response:
+        """Record the logged-in user's correction of a post's label (the next build applies it).
+
+        Only with a login (a correction names its analyst), only as JSON from this page's own
+        origin (the session cookie is SameSite=strict; a form of another site cannot send JSON,
+        and an ``Origin`` that is not this host is refused)."""
+        if user is None:
+            return JSON({"error": "corrections need a named login: add a user with `pantau serve "
+                                  "--add-user NAME`, then log in"}, 403)
+        origin = request.headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
+            return JSON({"error": "a correction must come from the dashboard's own page"}, 403)
+        if record_label is None:
+            return JSON({"error": "corrections are off: this dashboard has no warehouse to "
+                                  "record them in"}, 503)
+        try:
+            done = record_label(Correction(body.post_key, body.field,  # type: ignore[arg-type]
+                                           body.value, body.note), user)
+        except CorrectionError as error:
+            return JSON({"error": str(error), "problems": error.problems}, 400)
+        except WarehouseLockedError as error:
+            return JSON({"error": f"{error} Try again in a minute."}, 503)
+        return JSON({"recorded": done.written, "by": user, "applies": "at the next build",
+                     "overrides": [{"field": f, "value": v, "by": who, "at": at}
+                                   for _key, f, v, who, at in done.overridden]})
+
+    @app.get("/api/label/choices", include_in_schema=False)
+    def api_label_choices(_user: User) -> Response:
+        """The labels each field may be corrected to."""
+        return JSON({"fields": {field: list(allowed_values(field)) for field in FIELDS},
+                     "enabled": record_label is not None and login})
 
     @app.get("/api/session", include_in_schema=False)
     def api_session(request: Request) -> Response:

@@ -20,6 +20,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from pantau.exceptions import TerminalError
+from pantau.ingest.corrections import Correction, Recorded, record
 from pantau.keys import is_loopback
 from pantau.serve.auth import login_users, session_key
 from pantau.serve.dashboard import create_app
@@ -120,6 +121,15 @@ def start_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
     return RunningServer(server, thread, host, int(sock.getsockname()[1]))
 
 
+def label_recorder(settings: Settings) -> Callable[[Correction, str], Recorded]:
+    """Records a dashboard user's correction in the working warehouse (source ``dashboard``)."""
+
+    def record_label(correction: Correction, user: str) -> Recorded:
+        return record(settings, [correction], by=user, source="dashboard")
+
+    return record_label
+
+
 def serve(settings: Settings, *, say: Callable[[str], None]) -> int:
     """Serve the dashboard in the foreground, print where, block until a signal; returns 0.
 
@@ -134,7 +144,8 @@ def serve(settings: Settings, *, say: Callable[[str], None]) -> int:
     users = login_users(host, settings.serve_users_file)
     key = session_key(settings.serve_session_key, settings.state_dir) if users else None
     app = create_app(settings.published_path, users=users, session_key=key,
-                     trusted_hosts=None if users else LOOPBACK_HOSTS)
+                     trusted_hosts=None if users else LOOPBACK_HOSTS,
+                     record_label=label_recorder(settings))
     sock = bind(host, settings.serve_port)
     port = int(sock.getsockname()[1])
     say(f"Dashboard on {url_of(host, port)}")

@@ -121,6 +121,49 @@ function polresOptions() {
     .map((p) => [p.polres_id, p.polres_name]);
 }
 
+// A correction of one post's label, for logged-in analysts (POST /api/label, JSON from this page;
+// the next build applies it). Values come from /api/label/choices, shown as text.
+function correctionForm(postKey) {
+  const details = document.createElement("details");
+  details.className = "correct";
+  const summary = document.createElement("summary");
+  summary.textContent = "Correct a label";
+  const form = document.createElement("form");
+  const field = document.createElement("select");
+  const value = document.createElement("select");
+  const note = document.createElement("input");
+  const button = document.createElement("button");
+  const status = document.createElement("span");
+  field.name = "field"; value.name = "value"; note.name = "note"; note.maxLength = 1000;
+  note.placeholder = "why (optional)"; button.type = "submit"; button.textContent = "Save";
+  const fields = state.choices.fields;
+  for (const name of Object.keys(fields)) field.add(new Option(name, name));
+  const fill = () => { value.replaceChildren(...fields[field.value].map((v) => new Option(v, v))); };
+  field.addEventListener("change", fill);
+  fill();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/label", {
+        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ post_key: postKey, field: field.value, value: value.value, note: note.value }),
+      });
+      const payload = await response.json();
+      status.textContent = response.ok ? `Saved by ${text(payload.by)}; applies at the next build.`
+        : text(payload.error || `HTTP ${response.status}`);
+      status.className = response.ok ? "ok" : "error";
+    } catch (error) {
+      status.textContent = error.message; status.className = "error";
+    } finally {
+      button.disabled = false;
+    }
+  });
+  form.append(field, value, note, button, status);
+  details.append(summary, form);
+  return details;
+}
+
 function drawViral(payload) {
   const body = document.querySelector("#viral tbody");
   body.replaceChildren();
@@ -130,6 +173,7 @@ function drawViral(payload) {
     const td = cell(row, link(post.url, post.post_text), "post");
     td.appendChild(document.createElement("br"));
     td.appendChild(document.createTextNode(`${post.author_label} · ${post.created_at} · ${post.topic}`));
+    if (state.choices && state.choices.enabled) td.appendChild(correctionForm(post.post_key));
     cell(row, post.unit_name || post.polres_name || post.polres_id);
     cell(row, post.platform);
     cell(row, post.sentiment_label, sentimentClasses.has(post.sentiment_label) ? post.sentiment_label : "");
@@ -290,6 +334,7 @@ async function start() {
     await showSession();
     [, state.filters] = await getJson("/api/filters");
     if (state.filters.error) throw new Error(state.filters.error);
+    [, state.choices] = await getJson("/api/label/choices");
   } catch (error) {
     const status = document.getElementById("status");
     status.className = "error"; status.textContent = error.message;

@@ -285,3 +285,42 @@ def test_missing_snapshot_is_a_clear_api_error(dashboard, serving_settings):
         _get(f"http://127.0.0.1:{dashboard.port}/api/filters")
     assert error.value.code == 503
     assert "no published snapshot" in json.loads(error.value.read())["error"]
+
+
+def test_a_logged_in_analyst_corrects_a_viral_posts_label_from_its_row(serving_settings, browser,
+                                                                         tmp_path):
+    from pantau.serve.server import label_recorder
+
+    warehouse = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path / "work"),
+                                   "PANTAU_LABEL_LOCK_WAIT_S": "0"})
+    warehouse.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+        con.execute(f"attach '{serving_settings.published_path}' as snap (read_only)")
+        con.execute("create schema marts; create table marts.fct_posts as "
+                    "select post_key from snap.marts.fct_posts")
+    users_file = tmp_path / "dashboard-users"
+    add_user(users_file, "siti", "sandi-rahasia-1")
+    app = create_app(serving_settings.published_path, users=Users(users_file),
+                     session_key="test-key-" + "k" * 32, record_label=label_recorder(warehouse))
+    with start_in_thread(app) as server:
+        browser.get(f"http://127.0.0.1:{server.port}/login")
+        browser.find_element("id", "username").send_keys("siti")
+        browser.find_element("id", "password").send_keys("sandi-rahasia-1")
+        browser.find_element("id", "login-submit").click()
+        WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{server.url}")
+        _wait_ready(browser, 0)
+        form = browser.find_element("css selector", "#viral tbody details.correct")
+        form.find_element("tag name", "summary").click()
+        Select(form.find_element("name", "field")).select_by_value("topic")
+        Select(form.find_element("name", "value")).select_by_value("pungli_pemerasan")
+        form.find_element("name", "note").send_keys("minta uang damai")
+        form.find_element("css selector", "button[type=submit]").click()
+        WebDriverWait(browser, 30).until(lambda _d: form.find_element("css selector", ".ok, .error"))
+        assert "Saved by siti" in form.find_element("css selector", ".ok").text
+        key = browser.execute_script(
+            "return fetch('/api/viral', {credentials: 'same-origin'}).then(r => r.json())"
+            ".then(p => p.posts[0].post_key)")
+    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as con:
+        assert con.execute("select post_key, field, value, note, corrected_by, source "
+                           "from audit.label_corrections").fetchall() == [
+            (key, "topic", "pungli_pemerasan", "minta uang damai", "siti", "dashboard")]
