@@ -409,6 +409,7 @@ class Settings(_Group):
 #: The labelled public data sets (SmSA, NusaX-Senti, EmoT) ship in the package, each with its
 #: licence and provenance in ``data/labelled/README.md``: nothing outside the checkout is read.
 DEFAULT_TEXT_DATA_DIR = PROJECT_DIR / "pantau" / "transform" / "text" / "data" / "labelled"
+DEFAULT_TEXT_MODELS_DIR = PROJECT_DIR / "pantau" / "transform" / "text" / "models"
 
 
 class TextVariables(_Group):
@@ -419,6 +420,11 @@ class TextVariables(_Group):
         "Labelled data for `pantau eval` and model training; the default is the copies shipped "
         "in the package (never read at run time: the models ship in the package).",
         shown="`pantau/transform/text/data/labelled`")
+    text_models_dir: ResolvedPath = setting(DEFAULT_TEXT_MODELS_DIR,
+        "The text models the build reads (`sentiment.npz`, `emotion.npz`, `topic.npz`): the "
+        "ones shipped in the package, or a folder `scripts/train_text_models.py` wrote. A change "
+        "of models makes the next build a full refresh (docs/text.md).",
+        shown="`pantau/transform/text/models`")
     text_emotion: Annotated[Literal["on", "off"], Lower] = setting("on",
         "`off` for a build safe for commercial use: the emotion model (trained on EmoT, CC "
         "BY-NC-SA 4.0) is not loaded and `emotion(text)` is NULL for every post.")

@@ -20,6 +20,7 @@ from typing import Any
 from pantau.exceptions import BuildFailedError
 from pantau.keys import kept_secret
 from pantau.settings import PROJECT_DIR, MartTunables, Settings
+from pantau.transform.text.versions import model_version
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,30 @@ def incremental_models_changed(settings: Settings) -> list[str]:
                   if (schema, name) in built and built[(schema, name)] != columns)
 
 
+def text_version_changed(settings: Settings, version: str) -> str | None:
+    """The text version the warehouse's posts were read with, when it is not ``version`` (the
+    models or rules changed since: every post must be read again); None when it is, or when
+    nothing is built yet."""
+    if not settings.warehouse_path.exists():
+        return None
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        has_column = warehouse.scalar(
+            con, "select count(*) from information_schema.columns where table_schema = "
+                 "'intermediate' and table_name = 'int_posts_enriched' "
+                 "and column_name = 'model_version'")
+        if not has_column:
+            return None
+        versions = [v for (v,) in con.execute(
+            "select distinct model_version from intermediate.int_posts_enriched").fetchall()]
+    finally:
+        con.close()
+    stale = sorted(v for v in versions if v != version)
+    return ", ".join(v or "unknown" for v in stale) if stale else None
+
+
 def _failure(result: dict[str, Any]) -> str:
     """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
     schema change), from dbt's message."""
@@ -193,6 +218,7 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             and names the log.
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    version = model_version(dbt_environment(settings))
     if full_refresh is None:
         missing = observations_missing_from_raw(settings)
         full_refresh = missing > 0
@@ -205,11 +231,19 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             if changed:
                 log.info("the columns of %s changed since the warehouse was built (a new "
                          "release): this build is a full refresh", ", ".join(changed))
+            else:
+                before = text_version_changed(settings, version)
+                full_refresh = before is not None
+                if before is not None:
+                    log.info("the text models or rules changed since the last build (%s -> %s): "
+                             "this build is a full refresh, every post is read again", before,
+                             version)
     # The dbt unit tests (fixed rows in, rows out: the logic of the models) do not depend on
     # the warehouse's data, so they run in the test suite, not in every build (they added 2 to
     # 7 s to an incremental build whose floor is about 10 s).
     args = ["build", *(["--select", select] if select else []),
             "--exclude-resource-type", "unit_test",
+            "--vars", json.dumps({"text_model_version": version}),
             *(["--full-refresh"] if full_refresh else [])]
     process = run_dbt(settings, *args)
     log_path = settings.state_dir / "dbt" / "build.log"

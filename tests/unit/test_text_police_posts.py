@@ -77,9 +77,8 @@ def test_a_seed_whose_topics_changed_falls_back_to_the_seed_with_a_warning(
     shipped = LinearModel.load(topic_module.MODEL_PATH)
     renamed = LinearModel(("ganti_nama", *shipped.labels[1:]), shipped.vectorizer, shipped.weights,
                           shipped.bias, shipped.metadata)
-    path = tmp_path / "topic.npz"
-    renamed.save(path)
-    monkeypatch.setattr(topic_module, "MODEL_PATH", path)
+    renamed.save(tmp_path / "topic.npz")
+    monkeypatch.setenv("PANTAU_TEXT_MODELS_DIR", str(tmp_path))
     topic_module.model.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger=topic_module.__name__):

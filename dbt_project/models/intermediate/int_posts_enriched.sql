@@ -5,6 +5,9 @@
 -- Incremental: the functions are the expensive part of a build, so a run only
 -- reads the posts with an observation ingested since the last run (their
 -- latest text may have changed). Readers need no functions registered.
+-- model_version names the models and rules that read the post (pantau.transform.text.versions,
+-- passed by the build as the dbt var text_model_version); when it changes, the build is a full
+-- refresh.
 {{ config(unique_key='post_key') }}
 
 with
@@ -37,6 +40,7 @@ posts_enriched as (
         posts_read.sentiment_label,
         posts_read.emotion,
         posts_read.topic,
+        '{{ var("text_model_version", "unknown") }}' as model_version,
         coalesce(posts_read.units.polres_ids, []::varchar[]) as polres_ids,
         coalesce(posts_read.units.polda_ids, []::varchar[]) as polda_ids,
 

@@ -79,6 +79,7 @@ final as (
         coalesce(overrides.emotion, enriched.emotion) as emotion,
         coalesce(overrides.topic, enriched.topic) as topic,
         case when overrides.post_key is null then 'model' else 'analyst' end as label_source,
+        enriched.model_version,
 
         -- numerics
         posts.author_followers,

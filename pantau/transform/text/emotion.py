@@ -16,7 +16,7 @@ import pyarrow as pa
 from pantau.transform.text.features import Words
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import tokenize_batch
-from pantau.transform.text.settings import MODELS_DIR
+from pantau.transform.text.settings import MODELS_DIR, models_dir
 from pantau.transform.text.typing import EMOTION_LABELS, EmotionLabel
 
 MODEL_PATH = MODELS_DIR / "emotion.npz"
@@ -25,9 +25,10 @@ MODEL_PATH = MODELS_DIR / "emotion.npz"
 @cache
 def model() -> LinearModel:
     """The shipped emotion model (loaded once per process)."""
-    loaded = LinearModel.load(MODEL_PATH)
+    path = models_dir() / MODEL_PATH.name
+    loaded = LinearModel.load(path)
     if tuple(loaded.labels) != EMOTION_LABELS:
-        raise ValueError(f"{MODEL_PATH} has labels {loaded.labels}, expected {EMOTION_LABELS}")
+        raise ValueError(f"{path} has labels {loaded.labels}, expected {EMOTION_LABELS}")
     return loaded
 
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 from pantau.transform.text.features import Words, find_terms
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import tokenize_batch
-from pantau.transform.text.settings import MODELS_DIR
+from pantau.transform.text.settings import MODELS_DIR, models_dir
 from pantau.transform.text.typing import SENTIMENT_LABELS, SentimentLabel
 
 MODEL_PATH = MODELS_DIR / "sentiment.npz"
@@ -35,9 +35,10 @@ Texts: TypeAlias = Iterable[str | None] | pa.Array | pa.ChunkedArray
 @cache
 def model() -> LinearModel:
     """The shipped sentiment model (loaded once per process)."""
-    loaded = LinearModel.load(MODEL_PATH)
+    path = models_dir() / MODEL_PATH.name
+    loaded = LinearModel.load(path)
     if tuple(loaded.labels) != SENTIMENT_LABELS:
-        raise ValueError(f"{MODEL_PATH} has labels {loaded.labels}, expected {SENTIMENT_LABELS}")
+        raise ValueError(f"{path} has labels {loaded.labels}, expected {SENTIMENT_LABELS}")
     return loaded
 
 

@@ -1,9 +1,10 @@
 """Where the text functions find their files: shipped lexicons and models, and the labelled data.
 
-Two options reach the text package, both declared with the other settings in
+Three options reach the text package, declared with the other settings in
 :class:`pantau.settings.TextVariables`: ``PANTAU_TEXT_DATA_DIR`` (:func:`data_dir`, used by
-evaluation and training, never by the run-time functions) and ``PANTAU_TEXT_EMOTION``
-(:func:`emotion_enabled`). By default the labelled data sets are the copies shipped in the
+evaluation and training, never by the run-time functions), ``PANTAU_TEXT_EMOTION``
+(:func:`emotion_enabled`) and ``PANTAU_TEXT_MODELS_DIR`` (:func:`models_dir`, the models the
+functions load). By default the labelled data sets are the copies shipped in the
 package (``data/labelled/``): nothing outside the checkout is read.
 """
 
@@ -41,6 +42,11 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
         :func:`pantau.transform.text.datasets.load` raises a clear error when a file is missing.
     """
     return TextVariables.from_env(environ).text_data_dir
+
+
+def models_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The directory of the text models (``PANTAU_TEXT_MODELS_DIR``, default the shipped ones)."""
+    return TextVariables.from_env(environ).text_models_dir
 
 
 def emotion_enabled(environ: Mapping[str, str] | None = None) -> bool:

@@ -32,7 +32,7 @@ from pantau.transform.text.exceptions import TextModelMissingError
 from pantau.transform.text.features import MAX_PHRASE, Words, lookup
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import normalize, tokenize_batch
-from pantau.transform.text.settings import MODELS_DIR, TAXONOMY_PATH
+from pantau.transform.text.settings import MODELS_DIR, TAXONOMY_PATH, models_dir
 from pantau.transform.text.typing import NO_TOPIC, TopicLabel
 
 #: Without the model: the least total weight that makes a topic (one strong term, or two weaker).
@@ -99,8 +99,9 @@ def model() -> LinearModel | None:
     """The shipped topic model, or None (with a warning) when the seed's topics are not the ones
     it was trained on. Its labels are the seed's topics then ``lainnya``; its weights cover the
     vectorizer's features then one taxonomy score per topic."""
+    path = models_dir() / MODEL_PATH.name
     try:
-        loaded = LinearModel.load(MODEL_PATH)
+        loaded = LinearModel.load(path)
     except TextModelMissingError as error:
         log.warning("topics from the taxonomy seed alone: %s", error)
         return None
@@ -108,7 +109,7 @@ def model() -> LinearModel | None:
     if loaded.labels != (*topics, NO_TOPIC):
         log.warning("topics from the taxonomy seed alone: %s was trained on the topics %s, the seed "
                     "%s has %s; run `python scripts/train_text_models.py --only topic`",
-                    MODEL_PATH, ", ".join(loaded.labels[:-1]), TAXONOMY_PATH, ", ".join(topics))
+                    path, ", ".join(loaded.labels[:-1]), TAXONOMY_PATH, ", ".join(topics))
         return None
     return loaded
 
