@@ -185,6 +185,26 @@ def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from pantau.transform.text.evaluate import compare_versions
+    from pantau.transform.text.settings import models_dir
+    from pantau.transform.text.train import train_version
+
+    trained = train_version(settings, out_dir=Path(args.out) if args.out else None,
+                            use_corrections=not args.no_corrections, only=args.only, say=_say)
+    used = ", ".join(f"{n} {field}" for field, n in trained.corrections.items())
+    _say(f"wrote {trained.folder} (version {trained.version}; analysts' corrections used: {used})")
+    for task in ("sentiment", "emotion", "topic") if args.only is None else (args.only,):
+        if task == "emotion" and not (trained.folder / "emotion.npz").is_file():
+            continue
+        _say(compare_versions(task, models_dir(), trained.folder))
+    _say(f"To use it: PANTAU_TEXT_MODELS_DIR={trained.folder} — the next build then reads every "
+         f"post again (a full refresh; now {trained.based_on}).")
+    return 0
+
+
 def _new_password(name: str) -> str:
     """A new password from a prompt (asked twice) or, when stdin is not a terminal, its first line."""
     if not sys.stdin.isatty():
@@ -338,6 +358,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write every correction (with who, when and the source) to a CSV file, "
                         "then exit")
     p.set_defaults(func=cmd_label)
+
+    p = commands.add_parser("train", help="train new text models with the analysts' corrections",
+                            description="Train the sentiment, emotion and topic models from the "
+                            "shipped labelled data plus the analysts' corrections "
+                            "(audit.label_corrections, the latest per post and field) into a new "
+                            "folder ({state}/models/<UTC time> by default), then compare them "
+                            "with the active models (PANTAU_TEXT_MODELS_DIR) on the validation "
+                            "files and the held-out police posts: macro-F1 and the labels that "
+                            "changed. Nothing changes until PANTAU_TEXT_MODELS_DIR names the new "
+                            "folder; the next build is then a full refresh. See docs/text.md.")
+    p.add_argument("--only", choices=["sentiment", "emotion", "topic"],
+                   help="train one model (the others are copied from the active folder)")
+    p.add_argument("--out", metavar="DIR", help="the new folder (default {state}/models/<time>)")
+    p.add_argument("--no-corrections", action="store_true",
+                   help="train on the shipped data alone")
+    p.set_defaults(func=cmd_train)
 
     p = commands.add_parser("serve", help="the web dashboard of the published marts",
                             description="Serve the dashboard of the published snapshot of the "

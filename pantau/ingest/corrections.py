@@ -134,7 +134,7 @@ def read_file(path: Path) -> tuple[list[Correction], list[str]]:
     return corrections, [f"{path.name}:{line}" for line, _ in rows]
 
 
-def _connect_when_free(settings: Settings) -> Any:
+def connect_when_free(settings: Settings) -> Any:
     """The warehouse, waiting while a load or build holds its lock (up to the setting)."""
     for attempt in Retrying(retry=retry_if_exception_type(WarehouseLockedError),
                             stop=stop_after_delay(settings.label_lock_wait_s),
@@ -159,7 +159,7 @@ def record(settings: Settings, corrections: Sequence[Correction], *, by: str,
     problems = problems_of(corrections, where)
     if problems:
         raise CorrectionError(problems)
-    con = _connect_when_free(settings)
+    con = connect_when_free(settings)
     try:
         ensure_raw(con)
         keys = sorted({c.post_key for c in corrections})
@@ -199,7 +199,7 @@ def record(settings: Settings, corrections: Sequence[Correction], *, by: str,
 
 def export(settings: Settings, path: Path) -> int:
     """Every correction, oldest first, as CSV (the file format plus who, when and the source)."""
-    con = _connect_when_free(settings)
+    con = connect_when_free(settings)
     try:
         ensure_raw(con)
         rows = con.execute("""

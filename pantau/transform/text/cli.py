@@ -18,6 +18,15 @@ def cmd_eval(args: argparse.Namespace, _settings: Any) -> int:
     if args.task == "polres":
         print(evaluate.evaluate_polres().render(), flush=True)
         return 0
+    if args.against:
+        if args.task not in ("sentiment", "emotion", "topic"):
+            raise SystemExit("pantau eval: --against compares sentiment, emotion or topic models")
+        from pathlib import Path
+
+        from pantau.transform.text.settings import models_dir
+
+        print(evaluate.compare_versions(args.task, models_dir(), Path(args.against)), flush=True)
+        return 0
     if args.task in ("units", "topic"):
         run = evaluate.evaluate_units if args.task == "units" else evaluate.evaluate_topics
         print(run(args.split).render(), flush=True)
@@ -44,4 +53,8 @@ def register(subparsers: Any) -> None:
                    help="units, topic: which half of the labelled police posts (default test, "
                         "which only measures and never lists its errors; tune on dev, which "
                         "lists them)")
+    p.add_argument("--against", metavar="DIR",
+                   help="sentiment, emotion, topic: compare the active models "
+                        "(PANTAU_TEXT_MODELS_DIR) with the models in DIR on the same files: "
+                        "macro-F1 of both and the posts whose label changed")
     p.set_defaults(func=cmd_eval)

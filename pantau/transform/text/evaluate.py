@@ -8,7 +8,9 @@ report never lists the posts it got wrong.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from pantau.transform.text.datasets import PolicePost, PoliceSplit, police_posts
 from pantau.transform.text.emotion import emotion_batch
 from pantau.transform.text.metrics import Report, classification_report
 from pantau.transform.text.sentiment import sentiment_batch
-from pantau.transform.text.settings import LABELLED_DIR
+from pantau.transform.text.settings import LABELLED_DIR, MODELS_ENV
 from pantau.transform.text.topic import load_taxonomy, topic_batch
 from pantau.transform.text.typing import EMOTION_LABELS, NO_TOPIC, SENTIMENT_LABELS
 from pantau.transform.text.units import POLRI_ID, resolve_units_batch
@@ -210,3 +212,74 @@ def evaluate_topics(split: PoliceSplit = "test") -> TopicReport:
     errors: list[tuple[str, str, str]] = [(p.text, p.topic, str(t)) for p, t in zip(posts, found, strict=True)
               if t not in (p.topic, p.topic_also)] if split == "dev" else []
     return TopicReport(split, topic_quality(posts, found), confusion, errors)
+
+
+@contextmanager
+def models_from(folder: Path) -> Iterator[None]:
+    """Within the block the text functions use the models of ``folder`` (one thread: the CLI)."""
+    from pantau.transform.text import emotion, sentiment, topic
+
+    before = os.environ.get(MODELS_ENV)
+    loaders = (sentiment.model, emotion.model, topic.model)
+    os.environ[MODELS_ENV] = str(folder)
+    for loader in loaders:
+        loader.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(MODELS_ENV, None)
+        else:
+            os.environ[MODELS_ENV] = before
+        for loader in loaders:
+            loader.cache_clear()
+
+
+ComparisonSet = tuple[str, list[str], list[str], tuple[str, ...]]
+
+
+def _comparison_sets(task: str) -> list[ComparisonSet]:
+    """(name, texts, true labels, labels) of the files a task is compared on."""
+    test = police_posts("test")
+    if task == "sentiment":
+        sentiment_labels: tuple[str, ...] = SENTIMENT_LABELS
+        sets = [datasets.load(name, "valid") for name in ("smsa", "nusax_id")]
+        found: list[ComparisonSet] = [(s.name, s.texts, s.labels, sentiment_labels) for s in sets]
+        police: ComparisonSet = ("police_posts_test", [p.text for p in test],
+                                 [p.sentiment for p in test], sentiment_labels)
+        return [*found, police]
+    if task == "emotion":
+        emot = datasets.load("emot", "valid")
+        return [(emot.name, emot.texts, emot.labels, tuple(EMOTION_LABELS))]
+    return [("police_posts_test", [p.text for p in test], [p.topic for p in test],
+             (*load_taxonomy().topics, NO_TOPIC))]
+
+
+def _predict(task: str, texts: list[str]) -> list[str]:
+    if task == "sentiment":
+        return list(sentiment_batch(texts).labels)
+    if task == "emotion":
+        return [p or "none" for p in emotion_batch(texts)]
+    return [str(t) for t in topic_batch(texts)]
+
+
+def compare_versions(task: str, active: Path, other: Path, *, show: int = 10) -> str:
+    """Macro-F1 of two model folders on the same files, and the posts whose label changed."""
+    sets = _comparison_sets(task)
+    found = {}
+    for folder in (active, other):
+        with models_from(folder):
+            found[folder] = [_predict(task, texts) for _name, texts, _truth, _labels in sets]
+    lines = [f"{task}: {active} (A) against {other} (B)"]
+    for i, (name, texts, truth, labels) in enumerate(sets):
+        a, b = found[active][i], found[other][i]
+        f1_a = classification_report(name, truth, a, labels).macro_f1
+        f1_b = classification_report(name, truth, b, labels).macro_f1
+        changed = [(t, y, x, z) for t, y, x, z in zip(texts, truth, a, b, strict=True) if x != z]
+        fixed = sum(z == y for _t, y, _x, z in changed)
+        broken = sum(x == y for _t, y, x, _z in changed)
+        lines.append(f"  {name}: n={len(texts)}  macro-F1 A={f1_a:.3f} B={f1_b:.3f}  "
+                     f"{len(changed)} labels changed ({fixed} now right, {broken} now wrong)")
+        if name != "police_posts_test":  # the held-out half never lists its posts
+            lines += [f"    {x} -> {z} (true {y}): {t[:100]}" for t, y, x, z in changed[:show]]
+    return "\n".join(lines)

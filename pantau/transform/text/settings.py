@@ -24,6 +24,7 @@ TAXONOMY_PATH = SEEDS_DIR / "topic_taxonomy.csv"
 
 DATA_DIR_ENV = TextVariables.env_name("text_data_dir")
 EMOTION_ENV = TextVariables.env_name("text_emotion")
+MODELS_ENV = TextVariables.env_name("text_models_dir")
 #: The labelled public data sets (SmSA, NusaX-Senti, EmoT) ship in the package, each with its
 #: licence and provenance in ``data/labelled/README.md``.
 DEFAULT_DATA_DIR = DEFAULT_TEXT_DATA_DIR
