@@ -122,3 +122,17 @@ def test_batch_and_scalar_agree_and_scores_stay_in_range() -> None:
     assert batch.labels[:5] == [sentiment_label(t) for t in texts[:5]]
     assert np.allclose(batch.scores[:5], [sentiment_score(t) for t in texts[:5]])
     assert np.all((batch.scores >= -1) & (batch.scores <= 1))
+
+
+@pytest.mark.parametrize(("text", "term", "label"), [
+    ("noviralnojustice", "tidak viral tidak justice", "negative"),
+    ("#NoViralNoJustice", "tidak viral tidak justice", "negative"),
+    ("percumalaporpolisi", "percuma lapor polisi", "negative"),
+    ("terimakasih pak polisi", "terima kasih bapak polisi", "positive"),
+])
+def test_a_lexicon_term_written_with_slang_matches_its_normalised_post(text, term, label) -> None:  # type: ignore[no-untyped-def]
+    # the lexicon is written as people write ("no viral no justice", "pak polisi"); posts are
+    # matched after normalisation, so the terms are normalised too
+    found = sentiment(text)
+    assert term in [c.term for c in found.explanation if c.source == "police"]
+    assert found.label == label

@@ -14,6 +14,7 @@ Features of a post:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -82,9 +83,14 @@ class _TermTable:
 @cache
 def _term_tables() -> dict[int, _TermTable]:
     """Sentiment terms by number of words; the police list wins over the general one."""
+    from pantau.transform.text.normalize import normalize
+
     merged: dict[str, lexicon.Term] = {}
     for term in lexicon.general_terms() + lexicon.police_terms():
-        merged[term.text] = term
+        # matched against normalised posts, so normalised too: "no viral no justice" is
+        # "tidak viral tidak justice" in a post, "terima kasih pak polisi" "… bapak polisi"
+        text = normalize(term.text)
+        merged[text] = dataclasses.replace(term, text=text)
     tables = {}
     for n in range(1, MAX_PHRASE + 1):
         terms = [t for t in merged.values() if t.n_words == n]
@@ -96,7 +102,9 @@ def _term_tables() -> dict[int, _TermTable]:
 
 @cache
 def _modifier_tables() -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
-    items = lexicon.modifiers()
+    from pantau.transform.text.normalize import normalize
+
+    items = {normalize(k): v for k, v in lexicon.modifiers().items()}
     one = [(k, v) for k, v in items.items() if " " not in k]
     two = [(k, v) for k, v in items.items() if " " in k]
     return (pa.array([k for k, _ in one], type=pa.string()),
