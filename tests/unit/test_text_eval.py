@@ -15,10 +15,12 @@ from pantau.transform.text.exceptions import TextDataMissingError
 
 def test_sentiment_macro_f1_is_at_least_0_80_on_each_validation_file() -> None:
     reports = {r.name: r for r in evaluate_sentiment()}
-    assert set(reports) == {"smsa_valid", "nusax_id_valid"}
-    for report in reports.values():
-        assert report.n > 0
-        assert report.macro_f1 >= 0.80, report.render()
+    assert set(reports) == {"smsa_valid", "nusax_id_valid", "police_posts_test"}
+    for name in ("smsa_valid", "nusax_id_valid"):
+        assert reports[name].n > 0
+        assert reports[name].macro_f1 >= 0.80, reports[name].render()
+    # reported beside them; the target there (0.80) is not reached yet: docs/text.md
+    assert reports["police_posts_test"].n >= 200
 
 
 def test_emotion_macro_f1_is_reported_and_well_above_chance() -> None:

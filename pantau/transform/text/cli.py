@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
     """Add the ``eval`` command to ``pantau``'s sub-command parsers."""
     p = subparsers.add_parser(
         "eval", help="accuracy of the text functions on labelled data",
-        description="sentiment: SmSA and NusaX validation files; emotion: EmoT validation file "
+        description="sentiment: SmSA and NusaX validation files, and the held-out half of "
+                    "Pantau's labelled police posts; emotion: EmoT validation file "
                     "(both from PANTAU_TEXT_DATA_DIR, default the copies shipped in "
                     "pantau/transform/text/data/labelled); "
                     "polres: the labelled Polres posts shipped in pantau/transform/text/data; "

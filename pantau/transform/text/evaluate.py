@@ -29,13 +29,18 @@ POLRES_SET = LABELLED_DIR / "polres_labelled.jsonl"
 
 
 def evaluate_sentiment(root: Path | None = None) -> list[Report]:
-    """One report per sentiment validation file (SmSA, NusaX Indonesian)."""
+    """One report per sentiment validation file (SmSA, NusaX Indonesian), then one on the
+    held-out half of Pantau's labelled police posts (``police_posts_test``)."""
     reports = []
     for name in ("smsa", "nusax_id"):
         labelled = datasets.load(name, "valid", root=root)
         predicted = sentiment_batch(labelled.texts).labels
         reports.append(classification_report(labelled.name, labelled.labels, predicted,
                                               SENTIMENT_LABELS))
+    test = police_posts("test")
+    reports.append(classification_report(
+        "police_posts_test", [p.sentiment for p in test],
+        sentiment_batch([p.text for p in test]).labels, SENTIMENT_LABELS))
     return reports
 
 
