@@ -46,7 +46,7 @@ def test_eval_sentiment_function_gets_figures_without_the_variable(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     reports = {r.name: r for r in evaluate_sentiment()}
-    assert set(reports) == {"smsa_valid", "nusax_id_valid"}
+    assert set(reports) == {"smsa_valid", "nusax_id_valid", "police_posts_test"}
     assert reports["smsa_valid"].n == 1260 and reports["nusax_id_valid"].n == 100
     assert all(0.0 < r.macro_f1 <= 1.0 for r in reports.values())
 
@@ -61,4 +61,5 @@ def test_pantau_eval_sentiment_in_a_clean_environment(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "smsa_valid: n=1260" in done.stdout
     assert "nusax_id_valid: n=100" in done.stdout
+    assert "police_posts_test: n=" in done.stdout  # the labelled posts ship in the package
     assert "macro-F1=" in done.stdout
