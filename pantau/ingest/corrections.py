@@ -35,6 +35,7 @@ FIELDS: tuple[Field, ...] = get_args(Field)
 NO_POLRES = "none"
 MAX_NOTE = 1000
 MAX_NAME = 64
+MAX_POST_KEY = 200
 FILE_COLUMNS = ("post_key", "field", "value", "note")
 
 
@@ -105,7 +106,7 @@ def problems_of(corrections: Iterable[Correction], where: Sequence[str] | None =
             shown = ", ".join(allowed_values(c.field)[:12])
             problems.append(f"{at}: {c.value[:80]!r} is not a {c.field} label (one of {shown}"
                             f"{'…' if len(allowed_values(c.field)) > 12 else ''})")
-        if ":" not in c.post_key or len(c.post_key) > 200 or not _printable(c.post_key):
+        if ":" not in c.post_key or len(c.post_key) > MAX_POST_KEY or not _printable(c.post_key):
             problems.append(f"{at}: post key {c.post_key[:80]!r} is not PLATFORM:POST_ID "
                             "(see marts.fct_posts.post_key)")
         if len(c.note) > MAX_NOTE or not _printable(c.note.replace("\n", " ")):

@@ -67,6 +67,8 @@ from pantau.contract.vocabulary import PLATFORMS
 from pantau.exceptions import WarehouseLockedError
 from pantau.ingest.corrections import (
     FIELDS,
+    MAX_NOTE,
+    MAX_POST_KEY,
     Correction,
     CorrectionError,
     Recorded,
@@ -293,10 +295,10 @@ class LabelRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    post_key: str = Field(max_length=200)
+    post_key: str = Field(max_length=MAX_POST_KEY)
     field: str = Field(max_length=20)
     value: str = Field(max_length=100)
-    note: str = Field("", max_length=1000)
+    note: str = Field("", max_length=MAX_NOTE)
 
 
 #: What records a correction made on the dashboard: (correction, user) -> the recorder's answer.

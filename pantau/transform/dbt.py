@@ -189,6 +189,23 @@ def text_version_changed(settings: Settings, version: str) -> str | None:
     return ", ".join(v or "unknown" for v in stale) if stale else None
 
 
+def _full_refresh_reason(settings: Settings, version: str) -> str | None:
+    """Why the incremental models must be rebuilt whole, or None: raw lost observations, an
+    incremental model's columns changed (a new release), or the text models or rules changed."""
+    missing = observations_missing_from_raw(settings)
+    if missing:
+        return f"raw lost {missing} observations since the last build (retention or a manual fix)"
+    changed = incremental_models_changed(settings)
+    if changed:
+        return (f"the columns of {', '.join(changed)} changed since the warehouse was built "
+                "(a new release)")
+    before = text_version_changed(settings, version)
+    if before is not None:
+        return (f"the text models or rules changed since the last build ({before} -> "
+                f"{version}), every post is read again")
+    return None
+
+
 def _failure(result: dict[str, Any]) -> str:
     """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
     schema change), from dbt's message."""
@@ -211,33 +228,20 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             lost rows since the last build (:func:`observations_missing_from_raw`), so the marts
             never keep what raw no longer holds, or when an incremental model's columns changed
             since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
-            place needs no manual step).
+            place needs no manual step), or when the text models or rules changed
+            (:func:`text_version_changed`).
 
     Raises:
         BuildFailedError: dbt could not run, or a model or test failed; the message lists them
             and names the log.
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    version = model_version(dbt_environment(settings))
+    version = model_version()  # the PANTAU_TEXT_* variables dbt's plugin reads too
     if full_refresh is None:
-        missing = observations_missing_from_raw(settings)
-        full_refresh = missing > 0
-        if full_refresh:
-            log.info("raw lost %d observations since the last build (retention or a manual "
-                     "fix): this build is a full refresh", missing)
-        else:
-            changed = incremental_models_changed(settings)
-            full_refresh = bool(changed)
-            if changed:
-                log.info("the columns of %s changed since the warehouse was built (a new "
-                         "release): this build is a full refresh", ", ".join(changed))
-            else:
-                before = text_version_changed(settings, version)
-                full_refresh = before is not None
-                if before is not None:
-                    log.info("the text models or rules changed since the last build (%s -> %s): "
-                             "this build is a full refresh, every post is read again", before,
-                             version)
+        reason = _full_refresh_reason(settings, version)
+        full_refresh = reason is not None
+        if reason is not None:
+            log.info("%s: this build is a full refresh", reason)
     # The dbt unit tests (fixed rows in, rows out: the logic of the models) do not depend on
     # the warehouse's data, so they run in the test suite, not in every build (they added 2 to
     # 7 s to an incremental build whose floor is about 10 s).

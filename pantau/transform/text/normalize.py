@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pantau.transform.text import lexicon
-from pantau.transform.text.segment import MAX_COMPOUND, segment, split_word
+from pantau.transform.text.segment import MAX_COMPOUND, is_camel_case, segment, split_word
 
 _URL = re.compile(r"^(https?://|www\.)|\.(com|id|co|net|org|ly)(/|$)", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
@@ -64,7 +64,7 @@ def _squeeze(word: str) -> str:
 def _word(word: str) -> str:
     """One alphanumeric word -> its normalised form (possibly several words): slang is
     replaced, and an unknown run-together or camel-case word is split (:func:`split_word`)."""
-    if word.isalpha() and any(c.isupper() for c in word[1:]) and any(c.islower() for c in word):
+    if word.isalpha() and is_camel_case(word):
         return " ".join(_word(p) for p in segment(word))
     word = word.lower()
     match = _REDUPLICATED.match(word)

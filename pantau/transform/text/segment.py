@@ -155,6 +155,12 @@ def _segment_lower(body: str) -> tuple[str, ...]:
     return tuple(reversed(pieces))
 
 
+def is_camel_case(token: str) -> bool:
+    """Whether the writer marked the words of ``token`` by case (``TolakPungli``; not ``POLRI``,
+    ``Polri`` or ``polri``)."""
+    return any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
+
+
 def segment(token: str) -> list[str]:
     """The words of one run-together token (a hashtag or handle body, without ``#``/``@``).
 
@@ -166,7 +172,7 @@ def segment(token: str) -> list[str]:
         return []
     words: list[str] = []
     for chunk in re.split(r"[_.\-]+", token):
-        if any(c.isupper() for c in chunk[1:]) and any(c.islower() for c in chunk):
+        if is_camel_case(chunk):
             # the writer marked the words: each camel-case part is one word
             words.extend(p.lower() for p in _CAMEL.findall(chunk))
             continue
@@ -190,7 +196,7 @@ def split_word(token: str, *, affixes: bool = False) -> list[str]:
     (['polisi'], ['stop', 'pungli', 'polisi'], ['no', 'viral', 'no', 'justice'])
     """
     lower = token.lower()
-    mixed_case = any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
+    mixed_case = is_camel_case(token)
     if not mixed_case and lower.isalpha() and (len(lower) < MIN_SPLIT or is_known(lower)):
         return [lower]
     pieces = segment(token)
