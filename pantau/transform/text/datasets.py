@@ -79,7 +79,8 @@ def load(name: str, split: Split, *, root: Path | None = None) -> LabelledSet:
 
 
 #: Pantau's own labelled posts about the police (written for the project, never copied from an
-#: export): units named, topic, sentiment and the awkward case each post stands for.
+#: export): units named, topic, sentiment, genre and the awkward case each post stands for,
+#: labelled by the guideline in ``docs/text.md``.
 POLICE_POSTS_PATH = LABELLED_DIR / "police_posts_labelled.jsonl"
 PoliceSplit = Literal["dev", "test", "all"]
 
@@ -97,6 +98,7 @@ class PolicePost:
     topic_also: str | None
     sentiment: str
     case: str
+    genre: str = "other"
 
     @property
     def split(self) -> Literal["dev", "test"]:
@@ -115,7 +117,8 @@ def police_posts(split: PoliceSplit = "all", path: Path = POLICE_POSTS_PATH) -> 
         post = PolicePost(id=row["id"], text=row["text"], national=bool(row["national"]),
                           polda=frozenset(row["polda"]), polres=frozenset(row["polres"]),
                           topic=row["topic"], topic_also=row.get("topic_also"),
-                          sentiment=row["sentiment"], case=row["case"])
+                          sentiment=row["sentiment"], case=row["case"],
+                          genre=row.get("genre", "other"))
         if split in ("all", post.split):
             posts.append(post)
     return posts
