@@ -9,7 +9,12 @@ Features of a post:
 * ``w``: words; ``b``: word bigrams; ``p``: 4-letter word prefixes; ``s``: 3-letter suffixes
   (Indonesian affixes such as ``meng-``, ``-kan``) — counts, sublinear TF x IDF, L2-normalised;
 * two lexicon features: the sums of positive and of negative term weights after negation and
-  intensifier rules (:func:`lexicon_scores`), on a log scale.
+  intensifier rules (:func:`lexicon_scores`), on a log scale;
+* with ``domain_scale`` > 0 (the sentiment model), a second copy of all of the above, times
+  ``domain_scale``, for a post in the police domain (:func:`police_domain`), zero for any other:
+  the model learns weights of its own for police posts on top of the shared ones (Daume's
+  feature augmentation; the scale makes the copy cheaper under L2 than the shared weights, so
+  that police posts move the shared weights less).
 """
 
 from __future__ import annotations
@@ -255,6 +260,21 @@ def count_features(words: Words) -> dict[str, tuple[pa.Array, np.ndarray]]:
     return out
 
 
+@cache
+def _domain_words() -> pa.Array:
+    from pantau.transform.text.normalize import normalize
+
+    return pa.array(sorted({normalize(w) for w in lexicon.domain_words()}), type=pa.string())
+
+
+def police_domain(words: Words) -> np.ndarray:
+    """Whether each post has a word of ``lexicon/domain.tsv`` (a bool per post)."""
+    found = np.zeros(words.n_posts, dtype=bool)
+    if len(words.words):
+        found[words.post_of[lookup(words.words, _domain_words()) >= 0]] = True
+    return found
+
+
 @dataclass
 class Vectorizer:
     """Vocabularies (one per kind) and IDF weights; turns a batch of words into a sparse matrix."""
@@ -262,20 +282,29 @@ class Vectorizer:
     vocab: dict[str, pa.Array]
     idf: np.ndarray
     lexicon_scale: float = 1.0
+    #: > 0: a second copy of every feature, times this, for posts in the police domain
+    #: (:func:`police_domain`); 0: none
+    domain_scale: float = 0.0
 
     @property
     def n_sparse(self) -> int:
         return sum(len(v) for v in self.vocab.values())
 
     @property
-    def n_features(self) -> int:
+    def n_shared(self) -> int:
+        """Features of one copy: the sparse ones and the two lexicon scores."""
         return self.n_sparse + 2
+
+    @property
+    def n_features(self) -> int:
+        return self.n_shared * (2 if self.domain_scale else 1)
 
     def feature_names(self) -> list[str]:
         names: list[str] = []
         for kind in KINDS:
             names.extend(f"{kind}:{v}" for v in self.vocab[kind].to_pylist())
-        return [*names, "lexicon:positive", "lexicon:negative"]
+        names += ["lexicon:positive", "lexicon:negative"]
+        return names + [f"police/{name}" for name in names] if self.domain_scale else names
 
     def transform(self, words: Words, hits: TermHits | None = None) -> sp.csr_matrix:
         """TF-IDF of the n-gram and affix features plus the two lexicon scores."""
@@ -299,11 +328,15 @@ class Vectorizer:
         norms[norms == 0] = 1.0
         matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
         lex = np.log1p(lexicon_scores(words, hits)) * self.lexicon_scale
-        return sp.hstack([matrix, sp.csr_matrix(lex)], format="csr")
+        shared = sp.hstack([matrix, sp.csr_matrix(lex)], format="csr")
+        if not self.domain_scale:
+            return shared
+        police = sp.diags(police_domain(words) * self.domain_scale) @ shared
+        return sp.hstack([shared, police], format="csr")
 
     @classmethod
     def fit(cls, words: Words, *, min_df: int = 2, max_features: dict[str, int] | None = None,
-            lexicon_scale: float = 1.0) -> Vectorizer:
+            lexicon_scale: float = 1.0, domain_scale: float = 0.0) -> Vectorizer:
         """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first)."""
         limits = max_features or {}
         vocab = {}
@@ -321,4 +354,4 @@ class Vectorizer:
             vocab[kind] = key.take(pa.array(order)).combine_chunks()
             dfs.append(df[order])
         idf = np.log((1 + n) / (1 + np.concatenate(dfs))) + 1.0
-        return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale)
+        return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale, domain_scale=domain_scale)

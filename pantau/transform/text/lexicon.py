@@ -3,8 +3,9 @@
 Every list is a small tab-separated file that a reviewer can read in a diff: slang and
 abbreviations (``slang.tsv``), emoji meanings (``emoji.tsv``), general sentiment terms
 (``sentiment.tsv``), the police domain's own terms (``police.tsv``), negations and intensifiers
-(``modifiers.tsv``) and words for splitting hashtags (``words.tsv``). Lines starting with ``#``
-are comments.
+(``modifiers.tsv``), words for splitting hashtags (``words.tsv``) and the marks of ads and spam
+(``promo.tsv``), and the words that put a post in the police domain (``domain.tsv``). Lines
+starting with ``#`` are comments.
 """
 
 from __future__ import annotations
@@ -84,3 +85,15 @@ def hashtag_words() -> frozenset[str]:
         words.update(term.text.split())
     words.update(modifiers())
     return frozenset(w for w in words if len(w) >= 2)
+
+
+@cache
+def promo_terms() -> tuple[str, ...]:
+    """Terms that mark an ad or spam riding a police hashtag, from ``promo.tsv``."""
+    return tuple(row[0] for row in _rows("promo.tsv"))
+
+
+@cache
+def domain_words() -> tuple[str, ...]:
+    """Words that mark a post as about the police, from ``domain.tsv``."""
+    return tuple(row[0] for row in _rows("domain.tsv"))

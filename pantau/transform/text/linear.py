@@ -57,6 +57,7 @@ class LinearModel:
             bias=self.bias.astype(np.float32),
             labels=np.array(self.labels, dtype=np.str_),
             lexicon_scale=np.array(self.vectorizer.lexicon_scale),
+            domain_scale=np.array(self.vectorizer.domain_scale),
             metadata=np.array(json.dumps(self.metadata, ensure_ascii=False, sort_keys=True)),
         )
 
@@ -70,7 +71,10 @@ class LinearModel:
                 vocab = {kind: pa.array(data[f"vocab_{kind}"].tolist(), type=pa.string())
                          for kind in KINDS}
                 vectorizer = Vectorizer(vocab=vocab, idf=data["idf"].astype(np.float64),
-                                        lexicon_scale=float(data["lexicon_scale"]))
+                                        lexicon_scale=float(data["lexicon_scale"]),
+                                        # absent from files written before the police copy
+                                        domain_scale=float(data["domain_scale"])
+                                        if "domain_scale" in data.files else 0.0)
                 return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
                            weights=data["weights"].astype(np.float64),
                            bias=data["bias"].astype(np.float64),

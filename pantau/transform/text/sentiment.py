@@ -5,7 +5,8 @@ into word/bigram/affix TF-IDF features plus two lexicon scores (general and poli
 negation and intensifier rules, :mod:`pantau.transform.text.features`), and read by a multinomial logistic
 regression trained at build time on SmSA + NusaX (``scripts/train_text_models.py``). The score is
 P(positive) - P(negative); the label is the most probable class. A post with no known word at all
-(empty, only a URL or a mention) is neutral with score 0.
+(empty, only a URL or a mention) is neutral with score 0, and so is an ad or spam riding a police
+hashtag (a term of ``lexicon/promo.tsv``, :mod:`pantau.transform.text.promo`).
 
 Known limit: sarcasm ("mantap pak, laporan saya diabaikan 3 bulan 👏") is read literally when
 the praise outweighs the complaint; the explanation shows which terms won.
@@ -24,6 +25,7 @@ import pyarrow as pa
 from pantau.transform.text.features import Words, find_terms
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.promo import promo_posts, promo_term
 from pantau.transform.text.settings import MODELS_DIR, models_dir
 from pantau.transform.text.typing import SENTIMENT_LABELS, SentimentLabel
 
@@ -48,7 +50,9 @@ class Contribution:
 
     term: str
     effect: float
-    source: str  # "model" (learnt weight), "lexicon" (general list) or "police" (domain list)
+    #: "model" (learnt weight), "lexicon" (general list), "police" (domain list) or "promo" (the
+    #: term of lexicon/promo.tsv that makes the post an ad or spam, hence neutral)
+    source: str
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,20 @@ class SentimentBatch:
 
 
 def _predict(words: Words) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities, has_features) of a batch."""
+    """(probabilities, read) of a batch: ``read`` is False for a post with no feature, or an ad."""
     m = model()
     matrix = m.vectorizer.transform(words)
     probabilities = softmax(m.logits(matrix))
-    has_features = np.diff(matrix.indptr) > 0
-    return probabilities, has_features
+    read = (np.diff(matrix.indptr) > 0) & ~promo_posts(words)
+    return probabilities, read
 
 
 def sentiment_batch(texts: Texts) -> SentimentBatch:
     """Sentiment of many posts at once (the vectorised path used by SQL).
 
     Args:
-        texts: posts as written; nulls and empty posts come out neutral with score 0.
+        texts: posts as written; nulls, empty posts and ads or spam (:mod:`.promo`) come out
+            neutral with score 0.
     """
     words = Words(*tokenize_batch(texts))
     probabilities, has_features = _predict(words)
@@ -109,17 +114,21 @@ def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
     direction = m.weights[:, 0] - m.weights[:, 2]
     names = _feature_names()
     row = matrix.getrow(0)
-    n_sparse = m.vectorizer.n_sparse
+    n_sparse, n_shared = m.vectorizer.n_sparse, m.vectorizer.n_shared
     effects: dict[tuple[str, str], float] = {}
+    lexicon_effect = [0.0, 0.0]  # the two lexicon features (and their police copies)
     for j, value in zip(row.indices, row.data, strict=True):
-        if j < n_sparse:
-            kind, term = names[j].split(":", 1)
+        shared = j % n_shared  # a police copy explains through the same term
+        effect = float(value * direction[j])
+        if shared < n_sparse:
+            kind, term = names[shared].split(":", 1)
             shown = f"{term}-" if kind == "p" else f"-{term}" if kind == "s" else term
             key = (shown, "model")
-            effects[key] = effects.get(key, 0.0) + float(value * direction[j])
+            effects[key] = effects.get(key, 0.0) + effect
+        else:
+            lexicon_effect[shared - n_sparse] += effect
     # The two lexicon features, shared out over the terms that produced them.
-    for column, sign in ((n_sparse, 1.0), (n_sparse + 1, -1.0)):
-        total_effect = float(row[0, column] * direction[column]) if row[0, column] else 0.0
+    for total_effect, sign in zip(lexicon_effect, (1.0, -1.0), strict=True):
         mine = [(t, v, s) for t, v, s in zip(hits.term, hits.value, hits.source, strict=True)
                 if v * sign > 0]
         mass = sum(abs(v) for _, v, _ in mine)
@@ -129,8 +138,12 @@ def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
     contributions = [Contribution(term, round(effect, 4), source)
                      for (term, source), effect in effects.items()]
     contributions.sort(key=lambda c: (-abs(c.effect), c.term))
+    neutral = dict(zip(SENTIMENT_LABELS, (0.0, 1.0, 0.0), strict=True))
     if not has_features:
-        return Sentiment("neutral", 0.0, dict(zip(SENTIMENT_LABELS, (0.0, 1.0, 0.0), strict=True)), ())
+        return Sentiment("neutral", 0.0, neutral, ())
+    promo = promo_term(words)
+    if promo is not None:  # an ad or spam: neutral whatever its words (docs/text.md, rule 3)
+        return Sentiment("neutral", 0.0, neutral, (Contribution(promo, 0.0, "promo"),))
     label = SENTIMENT_LABELS[int(probabilities.argmax())]
     return Sentiment(
         label=label,

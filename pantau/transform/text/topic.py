@@ -8,7 +8,8 @@ The shipped model (``models/topic.npz``, :func:`model`) is a logistic regression
 words and these taxonomy scores, trained on the ``dev`` half of Pantau's labelled police posts
 (``scripts/train_text_models.py --only topic``): real posts name a crime in a complaint about an
 ignored report, or praise an arrest, and words alone or the seed alone mislabel them. It answers
-``lainnya`` (other) when its most probable topic is below the probability it was tuned for.
+``lainnya`` (other) when its most probable topic is below the probability it was tuned for, and
+for an ad or spam riding a police hashtag (:mod:`pantau.transform.text.promo`).
 
 When the seed's topics differ from the model's (an analyst added or renamed one), the seed alone
 decides until the model is retrained, and a warning says so: the topic with the highest score
@@ -32,6 +33,7 @@ from pantau.transform.text.exceptions import TextModelMissingError
 from pantau.transform.text.features import MAX_PHRASE, Words, lookup
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import normalize, tokenize_batch
+from pantau.transform.text.promo import promo_posts
 from pantau.transform.text.settings import MODELS_DIR, TAXONOMY_PATH, models_dir
 from pantau.transform.text.typing import NO_TOPIC, TopicLabel
 
@@ -72,7 +74,7 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
 
 
 def topic_scores(words: Words, taxonomy: Taxonomy | None = None) -> np.ndarray:
-    """(n_posts, n_topics) summed term weights."""
+    """(n_posts, n_topics) summed term weights; all zero for an ad or spam (:mod:`.promo`)."""
     taxonomy = taxonomy or load_taxonomy()
     n_topics = len(taxonomy.topics)
     post_of = words.post_of
@@ -91,7 +93,9 @@ def topic_scores(words: Words, taxonomy: Taxonomy | None = None) -> np.ndarray:
     flat = np.bincount(np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64),
                        weights=np.concatenate(weights) if weights else None,
                        minlength=words.n_posts * n_topics)
-    return flat.reshape(words.n_posts, n_topics)
+    scores = flat.reshape(words.n_posts, n_topics)
+    scores[promo_posts(words)] = 0.0  # an ad or spam is `lainnya` (docs/text.md, rule 3)
+    return scores
 
 
 @cache

@@ -58,6 +58,14 @@ MIN_DF = 2
 #: their weights: the reviewed lexicons (police terms above all) must carry over to posts unlike the
 #: training reviews. A design choice, not tuned on the validation files.
 LEXICON_SCALE = 3.0
+#: Each labelled police post of the dev half counts this many times in the sentiment training set
+#: (about 800 posts beside 11,500 reviews). Chosen once by 5-fold cross-validation on the dev half
+#: (docs/text.md, "Police posts as training data").
+POLICE_WEIGHT = 3
+#: The sentiment features of a post in the police domain get a copy of their own, times this
+#: (features.py, ``domain_scale``): the smallest scale of 1, 2 and 3 that keeps SmSA's validation
+#: macro-F1 at 0.87, with the police posts in training (docs/text.md).
+POLICE_SCALE = 2.0
 
 
 def _subset(words: Words, rows: np.ndarray) -> Words:
@@ -73,22 +81,30 @@ def _subset(words: Words, rows: np.ndarray) -> Words:
     return Words(words.words.take(pa.array(index, type=pa.int64())), np.array(offsets))
 
 
-def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float
-         ) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
-    vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE)
+def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float,
+         domain_scale: float = 0.0) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
+    vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE,
+                                domain_scale=domain_scale)
     weights, bias = train_softmax(vectorizer.transform(words), y, len(labels), l2=l2)
     return vectorizer, weights, bias
 
 
-def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str]) -> tuple[float, dict[str, float]]:
-    """The L2 strength with the best mean macro-F1 over ``FOLDS`` folds of the training data."""
-    fold = np.arange(len(y)) % FOLDS
+def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str],
+               groups: np.ndarray | None = None, domain_scale: float = 0.0
+               ) -> tuple[float, dict[str, float]]:
+    """The L2 strength with the best mean macro-F1 over ``FOLDS`` folds of the training data.
+
+    ``groups``: the source row of every row; repeated rows (a police post counted
+    POLICE_WEIGHT times) share a fold, so a fold never scores a post it was trained on.
+    """
+    fold = (np.arange(len(y)) if groups is None else groups) % FOLDS
     scores = {}
     for l2 in L2_GRID:
         f1s = []
         for k in range(FOLDS):
             train_rows, test_rows = np.nonzero(fold != k)[0], np.nonzero(fold == k)[0]
-            vec, weights, bias = _fit(_subset(words, train_rows), y[train_rows], labels, l2)
+            vec, weights, bias = _fit(_subset(words, train_rows), y[train_rows], labels, l2,
+                                      domain_scale)
             test = _subset(words, test_rows)
             predicted = softmax(np.asarray(vec.transform(test) @ weights) + bias).argmax(axis=1)
             report = classification_report("cv", [labels[i] for i in y[test_rows]],
@@ -113,38 +129,48 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         labels = EMOTION_LABELS
         sets = [datasets.load("emot", "train")]
     path = out_dir / f"{task}.npz"
-    texts, y_list = [], []
+    rows: list[tuple[str, str, int]] = []  # (text, label, times counted)
     skipped = 0
     for labelled in sets:
         for text, label in zip(labelled.texts, labelled.labels, strict=True):
             if label not in labels:  # two malformed EmoT rows carry "anger;<text>" as label
                 skipped += 1
                 continue
-            texts.append(text)
-            y_list.append(labels.index(label))
-    for text, label in extra:
-        texts.append(text)
-        y_list.append(labels.index(label))
-    y = np.array(y_list)
-    say(f"{task}: {len(y):,} training posts ({len(extra)} analysts' corrections; {skipped} "
-        "malformed rows skipped)")
+            rows.append((text, label, 1))
+    # Sentiment also learns from the dev half of Pantau's police posts (the test half measures).
+    police = police_posts("dev") if task == "sentiment" else []
+    rows += [(p.text, p.sentiment, POLICE_WEIGHT) for p in police]
+    rows += [(text, label, 1) for text, label in extra]
+    texts = [text for text, _, times in rows for _ in range(times)]
+    y = np.array([labels.index(label) for _, label, times in rows for _ in range(times)])
+    groups = np.repeat(np.arange(len(rows)), [times for _, _, times in rows])
+    say(f"{task}: {len(rows):,} training posts ({len(police)} police posts counted "
+        f"{POLICE_WEIGHT} times; {len(extra)} analysts' corrections; {skipped} malformed rows "
+        "skipped)")
     started = time.monotonic()
     words = Words(*tokenize_batch(texts))
-    l2, cv = _choose_l2(words, y, labels)
-    vectorizer, weights, bias = _fit(words, y, labels, l2)
+    domain_scale = POLICE_SCALE if task == "sentiment" else 0.0
+    l2, cv = _choose_l2(words, y, labels, groups, domain_scale)
+    vectorizer, weights, bias = _fit(words, y, labels, l2, domain_scale)
     metadata = {
         "task": task,
         "trained_on": [s.name for s in sets] + (
+            [f"{POLICE_POSTS_PATH.name}, dev half ({len(police)} posts, counted {POLICE_WEIGHT} "
+             "times)"] if police else []) + (
             [f"{len(extra)} analysts' corrections (audit.label_corrections)"] if extra else []),
         "provenance": {name: datasets.PROVENANCE[name] for name in
                        ({"sentiment": ["smsa", "nusax_id"], "emotion": ["emot"]}[task])},
         "note": "Derived from the data sets above; cite them. NusaX is CC-BY-SA 4.0: share-alike "
                 "applies to redistributed derivatives of its data.",
         "method": "normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
-                  "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
-                  "class-balanced, L-BFGS",
+                  "TF-IDF, L2-normalised) + 2 lexicon scores"
+                  + (f"; a police copy of them (x{domain_scale}) for posts with a word of "
+                     "lexicon/domain.tsv" if domain_scale else "")
+                  + "; multinomial logistic regression, class-balanced, L-BFGS",
         "l2": l2,
         "lexicon_scale": LEXICON_SCALE,
+        "police_weight": POLICE_WEIGHT if task == "sentiment" else 0,
+        "police_scale": domain_scale,
         "cross_validated_macro_f1": cv,
         "n_train": len(y),
         "n_features": int(vectorizer.n_features),
