@@ -1,6 +1,7 @@
 """The optional ONNX sentiment backend, with a tiny model the tests build (tests/onnx_model.py).
 
-Nothing is downloaded: the model, its tokenizer and its config are written into tmp_path.
+Nothing is downloaded: the model, its tokenizer and its config are written into tmp_path. The dev
+extras install onnxruntime, tokenizers and onnx (which builds the model).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from pantau.transform.text.sentiment import sentiment, sentiment_batch
 from pantau.transform.text.settings import BACKEND_ENV, ONNX_DIR_ENV, sentiment_backend
 from pantau.transform.text.versions import model_version
 from tests.onnx_model import build_tiny_model
-
-pytest.importorskip("onnxruntime")
-pytest.importorskip("tokenizers")
 
 BATCH_ENV = TextVariables.env_name("sentiment_onnx_batch")
 TOKENS_ENV = TextVariables.env_name("sentiment_onnx_max_tokens")
