@@ -92,6 +92,10 @@ Upper = BeforeValidator(lambda value: str(value).strip().upper())
 Lower = BeforeValidator(lambda value: str(value).strip().lower())
 Stripped = Annotated[str, BeforeValidator(lambda value: str(value).strip())]
 Url = Annotated[str, BeforeValidator(lambda value: str(value).strip().rstrip("/"))]
+#: A path that may be unset: empty stays empty, anything else becomes absolute (so a child
+#: process started elsewhere, dbt, reads the same directory).
+OptionalPath = Annotated[str, BeforeValidator(
+    lambda value: str(Path(str(value).strip()).expanduser().resolve()) if str(value).strip() else "")]
 
 
 def setting(default: Any, meaning: str, *, secret: bool = False, shown: str | None = None,
@@ -413,8 +417,8 @@ DEFAULT_TEXT_MODELS_DIR = PROJECT_DIR / "pantau" / "transform" / "text" / "model
 
 
 class TextVariables(_Group):
-    """Options of the text functions' training and evaluation (``pantau.transform.text.settings``
-    reads them; the run-time functions need none)."""
+    """Options of the text functions: their models, their training and evaluation data, and the
+    sentiment backend (``pantau.transform.text.settings`` reads them)."""
 
     text_data_dir: ResolvedPath = setting(DEFAULT_TEXT_DATA_DIR,
         "Labelled data for `pantau eval` and model training; the default is the copies shipped "
@@ -428,6 +432,23 @@ class TextVariables(_Group):
     text_emotion: Annotated[Literal["on", "off"], Lower] = setting("on",
         "`off` for a build safe for commercial use: the emotion model (trained on EmoT, CC "
         "BY-NC-SA 4.0) is not loaded and `emotion(text)` is NULL for every post.")
+    sentiment_backend: Annotated[Literal["linear", "onnx"], Lower] = setting("linear",
+        "What reads sentiment: `linear`, the shipped model, or `onnx`, a fine-tuned transformer "
+        "you exported to ONNX into PANTAU_SENTIMENT_ONNX_DIR (needs `pip install -e '.[onnx]'`; "
+        "docs/text.md). A change of backend makes the next build a full refresh.")
+    sentiment_onnx_dir: OptionalPath = setting("",
+        "With the `onnx` backend: the directory of `model.onnx`, `tokenizer.json` and "
+        "`config.json` (its `id2label` names positive, neutral and negative). Only these local "
+        "files are read; nothing is downloaded.")
+    sentiment_onnx_batch: int = setting(64,
+        "Posts per run of the ONNX model (posts of similar length are batched together and "
+        "padded to the longest).", ge=1)
+    sentiment_onnx_max_tokens: int = setting(128,
+        "Tokens of a post the ONNX model reads at most, special tokens included; the rest is "
+        "cut (never more than the model's `max_position_embeddings`).", ge=2)
+    sentiment_onnx_threads: int = setting(1,
+        "Threads of one ONNX model run (DuckDB already calls the SQL functions from several "
+        "threads).", ge=1)
 
 
 class MartTunables(_Group):

@@ -10,23 +10,32 @@ hashtag (a term of ``lexicon/promo.tsv``, :mod:`pantau.transform.text.promo`).
 
 Known limit: sarcasm ("mantap pak, laporan saya diabaikan 3 bulan 👏") is read literally when
 the praise outweighs the complaint; the explanation shows which terms won.
+
+With ``PANTAU_SENTIMENT_BACKEND=onnx`` the same functions read posts with a transformer the user
+exported (:mod:`pantau.transform.text.onnx_backend`): same labels, same score (P(positive) -
+P(negative)), nulls, blank posts and ads neutral with score 0; ``sentiment(text)`` then has
+probabilities but an empty explanation.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 
+from pantau.transform.text import onnx_backend
 from pantau.transform.text.features import Words, find_terms
 from pantau.transform.text.linear import LinearModel, softmax
 from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.onnx_backend import OnnxSentimentModel
 from pantau.transform.text.promo import promo_posts, promo_term
-from pantau.transform.text.settings import MODELS_DIR, models_dir
+from pantau.transform.text.settings import BACKEND_ENV, MODELS_DIR, models_dir, onnx_options
+from pantau.transform.text.settings import sentiment_backend as configured_backend
 from pantau.transform.text.typing import SENTIMENT_LABELS, SentimentLabel
 
 MODEL_PATH = MODELS_DIR / "sentiment.npz"
@@ -42,6 +51,31 @@ def model() -> LinearModel:
     if tuple(loaded.labels) != SENTIMENT_LABELS:
         raise ValueError(f"{path} has labels {loaded.labels}, expected {SENTIMENT_LABELS}")
     return loaded
+
+
+def backend() -> Literal["linear", "onnx"]:
+    """The backend the functions use now: ``linear`` or ``onnx`` (``PANTAU_SENTIMENT_BACKEND``,
+    read on every batch, so a test or a process may switch it).
+
+    Raises:
+        ConfigurationError: the variable has another value.
+    """
+    value = os.environ.get(BACKEND_ENV, "").strip().lower()
+    return "linear" if value in ("", "linear") else configured_backend()
+
+
+def onnx_model() -> OnnxSentimentModel:
+    """The ONNX backend's model (:func:`pantau.transform.text.onnx_backend.load`, once per
+    directory and options)."""
+    return onnx_backend.load(onnx_options())
+
+
+def load() -> None:
+    """Load the configured backend's model now, so a missing file fails before any query."""
+    if backend() == "onnx":
+        onnx_model()
+    else:
+        model()
 
 
 @dataclass(frozen=True)
@@ -74,12 +108,25 @@ class SentimentBatch:
 
 
 def _predict(words: Words) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities, read) of a batch: ``read`` is False for a post with no feature, or an ad."""
+    """(probabilities, has_features) of a batch."""
     m = model()
     matrix = m.vectorizer.transform(words)
     probabilities = softmax(m.logits(matrix))
-    read = (np.diff(matrix.indptr) > 0) & ~promo_posts(words)
-    return probabilities, read
+    has_features = np.diff(matrix.indptr) > 0
+    return probabilities, has_features
+
+
+def _predict_onnx(texts: Texts) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, has_text) of a batch with the ONNX backend: the posts as written; nulls
+    and blank posts are neutral without running the model."""
+    values = texts.to_pylist() if isinstance(texts, pa.Array | pa.ChunkedArray) else list(texts)
+    has_text = np.array([bool(text and not text.isspace()) for text in values], dtype=bool)
+    probabilities = np.zeros((len(values), len(SENTIMENT_LABELS)), dtype=np.float64)
+    probabilities[:, 1] = 1.0
+    if has_text.any():
+        probabilities[has_text] = onnx_model().probabilities(
+            [text for text, present in zip(values, has_text, strict=True) if present])
+    return probabilities, has_text
 
 
 def sentiment_batch(texts: Texts) -> SentimentBatch:
@@ -89,11 +136,17 @@ def sentiment_batch(texts: Texts) -> SentimentBatch:
         texts: posts as written; nulls, empty posts and ads or spam (:mod:`.promo`) come out
             neutral with score 0.
     """
+    if not isinstance(texts, pa.Array | pa.ChunkedArray):
+        texts = list(texts)  # read twice with the ONNX backend
     words = Words(*tokenize_batch(texts))
-    probabilities, has_features = _predict(words)
-    scores = np.where(has_features, probabilities[:, 0] - probabilities[:, 2], 0.0)
+    if backend() == "onnx":
+        probabilities, read = _predict_onnx(texts)
+    else:
+        probabilities, read = _predict(words)
+    read &= ~promo_posts(words)  # an ad or spam is neutral (docs/text.md, rule 3)
+    scores = np.where(read, probabilities[:, 0] - probabilities[:, 2], 0.0)
     best = probabilities.argmax(axis=1)
-    best[~has_features] = 1
+    best[~read] = 1
     labels = [SENTIMENT_LABELS[i] for i in best]
     return SentimentBatch(labels=labels, scores=np.round(scores, 6))
 
@@ -103,10 +156,25 @@ def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
 
     Args:
         text: the post as written.
-        top: how many contributions to keep in the explanation (largest effect first).
+        top: how many contributions to keep in the explanation (largest effect first); the
+            ONNX backend explains nothing (an empty explanation).
     """
-    m = model()
+    neutral: dict[str, float] = dict(zip(SENTIMENT_LABELS, (0.0, 1.0, 0.0), strict=True))
     words = Words(*tokenize_batch([text]))
+    promo = promo_term(words)
+    if promo is not None:  # an ad or spam: neutral whatever its words (docs/text.md, rule 3)
+        return Sentiment("neutral", 0.0, neutral, (Contribution(promo, 0.0, "promo"),))
+    if backend() == "onnx":
+        probabilities, has_text = _predict_onnx([text])
+        if not has_text[0]:
+            return Sentiment("neutral", 0.0, neutral, ())
+        return Sentiment(
+            label=SENTIMENT_LABELS[int(probabilities[0].argmax())],
+            score=round(float(probabilities[0, 0] - probabilities[0, 2]), 6),
+            probabilities={k: round(float(p), 6)
+                           for k, p in zip(SENTIMENT_LABELS, probabilities[0], strict=True)},
+            explanation=())
+    m = model()
     hits = find_terms(words)
     matrix = m.vectorizer.transform(words, hits)
     probabilities = softmax(m.logits(matrix))[0]
@@ -138,12 +206,8 @@ def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
     contributions = [Contribution(term, round(effect, 4), source)
                      for (term, source), effect in effects.items()]
     contributions.sort(key=lambda c: (-abs(c.effect), c.term))
-    neutral = dict(zip(SENTIMENT_LABELS, (0.0, 1.0, 0.0), strict=True))
     if not has_features:
         return Sentiment("neutral", 0.0, neutral, ())
-    promo = promo_term(words)
-    if promo is not None:  # an ad or spam: neutral whatever its words (docs/text.md, rule 3)
-        return Sentiment("neutral", 0.0, neutral, (Contribution(promo, 0.0, "promo"),))
     label = SENTIMENT_LABELS[int(probabilities.argmax())]
     return Sentiment(
         label=label,

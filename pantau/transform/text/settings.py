@@ -1,18 +1,22 @@
 """Where the text functions find their files: shipped lexicons and models, and the labelled data.
 
-Three options reach the text package, declared with the other settings in
+The text package's options are declared with the other settings in
 :class:`pantau.settings.TextVariables`: ``PANTAU_TEXT_DATA_DIR`` (:func:`data_dir`, used by
 evaluation and training, never by the run-time functions), ``PANTAU_TEXT_EMOTION``
-(:func:`emotion_enabled`) and ``PANTAU_TEXT_MODELS_DIR`` (:func:`models_dir`, the models the
-functions load). By default the labelled data sets are the copies shipped in the
-package (``data/labelled/``): nothing outside the checkout is read.
+(:func:`emotion_enabled`), ``PANTAU_TEXT_MODELS_DIR`` (:func:`models_dir`, the models the
+functions load) and the sentiment backend (:func:`sentiment_backend`, :func:`onnx_options`). By
+default the labelled data sets are the copies shipped in the package (``data/labelled/``):
+nothing outside the checkout is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from pantau.exceptions import ConfigurationError
 from pantau.settings import DEFAULT_TEXT_DATA_DIR, PROJECT_DIR, TextVariables
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,6 +29,8 @@ TAXONOMY_PATH = SEEDS_DIR / "topic_taxonomy.csv"
 DATA_DIR_ENV = TextVariables.env_name("text_data_dir")
 EMOTION_ENV = TextVariables.env_name("text_emotion")
 MODELS_ENV = TextVariables.env_name("text_models_dir")
+BACKEND_ENV = TextVariables.env_name("sentiment_backend")
+ONNX_DIR_ENV = TextVariables.env_name("sentiment_onnx_dir")
 #: The labelled public data sets (SmSA, NusaX-Senti, EmoT) ship in the package, each with its
 #: licence and provenance in ``data/labelled/README.md``.
 DEFAULT_DATA_DIR = DEFAULT_TEXT_DATA_DIR
@@ -61,3 +67,48 @@ def emotion_enabled(environ: Mapping[str, str] | None = None) -> bool:
         ConfigurationError: any other value.
     """
     return TextVariables.from_env(environ).text_emotion == "on"
+
+
+def sentiment_backend(environ: Mapping[str, str] | None = None) -> Literal["linear", "onnx"]:
+    """What reads sentiment (``PANTAU_SENTIMENT_BACKEND``): ``linear`` (the shipped model, the
+    default) or ``onnx`` (a transformer the user exported, :mod:`pantau.transform.text.onnx_backend`).
+
+    Raises:
+        ConfigurationError: any other value.
+    """
+    return TextVariables.from_env(environ).sentiment_backend
+
+
+@dataclass(frozen=True)
+class OnnxOptions:
+    """How the ONNX backend runs: its directory and the sizes of a run."""
+
+    directory: Path
+    batch: int
+    max_tokens: int
+    threads: int
+
+
+def onnx_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The directory of the ONNX backend (``PANTAU_SENTIMENT_ONNX_DIR``), absolute.
+
+    Raises:
+        ConfigurationError: it is not set (there is no default model to fall back to).
+    """
+    return _onnx_dir(TextVariables.from_env(environ))
+
+
+def _onnx_dir(variables: TextVariables) -> Path:
+    if not variables.sentiment_onnx_dir:
+        raise ConfigurationError(
+            ONNX_DIR_ENV, "", f"the directory of your exported model (model.onnx, tokenizer.json, "
+            f"config.json) when {BACKEND_ENV}=onnx — see docs/text.md, or set {BACKEND_ENV}=linear")
+    return Path(variables.sentiment_onnx_dir)
+
+
+def onnx_options(environ: Mapping[str, str] | None = None) -> OnnxOptions:
+    """The ONNX backend's directory (:func:`onnx_dir`), batch size, token limit and threads."""
+    variables = TextVariables.from_env(environ)
+    return OnnxOptions(directory=_onnx_dir(variables), batch=variables.sentiment_onnx_batch,
+                       max_tokens=variables.sentiment_onnx_max_tokens,
+                       threads=variables.sentiment_onnx_threads)

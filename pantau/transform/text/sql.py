@@ -32,7 +32,7 @@ import pyarrow as pa
 from pantau.transform.text.emotion import emotion_batch
 from pantau.transform.text.emotion import model as emotion_model
 from pantau.transform.text.normalize import normalize_batch
-from pantau.transform.text.sentiment import model as sentiment_model
+from pantau.transform.text.sentiment import load as load_sentiment
 from pantau.transform.text.sentiment import sentiment_batch
 from pantau.transform.text.settings import emotion_enabled
 from pantau.transform.text.topic import topic_batch
@@ -107,11 +107,13 @@ _FUNCTIONS: dict[str, tuple[Callable[[pa.ChunkedArray], pa.Array], Any]] = {
 def register(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Register every text function on ``con`` (again if already there); returns their names.
 
-    Loads the shipped models first, so a missing model fails here with a clear message rather
-    than inside a query. With ``PANTAU_TEXT_EMOTION=off`` the emotion model is not loaded and
+    Loads the models first, so a missing model fails here with a clear message rather than
+    inside a query. With ``PANTAU_TEXT_EMOTION=off`` the emotion model is not loaded and
     ``emotion(text)`` returns NULL (see :func:`pantau.transform.text.settings.emotion_enabled`).
+    With ``PANTAU_SENTIMENT_BACKEND=onnx`` the sentiment functions read posts with the ONNX
+    model (:mod:`pantau.transform.text.onnx_backend`), loaded here instead of the linear one.
     """
-    sentiment_model()
+    load_sentiment()
     functions = dict(_FUNCTIONS)
     if emotion_enabled():
         emotion_model()

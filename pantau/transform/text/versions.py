@@ -4,7 +4,10 @@
 first 12 hex digits of the SHA-256 of the files: the three model files of
 ``PANTAU_TEXT_MODELS_DIR`` (``emotion:off`` with ``PANTAU_TEXT_EMOTION=off``, ``topic:seed`` when
 the topic model is missing), and the lexicons and reference seeds the functions read (a taxonomy
-term or a Polres alias an analyst added changes labels too). Content, not file dates: a copy of
+term or a Polres alias an analyst added changes labels too). With ``PANTAU_SENTIMENT_BACKEND=onnx``
+the sentiment part is ``sentiment:onnx-<hash>`` of the backend's ``model.onnx``,
+``tokenizer.json``, ``config.json`` and token limit, so a switch of backend or of exported model
+changes the version too. Content, not file dates: a copy of
 the same models is the same version. ``int_posts_enriched.model_version`` records it on every
 post; a build whose version differs from the warehouse's is a full refresh
 (:func:`pantau.transform.dbt.text_version_changed`).
@@ -16,8 +19,16 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pantau.transform.text import onnx_backend
 from pantau.transform.text.exceptions import TextModelMissingError
-from pantau.transform.text.settings import LEXICON_DIR, SEEDS_DIR, emotion_enabled, models_dir
+from pantau.transform.text.settings import (
+    LEXICON_DIR,
+    SEEDS_DIR,
+    emotion_enabled,
+    models_dir,
+    onnx_options,
+    sentiment_backend,
+)
 
 #: The seeds the text functions read (the taxonomy, the units and their names).
 RULE_SEEDS = ("topic_taxonomy.csv", "polres.csv", "polres_aliases.csv", "polda.csv",
@@ -37,7 +48,10 @@ def _digest(paths: Iterable[Path]) -> str:
 def model_version(environ: Mapping[str, str] | None = None) -> str:
     """The version string of the models and rules the text functions use now."""
     folder = models_dir(environ)
-    parts = [f"sentiment:{_digest([folder / 'sentiment.npz'])}"]
+    if sentiment_backend(environ) == "onnx":
+        parts = [f"sentiment:onnx-{onnx_backend.digest(onnx_options(environ))}"]
+    else:
+        parts = [f"sentiment:{_digest([folder / 'sentiment.npz'])}"]
     parts.append(f"emotion:{_digest([folder / 'emotion.npz'])}" if emotion_enabled(environ)
                  else "emotion:off")
     topic = folder / "topic.npz"
