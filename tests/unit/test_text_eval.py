@@ -13,14 +13,17 @@ from pantau.transform.text.evaluate import evaluate_emotion, evaluate_sentiment
 from pantau.transform.text.exceptions import TextDataMissingError
 
 
-def test_sentiment_macro_f1_is_at_least_0_80_on_each_validation_file() -> None:
+def test_sentiment_macro_f1_on_the_validation_files_and_the_held_out_police_posts() -> None:
     reports = {r.name: r for r in evaluate_sentiment()}
     assert set(reports) == {"smsa_valid", "nusax_id_valid", "police_posts_test"}
-    for name in ("smsa_valid", "nusax_id_valid"):
-        assert reports[name].n > 0
-        assert reports[name].macro_f1 >= 0.80, reports[name].render()
-    # reported beside them; the target there (0.80) is not reached yet: docs/text.md
-    assert reports["police_posts_test"].n >= 200
+    assert reports["smsa_valid"].n == 1260 and reports["nusax_id_valid"].n == 100
+    assert reports["smsa_valid"].macro_f1 >= 0.87, reports["smsa_valid"].render()
+    assert reports["nusax_id_valid"].macro_f1 >= 0.90, reports["nusax_id_valid"].render()
+    # the held-out half of the police posts: 0.790 today, short of the 0.80
+    # (docs/text.md, "Known limits"); this floor catches a regression
+    police = reports["police_posts_test"]
+    assert police.n >= 800
+    assert police.macro_f1 >= 0.78, police.render()
 
 
 def test_emotion_macro_f1_is_reported_and_well_above_chance() -> None:

@@ -32,6 +32,13 @@ NOT_ADS = [
 ]
 
 
+def test_a_review_with_a_discount_is_not_an_ad() -> None:
+    """Only a post about the police can be an ad riding a police hashtag."""
+    review = "makanan enak, harga murah meriah, ada diskon buat pelajar"
+    assert _promo([review]) == [False]
+    assert sentiment(review).label == "positive"
+
+
 def _promo(texts: list[str]) -> list[bool]:
     return promo_posts(Words(*tokenize_batch(texts))).tolist()
 
@@ -66,11 +73,11 @@ def test_every_term_is_at_most_four_normalised_words() -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "giveaway " * 20_000,  # 180,000 characters
+    "giveaway polisi " * 12_000,  # 192,000 characters
     "promo\x00\x00 #PercumaLaporPolisi",
-    "\u202egiveaway\u202c slot gacor",
+    "\u202egiveaway\u202c slot gacor #polri",
     "\uff47\uff49\uff56\uff45\uff41\uff57\uff41\uff59 #PoldaJabar",  # full-width "giveaway"
-    "'; drop table posts; -- giveaway",
+    "'; drop table posts; -- giveaway #PoldaJabar",
 ])
 def test_hostile_texts_do_not_break_the_rule_through_sql(text: str) -> None:
     con = duckdb.connect()

@@ -95,10 +95,20 @@ def test_sarcasm_explanation_shows_both_the_praise_and_the_complaint() -> None:
     assert {"mantap", "diabaikan"} <= terms
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: sarcasm is read literally (docs/text.md)")
+#: sarcasm with no complaint word at all: only the world knowledge that a year is too long
+SARCASM_LITERAL = ("luar biasa, laporan pencurian saya ditanggapi setahun kemudian. terima kasih "
+                   "pak polisi")
+
+
+def test_sarcasm_with_a_complaint_word_reads_negative() -> None:
+    """The police posts taught the model that praise around "diabaikan" is a complaint."""
+    assert sentiment_label(SARCASM) == "negative"
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: sarcasm is often read literally (docs/text.md)")
 def test_sarcasm_is_a_known_limit() -> None:
     """A human reads this as negative; the praise words win. Strict: fixing it flags this test."""
-    assert sentiment_label(SARCASM) == "negative"
+    assert sentiment_label(SARCASM_LITERAL) == "negative"
 
 
 def test_explanation_lists_the_terms_that_moved_the_score() -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from pantau.transform.text import lexicon
-from pantau.transform.text.features import MAX_PHRASE, Words, lookup
+from pantau.transform.text.features import MAX_PHRASE, Words, lookup, police_domain
 
 
 @cache
@@ -35,7 +35,9 @@ def _tables() -> dict[int, pa.Array]:
 
 
 def promo_posts(words: Words) -> np.ndarray:
-    """Whether each post of the batch carries a term of ``promo.tsv`` (a bool per post)."""
+    """Whether each post of the batch is an ad or spam riding a police hashtag (a bool per post):
+    a term of ``promo.tsv`` and a police word of ``domain.tsv`` (a review that mentions a
+    "diskon" is not one)."""
     found = np.zeros(words.n_posts, dtype=bool)
     if not len(words.words):
         return found
@@ -44,11 +46,14 @@ def promo_posts(words: Words) -> np.ndarray:
         grams, starts = words.ngrams(n)
         hit = lookup(grams, table) >= 0
         found[post_of[starts[hit]]] = True
-    return found
+    return found & police_domain(words)
 
 
 def promo_term(words: Words) -> str | None:
-    """The first promo term of a one-post batch (for the explanation), or None."""
+    """The promo term of a one-post batch that :func:`promo_posts` finds (for the explanation),
+    or None."""
+    if not promo_posts(words)[0]:
+        return None
     for n, table in sorted(_tables().items(), reverse=True):
         grams, _ = words.ngrams(n)
         hit = lookup(grams, table) >= 0
