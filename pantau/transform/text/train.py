@@ -42,7 +42,7 @@ from pantau.transform.text.datasets import POLICE_POSTS_PATH, PolicePost, police
 from pantau.transform.text.evaluate import models_from as models_env
 from pantau.transform.text.evaluate import topic_quality
 from pantau.transform.text.features import Vectorizer, Words
-from pantau.transform.text.linear import LinearModel, softmax, train_softmax
+from pantau.transform.text.linear import LinearModel, nb_penalty, softmax, train_softmax
 from pantau.transform.text.metrics import classification_report
 from pantau.transform.text.normalize import tokenize_batch
 from pantau.transform.text.segment import WORD_COUNTS_PATH, write_word_counts
@@ -60,6 +60,36 @@ MIN_DF = 2
 LEXICON_SCALE = 3.0
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How one task's model is trained: the per-model feature options stored in its file and how
+    its L2 strength is chosen."""
+
+    #: character n-grams of words, (shortest, longest); None: none
+    char: tuple[int, int] | None = None
+    #: penalise each weight by the inverse naive-Bayes log-count ratio (:func:`nb_penalty`)
+    nb: bool = False
+    folds: int = FOLDS
+    l2_grid: tuple[float, ...] = L2_GRID
+    method: str = ("normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
+                   "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
+                   "class-balanced, L-BFGS")
+
+
+#: Emotion: character 2-5-grams of words and the naive-Bayes penalty, chosen by 5-fold
+#: cross-validation on the EmoT training file only (docs/text.md has the figures).
+RECIPES = {
+    "sentiment": Recipe(),
+    "emotion": Recipe(
+        char=(2, 5), nb=True, folds=5, l2_grid=(0.3, 1.0, 3.0),
+        method="normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear TF-IDF, "
+               "L2-normalised) + character 2-5-grams of words (<word>, a second block, sublinear "
+               "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
+               "class-balanced, L-BFGS, each weight's L2 penalty divided by its naive-Bayes "
+               "log-count ratio (NB-SVM-like)"),
+}
+
+
 def _subset(words: Words, rows: np.ndarray) -> Words:
     """The posts ``rows`` of a batch, as their own batch."""
     import pyarrow as pa
@@ -73,22 +103,26 @@ def _subset(words: Words, rows: np.ndarray) -> Words:
     return Words(words.words.take(pa.array(index, type=pa.int64())), np.array(offsets))
 
 
-def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float
-         ) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
-    vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE)
-    weights, bias = train_softmax(vectorizer.transform(words), y, len(labels), l2=l2)
+def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float,
+         recipe: Recipe = Recipe()) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
+    vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE, char=recipe.char)
+    matrix = vectorizer.transform(words)
+    scale = nb_penalty(matrix, y, len(labels)) if recipe.nb else None
+    weights, bias = train_softmax(matrix, y, len(labels), l2=l2, penalty_scale=scale)
     return vectorizer, weights, bias
 
 
-def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str]) -> tuple[float, dict[str, float]]:
-    """The L2 strength with the best mean macro-F1 over ``FOLDS`` folds of the training data."""
-    fold = np.arange(len(y)) % FOLDS
+def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str], recipe: Recipe = Recipe()
+               ) -> tuple[float, dict[str, float]]:
+    """The L2 strength with the best mean macro-F1 over the recipe's folds of the training data."""
+    fold = np.arange(len(y)) % recipe.folds
     scores = {}
-    for l2 in L2_GRID:
+    for l2 in recipe.l2_grid:
         f1s = []
-        for k in range(FOLDS):
+        for k in range(recipe.folds):
             train_rows, test_rows = np.nonzero(fold != k)[0], np.nonzero(fold == k)[0]
-            vec, weights, bias = _fit(_subset(words, train_rows), y[train_rows], labels, l2)
+            vec, weights, bias = _fit(_subset(words, train_rows), y[train_rows], labels, l2,
+                                      recipe)
             test = _subset(words, test_rows)
             predicted = softmax(np.asarray(vec.transform(test) @ weights) + bias).argmax(axis=1)
             report = classification_report("cv", [labels[i] for i in y[test_rows]],
@@ -96,7 +130,7 @@ def _choose_l2(words: Words, y: np.ndarray, labels: Sequence[str]) -> tuple[floa
             f1s.append(report.macro_f1)
         scores[str(l2)] = round(float(np.mean(f1s)), 4)
         print(f"  l2={l2}: cross-validated macro-F1 {scores[str(l2)]:.4f}", flush=True)
-    best = max(L2_GRID, key=lambda v: scores[str(v)])
+    best = max(recipe.l2_grid, key=lambda v: scores[str(v)])
     return best, scores
 
 
@@ -130,8 +164,9 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         "malformed rows skipped)")
     started = time.monotonic()
     words = Words(*tokenize_batch(texts))
-    l2, cv = _choose_l2(words, y, labels)
-    vectorizer, weights, bias = _fit(words, y, labels, l2)
+    recipe = RECIPES[task]
+    l2, cv = _choose_l2(words, y, labels, recipe)
+    vectorizer, weights, bias = _fit(words, y, labels, l2, recipe)
     metadata = {
         "task": task,
         "trained_on": [s.name for s in sets] + (
@@ -140,9 +175,7 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
                        ({"sentiment": ["smsa", "nusax_id"], "emotion": ["emot"]}[task])},
         "note": "Derived from the data sets above; cite them. NusaX is CC-BY-SA 4.0: share-alike "
                 "applies to redistributed derivatives of its data.",
-        "method": "normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
-                  "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
-                  "class-balanced, L-BFGS",
+        "method": recipe.method,
         "l2": l2,
         "lexicon_scale": LEXICON_SCALE,
         "cross_validated_macro_f1": cv,
@@ -150,6 +183,10 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         "n_features": int(vectorizer.n_features),
         "command": "python scripts/train_text_models.py",
     }
+    if recipe != Recipe():
+        metadata["cross_validation_folds"] = recipe.folds
+        metadata["char_ngrams"] = list(recipe.char) if recipe.char else None
+        metadata["nb_penalty"] = recipe.nb
     model = LinearModel(labels=labels, vectorizer=vectorizer, weights=weights, bias=bias,
                         metadata=metadata)
     out_dir.mkdir(parents=True, exist_ok=True)
