@@ -26,7 +26,7 @@ def test_sentiment_macro_f1_is_at_least_0_80_on_each_validation_file() -> None:
 def test_emotion_macro_f1_is_reported_and_well_above_chance() -> None:
     (report,) = evaluate_emotion()
     assert report.n == 440
-    assert report.macro_f1 >= 0.60, report.render()  # chance is ~0.2; see docs/text.md
+    assert report.macro_f1 >= 0.67, report.render()  # 0.687 shipped; chance is ~0.2 (docs/text.md)
 
 
 def test_missing_data_names_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]

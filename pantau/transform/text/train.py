@@ -11,8 +11,9 @@ same sentiment training texts (SmSA + NusaX-Senti; never EmoT, whose licence is 
 
 Reads only the ``*_train`` files of the labelled data sets (``PANTAU_TEXT_DATA_DIR``, by default
 the copies in ``pantau/transform/text/data/labelled/``): sentiment on SmSA + NusaX-Senti
-(Indonesian), emotion on EmoT. The L2 strength is chosen by 3-fold cross-validation on the
-training files (macro-F1), never on the validation files. Deterministic: the same data give
+(Indonesian), emotion on EmoT. The L2 strength is chosen by cross-validation on the training
+files (macro-F1; 3 folds for sentiment, 5 for emotion: :data:`RECIPES`), never on the validation
+files. Deterministic: the same data give
 byte-identical weights up to floating-point summation order. Prints the cross-validation
 figures; `pantau eval` reports the validation figures.
 
