@@ -1,8 +1,9 @@
 """Emotion of Indonesian posts: anger, fear, happy, love or sadness.
 
-The same normalisation, features and linear model as :mod:`pantau.transform.text.sentiment`, trained on
-EmoT (Indonesian tweets). EmoT has no "no emotion" class, so every post with at least one known
-word gets one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
+The same normalisation, features and linear model as :mod:`pantau.transform.text.sentiment`, plus
+character n-grams of words (stored in the model file), trained on EmoT (Indonesian tweets). EmoT
+has no "no emotion" class, so every post with at least one known word or character n-gram gets
+one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
 """
 
 from __future__ import annotations

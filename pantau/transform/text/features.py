@@ -8,6 +8,9 @@ Features of a post:
 
 * ``w``: words; ``b``: word bigrams; ``p``: 4-letter word prefixes; ``s``: 3-letter suffixes
   (Indonesian affixes such as ``meng-``, ``-kan``) — counts, sublinear TF x IDF, L2-normalised;
+* optionally (a per-model option stored in its file; the emotion model uses it), ``c``:
+  character n-grams of every word padded as ``<word>`` (:func:`char_ngrams`), a second block with
+  its own sublinear TF-IDF and L2 normalisation;
 * two lexicon features: the sums of positive and of negative term weights after negation and
   intensifier rules (:func:`lexicon_scores`), on a log scale;
 * with ``domain_scale`` > 0 (the sentiment model), a second copy of all of the above, times
@@ -32,6 +35,8 @@ import scipy.sparse as sp
 from pantau.transform.text import lexicon
 
 KINDS = ("w", "b", "p", "s")
+#: The optional kind: character n-grams of words (a model that has them stores ``char_ngrams``).
+CHAR_KIND = "c"
 MAX_PHRASE = 4
 _WINDOW = 3
 #: A negated negative term counts half as positive ("tidak buruk" is faint praise).
@@ -250,13 +255,40 @@ def _keys(words: Words, kind: str) -> tuple[pa.Array, np.ndarray]:
     raise ValueError(f"unknown feature kind {kind!r}")
 
 
-def count_features(words: Words) -> dict[str, tuple[pa.Array, np.ndarray]]:
-    """Every feature string per kind with the post it belongs to (for building vocabularies)."""
+def char_ngrams(words: pa.Array, low: int, high: int) -> tuple[pa.Array, np.ndarray]:
+    """Every character n-gram of ``low`` to ``high`` letters of ``<word>`` (so that the start and
+    the end of a word are n-grams of their own), with the index of its word."""
+    padded = pc.binary_join_element_wise(pa.scalar("<"), words, pa.scalar(">"), "")
+    lengths = np.asarray(pc.utf8_length(padded).to_numpy(zero_copy_only=False), dtype=np.int64)
+    keys: list[pa.Array] = []
+    index: list[np.ndarray] = []
+    for n in range(low, high + 1):
+        start = 0
+        while True:
+            rows = np.nonzero(lengths >= start + n)[0]
+            if not len(rows):
+                break
+            taken = padded if len(rows) == len(padded) else padded.take(pa.array(rows))
+            keys.append(pc.utf8_slice_codeunits(taken, start, start + n))
+            index.append(rows)
+            start += 1
+    if not keys:
+        return pa.array([], type=pa.string()), np.zeros(0, dtype=np.int64)
+    return pa.concat_arrays(keys), np.concatenate(index)
+
+
+def count_features(words: Words, char: tuple[int, int] | None = None
+                   ) -> dict[str, tuple[pa.Array, np.ndarray]]:
+    """Every feature string per kind with the post it belongs to (for building vocabularies);
+    with ``char``, also the character n-grams of that range of lengths."""
     post_of = words.post_of
     out = {}
     for kind in KINDS:
         keys, starts = _keys(words, kind)
         out[kind] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
+    if char is not None:
+        keys, starts = char_ngrams(words.words, *char)
+        out[CHAR_KIND] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
     return out
 
 
@@ -275,6 +307,15 @@ def police_domain(words: Words) -> np.ndarray:
     return found
 
 
+def _tf_idf(matrix: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear TF x IDF, each row L2-normalised."""
+    matrix.sum_duplicates()
+    matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
 @dataclass
 class Vectorizer:
     """Vocabularies (one per kind) and IDF weights; turns a batch of words into a sparse matrix."""
@@ -285,6 +326,12 @@ class Vectorizer:
     #: > 0: a second copy of every feature, times this, for posts in the police domain
     #: (:func:`police_domain`); 0: none
     domain_scale: float = 0.0
+    #: (shortest, longest) character n-grams of words, a second block; None: no such block.
+    char: tuple[int, int] | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return KINDS if self.char is None else (*KINDS, CHAR_KIND)
 
     @property
     def n_sparse(self) -> int:
@@ -301,7 +348,7 @@ class Vectorizer:
 
     def feature_names(self) -> list[str]:
         names: list[str] = []
-        for kind in KINDS:
+        for kind in self.kinds:
             names.extend(f"{kind}:{v}" for v in self.vocab[kind].to_pylist())
         names += ["lexicon:positive", "lexicon:negative"]
         return names + [f"police/{name}" for name in names] if self.domain_scale else names
@@ -321,28 +368,44 @@ class Vectorizer:
             offset += len(self.vocab[kind])
         row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-        matrix = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, self.n_sparse))
-        matrix.sum_duplicates()
-        matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        matrix = sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+        matrix = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, offset))
+        blocks = [_tf_idf(matrix, self.idf[:offset])]
+        if self.char is not None:
+            blocks.append(_tf_idf(self._char_counts(words), self.idf[offset:]))
         lex = np.log1p(lexicon_scores(words, hits)) * self.lexicon_scale
-        shared = sp.hstack([matrix, sp.csr_matrix(lex)], format="csr")
+        shared = sp.hstack([*blocks, sp.csr_matrix(lex)], format="csr")
         if not self.domain_scale:
             return shared
         police = sp.diags(police_domain(words) * self.domain_scale) @ shared
         return sp.hstack([shared, police], format="csr")
 
+    def _char_counts(self, words: Words) -> sp.csr_matrix:
+        """(posts, character n-grams) counts: the n-grams of each distinct word of the batch
+        once, spread to the posts by a sparse product."""
+        assert self.char is not None
+        vocab = self.vocab[CHAR_KIND]
+        distinct = pc.unique(words.words)
+        keys, of_word = char_ngrams(distinct, *self.char)
+        idx = lookup(keys, vocab)
+        ok = idx >= 0
+        by_word = sp.csr_matrix((np.ones(int(ok.sum())), (of_word[ok], idx[ok])),
+                                shape=(len(distinct), len(vocab)))
+        which = lookup(words.words, distinct)
+        in_post = sp.csr_matrix((np.ones(len(which)), (words.post_of, which)),
+                                shape=(words.n_posts, len(distinct)))
+        return sp.csr_matrix(in_post @ by_word)
+
     @classmethod
     def fit(cls, words: Words, *, min_df: int = 2, max_features: dict[str, int] | None = None,
-            lexicon_scale: float = 1.0, domain_scale: float = 0.0) -> Vectorizer:
-        """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first)."""
+            lexicon_scale: float = 1.0, char: tuple[int, int] | None = None,
+            domain_scale: float = 0.0) -> Vectorizer:
+        """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first);
+        ``char``: add the character n-grams of words of that range of lengths."""
         limits = max_features or {}
         vocab = {}
         dfs = []
         n = words.n_posts
-        for kind, (keys, post) in count_features(words).items():
+        for kind, (keys, post) in count_features(words, char).items():
             # Document frequency: distinct (post, key) pairs.
             table = pa.table({"key": keys, "post": pa.array(post)})
             pairs = table.group_by(["key", "post"]).aggregate([])
@@ -354,4 +417,5 @@ class Vectorizer:
             vocab[kind] = key.take(pa.array(order)).combine_chunks()
             dfs.append(df[order])
         idf = np.log((1 + n) / (1 + np.concatenate(dfs))) + 1.0
-        return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale, domain_scale=domain_scale)
+        return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale, char=char,
+                   domain_scale=domain_scale)

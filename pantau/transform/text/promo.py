@@ -46,7 +46,8 @@ def promo_posts(words: Words) -> np.ndarray:
         grams, starts = words.ngrams(n)
         hit = lookup(grams, table) >= 0
         found[post_of[starts[hit]]] = True
-    return found & police_domain(words)
+    in_domain: np.ndarray = found & police_domain(words)
+    return in_domain
 
 
 def promo_term(words: Words) -> str | None:

@@ -1,0 +1,59 @@
+"""Per-model feature options: character n-grams of words and the naive-Bayes-scaled penalty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from pantau.transform.text.features import CHAR_KIND, Vectorizer, Words, char_ngrams
+from pantau.transform.text.linear import LinearModel, log_count_ratios, nb_penalty, train_softmax
+from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
+
+TEXTS = ["aku sayang banget sama kamu", "takut banget ada begal", "kesal sama polisi lambat",
+         "senang sekali hari ini", "sayang kamu selalu", "takut pulang malam"]
+
+
+def test_char_ngrams_pad_each_word() -> None:
+    keys, of_word = char_ngrams(pa.array(["ab", "kamu"]), 2, 3)
+    pairs = sorted(zip(keys.to_pylist(), of_word.tolist(), strict=True))
+    assert ("<a", 0) in pairs and ("b>", 0) in pairs and ("<ab", 0) in pairs
+    assert ("amu", 1) in pairs and ("mu>", 1) in pairs
+    assert len(pairs) == 3 + 2 + 5 + 4  # "<ab>": 3 bigrams, 2 trigrams; "<kamu>": 5 and 4
+
+
+def test_char_block_is_stored_and_loads(tmp_path: Path) -> None:
+    words = Words(*tokenize_batch(TEXTS))
+    vectorizer = Vectorizer.fit(words, min_df=1, char=(2, 4))
+    assert CHAR_KIND in vectorizer.vocab
+    matrix = vectorizer.transform(words)
+    assert matrix.shape == (len(TEXTS), vectorizer.n_features)
+    model = LinearModel(("a", "b"), vectorizer, np.ones((vectorizer.n_features, 2)), np.zeros(2))
+    model.save(tmp_path / "m.npz")
+    loaded = LinearModel.load(tmp_path / "m.npz")
+    assert loaded.vectorizer.char == (2, 4)
+    assert abs(loaded.vectorizer.transform(words) - matrix).max() < 1e-6
+    # words unseen in training still share n-grams with seen ones
+    unseen = Words(*tokenize_batch(["sayangku"]))
+    assert loaded.vectorizer._char_counts(unseen).nnz > 0
+
+
+def test_models_without_char_ngrams_stay_as_they_were() -> None:
+    with np.load(SENTIMENT_MODEL) as data:
+        assert "char_ngrams" not in data.files and f"vocab_{CHAR_KIND}" not in data.files
+    assert LinearModel.load(SENTIMENT_MODEL).vectorizer.char is None
+
+
+def test_nb_penalty_penalises_uninformative_features_more() -> None:
+    words = Words(*tokenize_batch(TEXTS))
+    y = np.array([0, 1, 0, 0, 0, 1])
+    matrix = Vectorizer.fit(words, min_df=1).transform(words)
+    ratios = log_count_ratios(matrix, y, 2)
+    scale = nb_penalty(matrix, y, 2)
+    assert scale.shape == ratios.shape == (matrix.shape[1], 2)
+    assert np.median(scale) == 1.0
+    assert np.all(np.diff(scale[np.argsort(ratios[:, 0]), 0]) <= 1e-12)
+    weights, _ = train_softmax(matrix, y, 2, l2=1.0, penalty_scale=scale)
+    assert weights.shape == (matrix.shape[1], 2)
