@@ -72,14 +72,17 @@ def test_every_term_is_at_most_four_normalised_words() -> None:
         assert 1 <= len(normalize(term).split()) <= 4, term
 
 
-@pytest.mark.parametrize("text", [
-    "giveaway polisi " * 12_000,  # 192,000 characters
-    "promo\x00\x00 #PercumaLaporPolisi",
-    "\u202egiveaway\u202c slot gacor #polri",
-    "\uff47\uff49\uff56\uff45\uff41\uff57\uff41\uff59 #PoldaJabar",  # full-width "giveaway"
-    "'; drop table posts; -- giveaway #PoldaJabar",
+@pytest.mark.parametrize(("text", "is_ad"), [
+    ("giveaway polisi " * 12_000, True),  # 192,000 characters
+    ("promo\x00\x00 #PercumaLaporPolisi", True),
+    ("\u202egiveaway\u202c slot gacor #polri", True),
+    ("\uff47\uff49\uff56\uff45\uff41\uff57\uff41\uff59 #PoldaJabar", True),  # full-width
+    ("\U0001d42c\U0001d425\U0001d428\U0001d42d \U0001d420\U0001d41a\U0001d41c\U0001d428"
+     "\U0001d42b #polri", True),  # mathematical bold "slot gacor"
+    ("'; drop table posts; -- giveaway #PoldaJabar", True),
+    ("'; drop table posts; -- giveaway", False),  # no police word: not riding a police hashtag
 ])
-def test_hostile_texts_do_not_break_the_rule_through_sql(text: str) -> None:
+def test_hostile_texts_do_not_break_the_rule_through_sql(text: str, is_ad: bool) -> None:
     con = duckdb.connect()
     register(con)
     label, score, found = con.execute(
@@ -87,5 +90,6 @@ def test_hostile_texts_do_not_break_the_rule_through_sql(text: str) -> None:
         [text]).fetchone()  # type: ignore[misc]
     assert label in ("positive", "neutral", "negative") and -1.0 <= score <= 1.0
     assert isinstance(found, str)
-    if "giveaway" in normalize(text):
+    assert _promo([text]) == [is_ad]
+    if is_ad:
         assert (label, score, found) == ("neutral", 0.0, "lainnya")

@@ -100,6 +100,10 @@ def normalize_token(token: str) -> str:
         e.g. ``"banget"``, ``"percuma lapor polisi"``, ``"keren salut"``; ``""`` for URLs,
         mentions and bare punctuation.
     """
+    if not token.isascii():
+        # Compatibility forms read as the letters they show: full-width letters, the
+        # mathematical bold and italic letters that spam and emphasis use, ligatures.
+        token = unicodedata.normalize("NFKC", token)
     if not token or token[0] == "@" or _URL.search(token):
         return ""
     if token[0] == "#" and len(token) > 1:
