@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pantau.exceptions import PantauError, TransientError
 from pantau.progress import Output
 from pantau.settings import Settings, settings_markdown
+from pantau.transform.text.typing import EMOTION_LABELS, SENTIMENT_LABELS
 
 
 def _say(message: str) -> None:
@@ -346,8 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "docs/text.md.")
     p.add_argument("post_key", nargs="?", metavar="POST_KEY",
                    help="the post, as marts.fct_posts.post_key (PLATFORM:POST_ID)")
-    p.add_argument("--sentiment", choices=["positive", "neutral", "negative"])
-    p.add_argument("--emotion", choices=["anger", "fear", "happy", "love", "sadness"])
+    p.add_argument("--sentiment", choices=SENTIMENT_LABELS)
+    p.add_argument("--emotion", choices=EMOTION_LABELS)
     p.add_argument("--topic", help="a topic_id of the taxonomy seed, or lainnya")
     p.add_argument("--polres", help="a polres_id of the seed, or none (about no Polres)")
     p.add_argument("--note", help="why (at most 1000 characters)")

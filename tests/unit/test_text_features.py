@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pantau.transform.text.features import CHAR_KIND, Vectorizer, Words, char_ngrams
+from pantau.transform.text.features import CHAR_KIND, Vectorizer, Words, char_ngrams, police_domain
 from pantau.transform.text.linear import LinearModel, log_count_ratios, nb_penalty, train_softmax
 from pantau.transform.text.normalize import tokenize_batch
 from pantau.transform.text.sentiment import MODEL_PATH as SENTIMENT_MODEL
@@ -57,3 +57,30 @@ def test_nb_penalty_penalises_uninformative_features_more() -> None:
     assert np.all(np.diff(scale[np.argsort(ratios[:, 0]), 0]) <= 1e-12)
     weights, _ = train_softmax(matrix, y, 2, l2=1.0, penalty_scale=scale)
     assert weights.shape == (matrix.shape[1], 2)
+
+
+def test_the_police_copy_is_stored_and_a_file_from_before_it_loads_as_before(
+        tmp_path: Path) -> None:
+    words = Words(*tokenize_batch([*TEXTS, "polisi tangkap begal, mantap pak"]))
+    plain = Vectorizer.fit(words, min_df=1)
+    copied = Vectorizer.fit(words, min_df=1, domain_scale=2.0)
+    matrix = copied.transform(words)
+    assert matrix.shape == (len(TEXTS) + 1, 2 * plain.n_features)
+    # only posts with a police word have the copy: twice their shared features
+    police = police_domain(words)
+    assert police.tolist() == [False, False, True, False, False, False, True]
+    copy, shared = matrix[:, plain.n_features:], matrix[:, :plain.n_features]
+    assert copy[~police].nnz == 0
+    assert abs(copy[police] - 2.0 * shared[police]).max() < 1e-9
+    model = LinearModel(("a", "b"), copied, np.ones((copied.n_features, 2)), np.zeros(2))
+    model.save(tmp_path / "copied.npz")
+    assert LinearModel.load(tmp_path / "copied.npz").vectorizer.domain_scale == 2.0
+    # a model file written before the copy existed has no domain_scale: no copy, same matrix
+    old = LinearModel(("a", "b"), plain, np.ones((plain.n_features, 2)), np.zeros(2))
+    old.save(tmp_path / "old.npz")
+    with np.load(tmp_path / "old.npz") as data:
+        arrays = {name: data[name] for name in data.files if name != "domain_scale"}
+    np.savez_compressed(tmp_path / "old.npz", **arrays)  # type: ignore[arg-type]
+    loaded = LinearModel.load(tmp_path / "old.npz")
+    assert loaded.vectorizer.domain_scale == 0.0
+    assert abs(loaded.vectorizer.transform(words) - plain.transform(words)).max() < 1e-6  # float32

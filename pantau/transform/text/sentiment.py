@@ -2,14 +2,16 @@
 
 The method (see ``docs/text.md``): posts are normalised (:mod:`pantau.transform.text.normalize`), turned
 into word/bigram/affix TF-IDF features plus two lexicon scores (general and police terms, with
-negation and intensifier rules, :mod:`pantau.transform.text.features`), and read by a multinomial logistic
-regression trained at build time on SmSA + NusaX (``scripts/train_text_models.py``). The score is
-P(positive) - P(negative); the label is the most probable class. A post with no known word at all
-(empty, only a URL or a mention) is neutral with score 0, and so is an ad or spam riding a police
-hashtag (a term of ``lexicon/promo.tsv``, :mod:`pantau.transform.text.promo`).
+negation and intensifier rules, :mod:`pantau.transform.text.features`), with a police copy of
+them for posts with a police word, and read by a multinomial logistic regression trained on SmSA
++ NusaX + the dev half of Pantau's labelled police posts (``scripts/train_text_models.py``). The
+score is P(positive) - P(negative); the label is the most probable class. A post with no known
+word at all (empty, only a URL or a mention) is neutral with score 0, and so is an ad or spam
+riding a police hashtag (a term of ``lexicon/promo.tsv``, :mod:`pantau.transform.text.promo`).
 
-Known limit: sarcasm ("mantap pak, laporan saya diabaikan 3 bulan 👏") is read literally when
-the praise outweighs the complaint; the explanation shows which terms won.
+Known limit: sarcasm without a complaint word ("luar biasa, laporan pencurian saya ditanggapi
+setahun kemudian. terima kasih pak polisi") is read literally; the explanation shows which terms
+won.
 
 With ``PANTAU_SENTIMENT_BACKEND=onnx`` the same functions read posts with a transformer the user
 exported (:mod:`pantau.transform.text.onnx_backend`): same labels, same score (P(positive) -

@@ -71,8 +71,8 @@ POLICE_SCALE = 2.0
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one task's model is trained: the per-model feature options stored in its file and how
-    its L2 strength is chosen."""
+    """How one task's model is trained: the per-model feature options stored in its file, the
+    police posts it learns from, and how its L2 strength is chosen."""
 
     #: character n-grams of words, (shortest, longest); None: none
     char: tuple[int, int] | None = None
@@ -82,27 +82,34 @@ class Recipe:
     l2_grid: tuple[float, ...] = L2_GRID
     #: > 0: a police copy of the features, times this (features.py, ``domain_scale``)
     domain_scale: float = 0.0
-    method: str = ("normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
-                   "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
-                   "class-balanced, L-BFGS")
+    #: > 0: the dev half of the labelled police posts joins the training set, each post counted
+    #: this many times (their sentiment label: sentiment only)
+    police_weight: int = 0
+
+    @property
+    def method(self) -> str:
+        """The method in words, recorded in the model file's metadata."""
+        parts = ["normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
+                 "TF-IDF, L2-normalised)"]
+        if self.char:
+            parts.append(f"character {self.char[0]}-{self.char[1]}-grams of words (<word>, a "
+                         "second block, sublinear TF-IDF, L2-normalised)")
+        method = " + ".join([*parts, "2 lexicon scores"])
+        if self.domain_scale:
+            method += (f"; a police copy of them (x{self.domain_scale}) for posts with a word "
+                       "of lexicon/domain.tsv")
+        method += "; multinomial logistic regression, class-balanced, L-BFGS"
+        if self.nb:
+            method += (", each weight's L2 penalty divided by its naive-Bayes log-count ratio "
+                       "(NB-SVM-like)")
+        return method
 
 
-#: Emotion: character 2-5-grams of words and the naive-Bayes penalty, chosen by 5-fold
-#: cross-validation on the EmoT training file only (docs/text.md has the figures).
 RECIPES = {
-    "sentiment": Recipe(
-        domain_scale=POLICE_SCALE,
-        method="normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear TF-IDF, "
-               "L2-normalised) + 2 lexicon scores; a police copy of them (x2) for posts with a "
-               "word of lexicon/domain.tsv; multinomial logistic regression, class-balanced, "
-               "L-BFGS"),
-    "emotion": Recipe(
-        char=(2, 5), nb=True, folds=5, l2_grid=(0.3, 1.0, 3.0),
-        method="normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear TF-IDF, "
-               "L2-normalised) + character 2-5-grams of words (<word>, a second block, sublinear "
-               "TF-IDF, L2-normalised) + 2 lexicon scores; multinomial logistic regression, "
-               "class-balanced, L-BFGS, each weight's L2 penalty divided by its naive-Bayes "
-               "log-count ratio (NB-SVM-like)"),
+    "sentiment": Recipe(domain_scale=POLICE_SCALE, police_weight=POLICE_WEIGHT),
+    #: character 2-5-grams of words and the naive-Bayes penalty, chosen by 5-fold
+    #: cross-validation on the EmoT training file only (docs/text.md has the figures)
+    "emotion": Recipe(char=(2, 5), nb=True, folds=5, l2_grid=(0.3, 1.0, 3.0)),
 }
 
 
@@ -176,26 +183,27 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
                 skipped += 1
                 continue
             rows.append((text, label, 1))
+    recipe = RECIPES[task]
     # Sentiment also learns from the dev half of Pantau's police posts (the test half measures).
-    police = police_posts("dev") if task == "sentiment" else []
-    rows += [(p.text, p.sentiment, POLICE_WEIGHT) for p in police]
+    police = police_posts("dev") if recipe.police_weight else []
+    rows += [(p.text, p.sentiment, recipe.police_weight) for p in police]
     rows += [(text, label, 1) for text, label in extra]
     texts = [text for text, _, times in rows for _ in range(times)]
     y = np.array([labels.index(label) for _, label, times in rows for _ in range(times)])
     groups = np.repeat(np.arange(len(rows)), [times for _, _, times in rows])
-    say(f"{task}: {len(rows):,} training posts ({len(police)} police posts counted "
-        f"{POLICE_WEIGHT} times; {len(extra)} analysts' corrections; {skipped} malformed rows "
-        "skipped)")
+    counted = (f"{len(police)} police posts counted {recipe.police_weight} times; "
+               if police else "")
+    say(f"{task}: {len(rows):,} training posts ({counted}{len(extra)} analysts' corrections; "
+        f"{skipped} malformed rows skipped)")
     started = time.monotonic()
     words = Words(*tokenize_batch(texts))
-    recipe = RECIPES[task]
     l2, cv = _choose_l2(words, y, labels, recipe, groups)
     vectorizer, weights, bias = _fit(words, y, labels, l2, recipe)
     metadata = {
         "task": task,
         "trained_on": [s.name for s in sets] + (
-            [f"{POLICE_POSTS_PATH.name}, dev half ({len(police)} posts, counted {POLICE_WEIGHT} "
-             "times)"] if police else []) + (
+            [f"{POLICE_POSTS_PATH.name}, dev half ({len(police)} posts, counted "
+             f"{recipe.police_weight} times)"] if police else []) + (
             [f"{len(extra)} analysts' corrections (audit.label_corrections)"] if extra else []),
         "provenance": {name: datasets.PROVENANCE[name] for name in
                        ({"sentiment": ["smsa", "nusax_id"], "emotion": ["emot"]}[task])},
@@ -204,17 +212,16 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         "method": recipe.method,
         "l2": l2,
         "lexicon_scale": LEXICON_SCALE,
-        "police_weight": POLICE_WEIGHT if task == "sentiment" else 0,
+        "police_weight": recipe.police_weight,
         "police_scale": recipe.domain_scale,
         "cross_validated_macro_f1": cv,
         "n_train": len(y),
         "n_features": int(vectorizer.n_features),
         "command": "python scripts/train_text_models.py",
+        "cross_validation_folds": recipe.folds,
+        "char_ngrams": list(recipe.char) if recipe.char else None,
+        "nb_penalty": recipe.nb,
     }
-    if recipe != Recipe():
-        metadata["cross_validation_folds"] = recipe.folds
-        metadata["char_ngrams"] = list(recipe.char) if recipe.char else None
-        metadata["nb_penalty"] = recipe.nb
     model = LinearModel(labels=labels, vectorizer=vectorizer, weights=weights, bias=bias,
                         metadata=metadata)
     out_dir.mkdir(parents=True, exist_ok=True)
