@@ -9,7 +9,7 @@ import pytest
 
 from pantau.settings import PROJECT_DIR
 from pantau.transform.text.normalize import normalize
-from pantau.transform.text.segment import segment
+from pantau.transform.text.segment import is_word, segment, split_word
 
 COMPOUNDS = PROJECT_DIR / "tests" / "fixtures" / "text" / "compounds.tsv"
 #: Where the rule's vocabulary could hide a compound: code, lexicons, word counts and seeds.
@@ -75,3 +75,32 @@ def test_a_run_longer_than_any_hashtag_is_kept_whole_and_not_cached() -> None:
 def test_hostile_tokens_do_not_break_it(token: str) -> None:
     words = segment(token)
     assert "".join(words) == "".join(c for c in token.lower() if c.isascii() and c.isalnum())
+
+
+@pytest.mark.parametrize("word", [
+    # formal derived words, known through their root (the word counts never saw them)
+    "penangkapan", "pembunuhan", "transparansi", "investigasi", "relawan", "syukuran",
+    # police words of the domain list
+    "kapolsek", "satreskrim",
+    # spoken forms: nasal prefixes, -in, a final e for a
+    "ngurangin", "nyangka", "nenangin", "ditemuin", "tangkep", "nilang", "pantes",
+])
+def test_a_word_in_its_own_right_is_not_split_in_running_text(word: str) -> None:
+    assert is_word(word)
+    assert split_word(word) == [word]
+    assert normalize(f"makasih pak, {word} ya").split().count(word) == 1
+
+
+@pytest.mark.parametrize(("token", "words"), [
+    ("percumalaporpolisi", ["percuma", "lapor", "polisi"]),
+    ("poldametrojaya", ["polda", "metro", "jaya"]),
+    ("usuttuntas", ["usut", "tuntas"]),
+])
+def test_run_together_words_of_known_pieces_are_still_split(token: str, words: list[str]) -> None:
+    assert not is_word(token)
+    assert split_word(token) == words
+
+
+@pytest.mark.parametrize("token", ["nya" * 30, "ng" + "a" * 200, "di" + "kan" * 40, "m" * 25])
+def test_hostile_tokens_are_answered_quickly_and_whole(token: str) -> None:
+    assert split_word(token) == [token]

@@ -17,7 +17,10 @@ A word found only in the lexicons or seeds counts as if seen :data:`PRIOR_COUNT`
 the words this domain is about). A piece that is no known word costs more the longer it is, so an
 unknown stretch is kept whole rather than chopped into rare short words; a run of digits is one
 piece. Camel case (``TolakPungli``) is split at the case changes only: each part is a word as
-the writer marked it. A token that is itself a known word is never split.
+the writer marked it. A token that is itself a known word is never split, and in running text
+neither is a word in its own right that the counts never saw: an Indonesian root word or a root
+with affixes (Sastrawi's dictionary and stemmer), a police word, or a spoken form of a known word
+(:func:`is_word`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from pantau.contract.reference import load_national_terms, load_polda, load_polres
 from pantau.transform.text import lexicon
@@ -41,6 +45,10 @@ PRIOR_COUNT = 20
 MIN_COUNT = 2
 #: A lower-case word shorter than this is read as written, never split (:func:`split_word`).
 MIN_SPLIT = 6
+#: A piece of a lower-case split in running text shorter than this must be a lexicon or seed
+#: word or seen :data:`COMMON_COUNT` times (:func:`split_word`).
+MIN_PIECE = 4
+COMMON_COUNT = 100
 #: The longest word the segmentation considers.
 MAX_WORD = 24
 #: A run of letters longer than this is no hashtag people type: it is kept whole, never split
@@ -51,6 +59,15 @@ MAX_COMPOUND = 80
 PREFIXES = frozenset({"ke", "se", "di", "me", "mem", "men", "meng", "nge", "ng", "ne", "pe", "pen",
                       "peng", "ber", "ter", "per"})
 SUFFIXES = frozenset({"an", "kan", "in", "i", "nya", "lah", "kah", "pun"})
+#: Spoken Indonesian: the prefixes of colloquial words and the letters they stand for
+#: (``ngurangin`` is ``kurangin``, ``nyangka`` ``sangka``, ``nilang`` ``tilang``), for
+#: :func:`is_word`.
+_SPOKEN_PREFIXES = (("nge", ("",)), ("ng", ("k", "")), ("ny", ("s", "c")), ("n", ("t",)),
+                    ("m", ("p",)), ("di", ("",)), ("ke", ("",)), ("ter", ("",)), ("ber", ("",)),
+                    ("", ("",)))
+_SPOKEN_SUFFIXES = ("in", "an", "kan", "nya", "")
+_NASALS = frozenset({"nge", "ng", "ny", "n", "m"})
+_VOWELS = frozenset("aiueo")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ALPHA_WORD = re.compile(r"[a-z]+")
 _PIECES = re.compile(r"[a-z]+|\d+")
@@ -92,6 +109,14 @@ def _seed_words() -> set[str]:
     return {w for name in names for w in _ALPHA_WORD.findall(name.lower())}
 
 
+@cache
+def domain_vocabulary() -> frozenset[str]:
+    """The words of the reviewed lexicons (hashtag words, slang, sentiment and police terms,
+    modifiers, police-domain words) and of the reference seeds."""
+    words = set(lexicon.hashtag_words()) | set(lexicon.slang()) | set(lexicon.domain_words())
+    return frozenset(words | _seed_words())
+
+
 @dataclass(frozen=True)
 class WordModel:
     """Cost (negative log probability) of each known word."""
@@ -118,8 +143,7 @@ def word_model() -> WordModel:
                     continue
                 word, count = line.rstrip("\n").split("\t")
                 counts[word] = int(count)
-    domain = set(lexicon.hashtag_words()) | set(lexicon.slang()) | _seed_words()
-    for word in domain:
+    for word in domain_vocabulary():
         if len(word) >= 2 and word.isalpha():
             counts[word] = max(counts[word], PRIOR_COUNT)
     total = sum(counts.values()) or 1
@@ -182,6 +206,67 @@ def segment(token: str) -> list[str]:
     return words
 
 
+@cache
+def _roots() -> frozenset[str]:
+    """Sastrawi's dictionary of Indonesian root words (about 30,000; MIT licence)."""
+    from importlib.resources import files
+
+    text = files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt").read_text(encoding="utf-8")
+    return frozenset(text.split())
+
+
+@cache
+def _stemmer() -> Any:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+def _base_known(base: str) -> bool:
+    """Whether ``base`` is a root word or a word of the model, also with the colloquial final
+    ``e`` for ``a`` (``tangkep``, ``pantes``)."""
+    if len(base) < 3:
+        return False
+    roots, costs = _roots(), word_model().costs
+    if base in roots or base in costs:
+        return True
+    spoken = base.rfind("e")
+    if spoken > 0 and spoken >= len(base) - 2:
+        formal = f"{base[:spoken]}a{base[spoken + 1:]}"
+        return formal in roots or formal in costs
+    return False
+
+
+@lru_cache(maxsize=100_000)
+def is_word(word: str) -> bool:
+    """Whether a lower-case token is a word in its own right, not run-together words: a word of
+    the model, an Indonesian root word or a root with its affixes (Sastrawi's dictionary and
+    stemmer: ``penangkapan``, ``pembunuh``, ``syukuran``), or a colloquial form of a known word:
+    the spoken nasal prefixes ``ng-``/``nge-``/``ny-``/``n-``/``m-`` standing for a dropped ``k``,
+    ``s``/``c``, ``t`` or ``p``, the ``di-``/``ke-``/``ter-``/``ber-`` prefixes, the suffixes
+    ``-in``/``-an``/``-kan``/``-nya``, a final ``e`` for ``a`` (``ngurangin``, ``nyangka``,
+    ``nenangin``, ``ditemuin``, ``tangkep``)."""
+    if word in word_model().costs or word in _roots():
+        return True
+    if len(word) > MAX_WORD:
+        return False
+    if _stemmer().stem(word) in _roots():
+        return True
+    for suffix in _SPOKEN_SUFFIXES:
+        if suffix and not word.endswith(suffix):
+            continue
+        stem = word[: len(word) - len(suffix)]
+        for prefix, restored in _SPOKEN_PREFIXES:
+            if not stem.startswith(prefix):
+                continue
+            rest = stem[len(prefix):]
+            if prefix in _NASALS and rest[:1] not in _VOWELS and prefix != "nge":
+                continue
+            if any(_base_known(f"{first}{rest}") for first in restored):
+                return True
+    return False
+
+
 def split_word(token: str, *, affixes: bool = False) -> list[str]:
     """The words of one token of running text, the rule every text function shares.
 
@@ -190,7 +275,10 @@ def split_word(token: str, *, affixes: bool = False) -> list[str]:
     ``percumalaporpolisi``), goes through :func:`segment`. A lower-case split that begins with a
     prefix or ends with a suffix (:data:`PREFIXES`, :data:`SUFFIXES`) is an affixed slang word,
     kept whole (``ketauan``, ``dimintain``), unless ``affixes`` is true: the unit resolution
-    looks for names, which take affixes (``polisinya``, ``kapoldanya``).
+    looks for names, which take affixes (``polisinya``, ``kapoldanya``). Without ``affixes``, a
+    lower-case token also stays whole when it is a word in its own right (:func:`is_word`:
+    ``penangkapan``, ``nyangka``) or when a piece of its split is not a confident word
+    (:func:`_confident`: not ``nyang`` + ``ka``).
 
     >>> split_word("Polisi"), split_word("StopPungliPolisi"), split_word("noviralnojustice")
     (['polisi'], ['stop', 'pungli', 'polisi'], ['no', 'viral', 'no', 'justice'])
@@ -203,4 +291,19 @@ def split_word(token: str, *, affixes: bool = False) -> list[str]:
     affixed = len(pieces) > 1 and (pieces[0] in PREFIXES or pieces[-1] in SUFFIXES)
     if affixed and not affixes and not mixed_case:
         return [lower]
+    if not affixes and not mixed_case and len(pieces) > 1 and (
+            is_word(lower) or not all(_confident(p) for p in pieces)):
+        return [lower]
     return pieces
+
+
+def _confident(piece: str) -> bool:
+    """Whether a piece of a lower-case split is a word a run-together hashtag is made of: a word
+    of the lexicons or seeds, a common word, or a known word of :data:`MIN_PIECE` letters or
+    more (not ``nyang`` + ``ka``, ``rela`` + ``wan``)."""
+    if not piece.isalpha() or piece in domain_vocabulary():
+        return True
+    cost = word_model().costs.get(piece)
+    if cost is None:
+        return False
+    return len(piece) >= MIN_PIECE or cost <= word_model().unknown_base - math.log(COMMON_COUNT)
