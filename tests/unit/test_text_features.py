@@ -84,3 +84,40 @@ def test_the_police_copy_is_stored_and_a_file_from_before_it_loads_as_before(
     loaded = LinearModel.load(tmp_path / "old.npz")
     assert loaded.vectorizer.domain_scale == 0.0
     assert abs(loaded.vectorizer.transform(words) - plain.transform(words)).max() < 1e-6  # float32
+
+
+def test_the_domain_head_reads_the_police_posts_and_a_file_without_it_reads_as_before(
+        tmp_path: Path) -> None:
+    words = Words(*tokenize_batch([*TEXTS, "polisi tangkap begal, mantap pak"]))
+    vectorizer = Vectorizer.fit(words, min_df=1, domain_scale=2.0)
+    matrix = vectorizer.transform(words)
+    rng = np.random.default_rng(7)
+    weights, bias = rng.normal(size=(vectorizer.n_features, 3)), np.array([0.1, 0.0, -0.1])
+    domain_weights, domain_bias = -weights, np.array([-0.3, 0.2, 0.1])
+    two = LinearModel(("positive", "neutral", "negative"), vectorizer, weights, bias,
+                      domain_weights=domain_weights, domain_bias=domain_bias)
+    police = two.in_domain(words)
+    assert police is not None and police.tolist() == police_domain(words).tolist()
+    logits = two.logits(matrix, police)
+    # the police posts through the domain head, the others through the shared one
+    assert np.allclose(logits[police], np.asarray(matrix[police] @ domain_weights) + domain_bias)
+    assert np.allclose(logits[~police], np.asarray(matrix[~police] @ weights) + bias)
+    assert two.head(True)[0] is domain_weights and two.head(False)[0] is weights
+    two.save(tmp_path / "two.npz")
+    loaded = LinearModel.load(tmp_path / "two.npz")
+    assert loaded.domain_weights is not None
+    assert np.allclose(loaded.predict_proba(words), two.predict_proba(words), atol=1e-5)
+    # a model file from before the domain head: one head for every post, as before
+    one = LinearModel(two.labels, vectorizer, weights, bias)
+    one.save(tmp_path / "one.npz")
+    old = LinearModel.load(tmp_path / "one.npz")
+    assert old.domain_weights is None and old.in_domain(words) is None
+    assert np.allclose(old.predict_proba(words), one.predict_proba(words), atol=1e-5)
+    assert np.allclose(old.logits(matrix, police), np.asarray(matrix @ weights) + bias, atol=1e-4)
+
+
+def test_the_shipped_sentiment_model_has_a_domain_head() -> None:
+    model = LinearModel.load(SENTIMENT_MODEL)
+    assert model.domain_weights is not None and model.domain_bias is not None
+    assert model.domain_weights.shape == model.weights.shape
+    assert model.metadata["domain_head_police_weight"] > model.metadata["police_weight"]

@@ -96,8 +96,8 @@ def test_sarcasm_explanation_shows_both_the_praise_and_the_complaint() -> None:
 
 
 #: sarcasm with no complaint word at all: only the world knowledge that a year is too long
-SARCASM_LITERAL = ("luar biasa, laporan pencurian saya ditanggapi setahun kemudian. terima kasih "
-                   "pak polisi")
+SARCASM_LITERAL = ("hebat sekali pak polisi, motor saya yang hilang ketemu lima tahun kemudian. "
+                   "terima kasih banyak")
 
 
 def test_sarcasm_with_a_complaint_word_reads_negative() -> None:

@@ -2,8 +2,9 @@
 
 Training minimises softmax cross-entropy with L2 regularisation and class-balanced sample weights
 by L-BFGS (``scipy.optimize``); it is deterministic (no random initialisation). A model file holds
-the vectorizer's vocabularies and IDF weights, the weight matrix (float32) and a JSON metadata
-field with provenance and licences of the training data.
+the vectorizer's vocabularies and IDF weights, the weight matrix (float32), optionally a second
+head (weights and bias) for the posts in the police domain, and a JSON metadata field with
+provenance and licences of the training data.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from pantau.transform.text.exceptions import TextModelMissingError
-from pantau.transform.text.features import CHAR_KIND, KINDS, Vectorizer, Words
+from pantau.transform.text.features import CHAR_KIND, KINDS, Vectorizer, Words, police_domain
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -37,13 +38,33 @@ class LinearModel:
     weights: np.ndarray  # (n_features, n_labels)
     bias: np.ndarray  # (n_labels,)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Optional second head for the posts in the police domain (:func:`police_domain`): weights
+    #: and bias trained with the police posts counted more (the sentiment model); None: one head.
+    domain_weights: np.ndarray | None = None
+    domain_bias: np.ndarray | None = None
 
-    def logits(self, matrix: sp.csr_matrix) -> np.ndarray:
+    def in_domain(self, words: Words) -> np.ndarray | None:
+        """Which posts the domain head reads (None: the model has no domain head)."""
+        return police_domain(words) if self.domain_weights is not None else None
+
+    def head(self, in_domain: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(weights, bias) that read a post in the police domain or outside it."""
+        if in_domain and self.domain_weights is not None and self.domain_bias is not None:
+            return self.domain_weights, self.domain_bias
+        return self.weights, self.bias
+
+    def logits(self, matrix: sp.csr_matrix, domain: np.ndarray | None = None) -> np.ndarray:
+        """Logits of every row; with ``domain`` (a bool per row), its rows through the domain
+        head."""
         logits: np.ndarray = np.asarray(matrix @ self.weights) + self.bias
+        if domain is not None and self.domain_weights is not None and domain.any():
+            weights, bias = self.head(True)
+            rows = np.nonzero(domain)[0]
+            logits[rows] = np.asarray(matrix[rows] @ weights) + bias
         return logits
 
     def predict_proba(self, words: Words) -> np.ndarray:
-        return softmax(self.logits(self.vectorizer.transform(words)))
+        return softmax(self.logits(self.vectorizer.transform(words), self.in_domain(words)))
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -52,6 +73,9 @@ class LinearModel:
         }
         if self.vectorizer.char is not None:  # absent from models without character n-grams
             arrays["char_ngrams"] = np.array(self.vectorizer.char, dtype=np.int64)
+        if self.domain_weights is not None and self.domain_bias is not None:  # absent: one head
+            arrays["domain_weights"] = self.domain_weights.astype(np.float32)
+            arrays["domain_bias"] = self.domain_bias.astype(np.float32)
         np.savez_compressed(
             path, **arrays,  # type: ignore[arg-type]
             idf=self.vectorizer.idf.astype(np.float32),
@@ -82,10 +106,15 @@ class LinearModel:
                                         # absent from files written before the police copy
                                         domain_scale=float(data["domain_scale"])
                                         if "domain_scale" in data.files else 0.0)
+                two_heads = "domain_weights" in data.files  # absent from files before it
                 return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
                            weights=data["weights"].astype(np.float64),
                            bias=data["bias"].astype(np.float64),
-                           metadata=json.loads(str(data["metadata"])))
+                           metadata=json.loads(str(data["metadata"])),
+                           domain_weights=data["domain_weights"].astype(np.float64)
+                           if two_heads else None,
+                           domain_bias=data["domain_bias"].astype(np.float64)
+                           if two_heads else None)
         except (OSError, KeyError, ValueError) as error:
             raise TextModelMissingError(path, str(error)) from error
 

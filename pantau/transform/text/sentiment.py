@@ -4,14 +4,16 @@ The method (see ``docs/text.md``): posts are normalised (:mod:`pantau.transform.
 into word/bigram/affix TF-IDF features plus two lexicon scores (general and police terms, with
 negation and intensifier rules, :mod:`pantau.transform.text.features`), with a police copy of
 them for posts with a police word, and read by a multinomial logistic regression trained on SmSA
-+ NusaX + the dev half of Pantau's labelled police posts (``scripts/train_text_models.py``). The
++ NusaX + the dev half of Pantau's labelled police posts (``scripts/train_text_models.py``); a
+post with a police word is read by the model's second head, trained with those police posts
+counted more (:data:`pantau.transform.text.train.DOMAIN_WEIGHT`). The
 score is P(positive) - P(negative); the label is the most probable class. A post with no known
 word at all (empty, only a URL or a mention) is neutral with score 0, and so is an ad or spam
 riding a police hashtag (a term of ``lexicon/promo.tsv``, :mod:`pantau.transform.text.promo`).
 
-Known limit: sarcasm without a complaint word ("luar biasa, laporan pencurian saya ditanggapi
-setahun kemudian. terima kasih pak polisi") is read literally; the explanation shows which terms
-won.
+Known limit: sarcasm without a complaint word ("hebat sekali pak polisi, motor saya yang hilang
+ketemu lima tahun kemudian. terima kasih banyak") is read literally; the explanation shows which
+terms won.
 
 With ``PANTAU_SENTIMENT_BACKEND=onnx`` the same functions read posts with a transformer the user
 exported (:mod:`pantau.transform.text.onnx_backend`): same labels, same score (P(positive) -
@@ -113,7 +115,7 @@ def _predict(words: Words) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, has_features) of a batch."""
     m = model()
     matrix = m.vectorizer.transform(words)
-    probabilities = softmax(m.logits(matrix))
+    probabilities = softmax(m.logits(matrix, m.in_domain(words)))
     has_features = np.diff(matrix.indptr) > 0
     return probabilities, has_features
 
@@ -179,9 +181,11 @@ def sentiment(text: str | None, *, top: int = 8) -> Sentiment:
     m = model()
     hits = find_terms(words)
     matrix = m.vectorizer.transform(words, hits)
-    probabilities = softmax(m.logits(matrix))[0]
+    domain = m.in_domain(words)
+    probabilities = softmax(m.logits(matrix, domain))[0]
     has_features = matrix.nnz > 0
-    direction = m.weights[:, 0] - m.weights[:, 2]
+    weights, _ = m.head(bool(domain is not None and domain[0]))
+    direction = weights[:, 0] - weights[:, 2]
     names = _feature_names()
     row = matrix.getrow(0)
     n_sparse, n_shared = m.vectorizer.n_sparse, m.vectorizer.n_shared
