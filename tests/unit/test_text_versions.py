@@ -28,3 +28,13 @@ def test_the_version_follows_the_model_files_by_content(tmp_path) -> None:  # ty
     (copy / "sentiment.npz").unlink()
     with pytest.raises(TextModelMissingError, match=r"sentiment\.npz"):
         model_version(env)
+
+
+def test_the_rules_part_follows_the_code_that_reads_posts() -> None:
+    from pathlib import Path
+
+    from pantau.transform.text import versions
+
+    folder = Path(versions.__file__).parent
+    assert all((folder / name).is_file() for name in versions.RULE_CODE)
+    assert "segment.py" in versions.RULE_CODE and "normalize.py" in versions.RULE_CODE

@@ -4,7 +4,9 @@
 first 12 hex digits of the SHA-256 of the files: the three model files of
 ``PANTAU_TEXT_MODELS_DIR`` (``emotion:off`` with ``PANTAU_TEXT_EMOTION=off``, ``topic:seed`` when
 the topic model is missing), and the lexicons and reference seeds the functions read (a taxonomy
-term or a Polres alias an analyst added changes labels too). With ``PANTAU_SENTIMENT_BACKEND=onnx``
+term or a Polres alias an analyst added changes labels too) and the modules that read posts into
+words, features and rule answers (:data:`RULE_CODE`: a new splitting or normalisation rule changes
+labels with the same model files). With ``PANTAU_SENTIMENT_BACKEND=onnx``
 the sentiment part is ``sentiment:onnx-<hash>`` of the backend's ``model.onnx``,
 ``tokenizer.json``, ``config.json`` and token limit, so a switch of backend or of exported model
 changes the version too. Content, not file dates: a copy of
@@ -30,6 +32,10 @@ from pantau.transform.text.settings import (
     sentiment_backend,
 )
 
+#: The code that turns a post into words, features and rule answers: a change to it (a new
+#: splitting rule, a normalisation) can change labels with the same model files.
+RULE_CODE = ("normalize.py", "segment.py", "features.py", "lexicon.py", "promo.py", "topic.py",
+             "units.py")
 #: The seeds the text functions read (the taxonomy, the units and their names).
 RULE_SEEDS = ("topic_taxonomy.csv", "polres.csv", "polres_aliases.csv", "polda.csv",
               "polda_aliases.csv", "national_terms.csv")
@@ -56,6 +62,7 @@ def model_version(environ: Mapping[str, str] | None = None) -> str:
                  else "emotion:off")
     topic = folder / "topic.npz"
     parts.append(f"topic:{_digest([topic])}" if topic.is_file() else "topic:seed")
-    rules = sorted(LEXICON_DIR.glob("*.tsv")) + [SEEDS_DIR / name for name in RULE_SEEDS]
+    rules = (sorted(LEXICON_DIR.glob("*.tsv")) + [SEEDS_DIR / name for name in RULE_SEEDS]
+             + [Path(__file__).parent / name for name in RULE_CODE])
     parts.append(f"rules:{_digest(rules)}")
     return " ".join(parts)
