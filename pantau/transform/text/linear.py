@@ -52,6 +52,8 @@ class LinearModel:
         }
         if self.vectorizer.char is not None:  # absent from models without character n-grams
             arrays["char_ngrams"] = np.array(self.vectorizer.char, dtype=np.int64)
+        if self.vectorizer.emotion_scale:  # absent from models without the emotion lexicon
+            arrays["emotion_scale"] = np.array(self.vectorizer.emotion_scale)
         np.savez_compressed(
             path, **arrays,  # type: ignore[arg-type]
             idf=self.vectorizer.idf.astype(np.float32),
@@ -81,7 +83,9 @@ class LinearModel:
                                         lexicon_scale=float(data["lexicon_scale"]), char=char,
                                         # absent from files written before the police copy
                                         domain_scale=float(data["domain_scale"])
-                                        if "domain_scale" in data.files else 0.0)
+                                        if "domain_scale" in data.files else 0.0,
+                                        emotion_scale=float(data["emotion_scale"])
+                                        if "emotion_scale" in data.files else 0.0)
                 return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
                            weights=data["weights"].astype(np.float64),
                            bias=data["bias"].astype(np.float64),
