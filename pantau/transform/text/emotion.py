@@ -1,7 +1,8 @@
 """Emotion of Indonesian posts: anger, fear, happy, love or sadness.
 
 The same normalisation, features and linear model as :mod:`pantau.transform.text.sentiment`, plus
-character n-grams of words (stored in the model file), trained on EmoT (Indonesian tweets). EmoT
+character n-grams of words and five emotion lexicon scores (``lexicon/emotion.tsv``, written for
+Pantau; both options stored in the model file), trained on EmoT (Indonesian tweets). EmoT
 has no "no emotion" class, so every post with at least one known word or character n-gram gets
 one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
 """

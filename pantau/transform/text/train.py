@@ -85,6 +85,8 @@ class Recipe:
     #: > 0: the dev half of the labelled police posts joins the training set, each post counted
     #: this many times (their sentiment label: sentiment only)
     police_weight: int = 0
+    #: > 0: the five emotion lexicon scores, times this (features.py, ``emotion_scale``)
+    emotion_scale: float = 0.0
 
     @property
     def method(self) -> str:
@@ -94,7 +96,10 @@ class Recipe:
         if self.char:
             parts.append(f"character {self.char[0]}-{self.char[1]}-grams of words (<word>, a "
                          "second block, sublinear TF-IDF, L2-normalised)")
-        method = " + ".join([*parts, "2 lexicon scores"])
+        lexicons = "2 lexicon scores"
+        if self.emotion_scale:
+            lexicons += (f" + 5 emotion lexicon scores (lexicon/emotion.tsv, x{self.emotion_scale})")
+        method = " + ".join([*parts, lexicons])
         if self.domain_scale:
             method += (f"; a police copy of them (x{self.domain_scale}) for posts with a word "
                        "of lexicon/domain.tsv")
@@ -107,9 +112,11 @@ class Recipe:
 
 RECIPES = {
     "sentiment": Recipe(domain_scale=POLICE_SCALE, police_weight=POLICE_WEIGHT),
-    #: character 2-5-grams of words and the naive-Bayes penalty, chosen by 5-fold
-    #: cross-validation on the EmoT training file only (docs/text.md has the figures)
-    "emotion": Recipe(char=(2, 5), nb=True, folds=5, l2_grid=(0.3, 1.0, 3.0)),
+    #: character 2-5-grams of words, the naive-Bayes penalty and the emotion lexicon (x LEXICON_SCALE,
+    #: like the sentiment scores), chosen by 5-fold cross-validation on the EmoT training file only
+    #: (docs/text.md has the figures)
+    "emotion": Recipe(char=(2, 5), nb=True, folds=5, l2_grid=(0.1, 0.3, 1.0),
+                      emotion_scale=LEXICON_SCALE),
 }
 
 
@@ -129,7 +136,8 @@ def _subset(words: Words, rows: np.ndarray) -> Words:
 def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float,
          recipe: Recipe = Recipe()) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
     vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE, char=recipe.char,
-                                domain_scale=recipe.domain_scale)
+                                domain_scale=recipe.domain_scale,
+                                emotion_scale=recipe.emotion_scale)
     matrix = vectorizer.transform(words)
     scale = nb_penalty(matrix, y, len(labels)) if recipe.nb else None
     weights, bias = train_softmax(matrix, y, len(labels), l2=l2, penalty_scale=scale)
@@ -221,6 +229,7 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         "cross_validation_folds": recipe.folds,
         "char_ngrams": list(recipe.char) if recipe.char else None,
         "nb_penalty": recipe.nb,
+        "emotion_lexicon_scale": recipe.emotion_scale,
     }
     model = LinearModel(labels=labels, vectorizer=vectorizer, weights=weights, bias=bias,
                         metadata=metadata)
