@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from pantau.transform.text.features import CHAR_KIND, Vectorizer, Words, char_ngrams, police_domain
 from pantau.transform.text.linear import LinearModel, log_count_ratios, nb_penalty, train_softmax
@@ -84,3 +85,30 @@ def test_the_police_copy_is_stored_and_a_file_from_before_it_loads_as_before(
     loaded = LinearModel.load(tmp_path / "old.npz")
     assert loaded.vectorizer.domain_scale == 0.0
     assert abs(loaded.vectorizer.transform(words) - plain.transform(words)).max() < 1e-6  # float32
+
+
+def test_character_ngrams_of_raw_tokens_are_stored_and_need_the_raw_tokens(
+        tmp_path: Path) -> None:
+    from pantau.transform.text.normalize import raw_tokens_batch
+
+    texts = ["KESEL bgt!!! @polres_x https://t.co/a", "takut...", None, "", "\x00 " + "a" * 100_000]
+    flat, offsets = raw_tokens_batch(texts)
+    assert flat.to_pylist()[:3] == ["kesel", "bgt!!!", "takut..."]  # no mention, no URL
+    assert flat.to_pylist()[-1] == "a" * 100  # cut
+    assert offsets.tolist()[:5] == [0, 2, 3, 3, 3] and len(offsets) == len(texts) + 1
+    words = Words(*tokenize_batch(texts), raw=Words(flat, offsets))
+    vectorizer = Vectorizer.fit(words, min_df=1, char=(2, 4), char_source="raw")
+    assert "!!" in vectorizer.vocab[CHAR_KIND].to_pylist()  # punctuation is kept
+    matrix = vectorizer.transform(words)
+    assert matrix.shape == (len(texts), vectorizer.n_features)
+    with pytest.raises(ValueError, match="raw tokens"):
+        vectorizer.transform(Words(*tokenize_batch(texts)))
+    model = LinearModel(("a", "b"), vectorizer, np.ones((vectorizer.n_features, 2)), np.zeros(2))
+    model.save(tmp_path / "raw.npz")
+    assert LinearModel.load(tmp_path / "raw.npz").vectorizer.char_source == "raw"
+    plain = Vectorizer.fit(words, min_df=1, char=(2, 4))
+    LinearModel(("a", "b"), plain, np.ones((plain.n_features, 2)), np.zeros(2)).save(
+        tmp_path / "words.npz")
+    with np.load(tmp_path / "words.npz") as data:
+        assert "char_source" not in data.files  # files whose n-grams read words are as before
+    assert LinearModel.load(tmp_path / "words.npz").vectorizer.char_source == "words"

@@ -10,7 +10,8 @@ Features of a post:
   (Indonesian affixes such as ``meng-``, ``-kan``) — counts, sublinear TF x IDF, L2-normalised;
 * optionally (a per-model option stored in its file; the emotion model uses it), ``c``:
   character n-grams of every word padded as ``<word>`` (:func:`char_ngrams`), a second block with
-  its own sublinear TF-IDF and L2 normalisation;
+  its own sublinear TF-IDF and L2 normalisation; with ``char_source`` "raw" (the emotion model),
+  of the raw lower-cased tokens (``Words.raw``) instead of the words;
 * two lexicon features: the sums of positive and of negative term weights after negation and
   intensifier rules (:func:`lexicon_scores`), on a log scale;
 * optionally (a per-model option stored in its file; the emotion model uses it), five emotion
@@ -52,6 +53,9 @@ class Words:
 
     words: pa.Array
     offsets: np.ndarray
+    #: the same posts' raw lower-cased tokens (:func:`~pantau.transform.text.normalize.
+    #: raw_tokens_batch`), for a model whose character n-grams read them; None: not read
+    raw: Words | None = None
     #: n -> :meth:`ngrams` (the features and both lexicons read the same runs of words)
     _ngrams: dict[int, tuple[pa.Array, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
@@ -361,19 +365,34 @@ def char_ngrams(words: pa.Array, low: int, high: int) -> tuple[pa.Array, np.ndar
     return pa.concat_arrays(keys), np.concatenate(index)
 
 
-def count_features(words: Words, char: tuple[int, int] | None = None
+def count_features(words: Words, char: tuple[int, int] | None = None, char_source: str = "words"
                    ) -> dict[str, tuple[pa.Array, np.ndarray]]:
     """Every feature string per kind with the post it belongs to (for building vocabularies);
-    with ``char``, also the character n-grams of that range of lengths."""
+    with ``char``, also the character n-grams of that range of lengths (of the words, or of the
+    raw tokens with ``char_source`` "raw")."""
     post_of = words.post_of
     out = {}
     for kind in KINDS:
         keys, starts = _keys(words, kind)
         out[kind] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
     if char is not None:
-        keys, starts = char_ngrams(words.words, *char)
-        out[CHAR_KIND] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
+        source = _char_source(words, char_source)
+        keys, starts = char_ngrams(source.words, *char)
+        out[CHAR_KIND] = (keys, source.post_of[starts] if len(starts)
+                          else np.zeros(0, dtype=np.int64))
     return out
+
+
+def _char_source(words: Words, char_source: str) -> Words:
+    """What the character n-grams read: the words, or the raw tokens ("raw")."""
+    if char_source == "words":
+        return words
+    if char_source != "raw":
+        raise ValueError(f"unknown character n-gram source {char_source!r}")
+    if words.raw is None:
+        raise ValueError("this model's character n-grams read the raw tokens: build the batch "
+                         "with Words(..., raw=Words(*raw_tokens_batch(texts)))")
+    return words.raw
 
 
 @cache
@@ -412,6 +431,8 @@ class Vectorizer:
     domain_scale: float = 0.0
     #: (shortest, longest) character n-grams of words, a second block; None: no such block.
     char: tuple[int, int] | None = None
+    #: what the character n-grams read: "words" (normalised) or "raw" (the raw lower-cased tokens)
+    char_source: str = "words"
     #: > 0: five emotion lexicon scores (:func:`emotion_scores`, on a log scale) times this
     #: follow the two sentiment ones; 0: none
     emotion_scale: float = 0.0
@@ -461,7 +482,8 @@ class Vectorizer:
         matrix = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, offset))
         blocks = [_tf_idf(matrix, self.idf[:offset])]
         if self.char is not None:
-            blocks.append(_tf_idf(self._char_counts(words), self.idf[offset:]))
+            blocks.append(_tf_idf(self._char_counts(_char_source(words, self.char_source)),
+                                  self.idf[offset:]))
         lex = np.log1p(lexicon_scores(words, hits)) * self.lexicon_scale
         if self.emotion_scale:
             lex = np.hstack([lex, np.log1p(emotion_scores(words)) * self.emotion_scale])
@@ -490,7 +512,8 @@ class Vectorizer:
     @classmethod
     def fit(cls, words: Words, *, min_df: int = 2, max_features: dict[str, int] | None = None,
             lexicon_scale: float = 1.0, char: tuple[int, int] | None = None,
-            domain_scale: float = 0.0, emotion_scale: float = 0.0) -> Vectorizer:
+            domain_scale: float = 0.0, emotion_scale: float = 0.0,
+            char_source: str = "words") -> Vectorizer:
         """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first);
         ``char``: add the character n-grams of words of that range of lengths;
         ``emotion_scale`` > 0: add the five emotion lexicon scores, times it."""
@@ -498,7 +521,7 @@ class Vectorizer:
         vocab = {}
         dfs = []
         n = words.n_posts
-        for kind, (keys, post) in count_features(words, char).items():
+        for kind, (keys, post) in count_features(words, char, char_source).items():
             # Document frequency: distinct (post, key) pairs.
             table = pa.table({"key": keys, "post": pa.array(post)})
             pairs = table.group_by(["key", "post"]).aggregate([])
@@ -511,4 +534,5 @@ class Vectorizer:
             dfs.append(df[order])
         idf = np.log((1 + n) / (1 + np.concatenate(dfs))) + 1.0
         return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale, char=char,
-                   domain_scale=domain_scale, emotion_scale=emotion_scale)
+                   domain_scale=domain_scale, emotion_scale=emotion_scale,
+                   char_source=char_source)

@@ -52,6 +52,8 @@ class LinearModel:
         }
         if self.vectorizer.char is not None:  # absent from models without character n-grams
             arrays["char_ngrams"] = np.array(self.vectorizer.char, dtype=np.int64)
+        if self.vectorizer.char_source != "words":  # absent from models whose n-grams read words
+            arrays["char_source"] = np.array(self.vectorizer.char_source)
         if self.vectorizer.emotion_scale:  # absent from models without the emotion lexicon
             arrays["emotion_scale"] = np.array(self.vectorizer.emotion_scale)
         np.savez_compressed(
@@ -85,7 +87,9 @@ class LinearModel:
                                         domain_scale=float(data["domain_scale"])
                                         if "domain_scale" in data.files else 0.0,
                                         emotion_scale=float(data["emotion_scale"])
-                                        if "emotion_scale" in data.files else 0.0)
+                                        if "emotion_scale" in data.files else 0.0,
+                                        char_source=str(data["char_source"])
+                                        if "char_source" in data.files else "words")
                 return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
                            weights=data["weights"].astype(np.float64),
                            bias=data["bias"].astype(np.float64),
