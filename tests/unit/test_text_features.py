@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from pantau.transform.text.features import CHAR_KIND, Vectorizer, Words, char_ngrams, police_domain
 from pantau.transform.text.linear import LinearModel, log_count_ratios, nb_penalty, train_softmax
@@ -121,3 +122,30 @@ def test_the_shipped_sentiment_model_has_a_domain_head() -> None:
     assert model.domain_weights is not None and model.domain_bias is not None
     assert model.domain_weights.shape == model.weights.shape
     assert model.metadata["domain_head_police_weight"] > model.metadata["police_weight"]
+
+
+def test_character_ngrams_of_raw_tokens_are_stored_and_need_the_raw_tokens(
+        tmp_path: Path) -> None:
+    from pantau.transform.text.normalize import raw_tokens_batch
+
+    texts = ["KESEL bgt!!! @polres_x https://t.co/a", "takut...", None, "", "\x00 " + "a" * 100_000]
+    flat, offsets = raw_tokens_batch(texts)
+    assert flat.to_pylist()[:3] == ["kesel", "bgt!!!", "takut..."]  # no mention, no URL
+    assert flat.to_pylist()[-1] == "a" * 100  # cut
+    assert offsets.tolist()[:5] == [0, 2, 3, 3, 3] and len(offsets) == len(texts) + 1
+    words = Words(*tokenize_batch(texts), raw=Words(flat, offsets))
+    vectorizer = Vectorizer.fit(words, min_df=1, char=(2, 4), char_source="raw")
+    assert "!!" in vectorizer.vocab[CHAR_KIND].to_pylist()  # punctuation is kept
+    matrix = vectorizer.transform(words)
+    assert matrix.shape == (len(texts), vectorizer.n_features)
+    with pytest.raises(ValueError, match="raw tokens"):
+        vectorizer.transform(Words(*tokenize_batch(texts)))
+    model = LinearModel(("a", "b"), vectorizer, np.ones((vectorizer.n_features, 2)), np.zeros(2))
+    model.save(tmp_path / "raw.npz")
+    assert LinearModel.load(tmp_path / "raw.npz").vectorizer.char_source == "raw"
+    plain = Vectorizer.fit(words, min_df=1, char=(2, 4))
+    LinearModel(("a", "b"), plain, np.ones((plain.n_features, 2)), np.zeros(2)).save(
+        tmp_path / "words.npz")
+    with np.load(tmp_path / "words.npz") as data:
+        assert "char_source" not in data.files  # files whose n-grams read words are as before
+    assert LinearModel.load(tmp_path / "words.npz").vectorizer.char_source == "words"

@@ -1,7 +1,9 @@
 """Emotion of Indonesian posts: anger, fear, happy, love or sadness.
 
 The same normalisation, features and linear model as :mod:`pantau.transform.text.sentiment`, plus
-character n-grams of words (stored in the model file), trained on EmoT (Indonesian tweets). EmoT
+character n-grams of the raw lower-cased tokens and five emotion lexicon scores
+(``lexicon/emotion.tsv``, written for Pantau; both options stored in the model file), trained on
+EmoT (Indonesian tweets). EmoT
 has no "no emotion" class, so every post with at least one known word or character n-gram gets
 one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
 """
@@ -16,7 +18,7 @@ import pyarrow as pa
 
 from pantau.transform.text.features import Words
 from pantau.transform.text.linear import LinearModel, softmax
-from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.normalize import as_string_array, raw_tokens_batch, tokenize_batch
 from pantau.transform.text.settings import MODELS_DIR, models_dir
 from pantau.transform.text.typing import EMOTION_LABELS, EmotionLabel
 
@@ -37,7 +39,9 @@ def emotion_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray
                   ) -> list[EmotionLabel | None]:
     """Emotion of many posts at once (the vectorised path used by SQL)."""
     m = model()
-    words = Words(*tokenize_batch(texts))
+    texts = as_string_array(texts)
+    raw = Words(*raw_tokens_batch(texts)) if m.vectorizer.char_source == "raw" else None
+    words = Words(*tokenize_batch(texts), raw=raw)
     matrix = m.vectorizer.transform(words)
     best = softmax(m.logits(matrix)).argmax(axis=1)
     has_features = np.diff(matrix.indptr) > 0

@@ -10,9 +10,13 @@ Features of a post:
   (Indonesian affixes such as ``meng-``, ``-kan``) — counts, sublinear TF x IDF, L2-normalised;
 * optionally (a per-model option stored in its file; the emotion model uses it), ``c``:
   character n-grams of every word padded as ``<word>`` (:func:`char_ngrams`), a second block with
-  its own sublinear TF-IDF and L2 normalisation;
+  its own sublinear TF-IDF and L2 normalisation; with ``char_source`` "raw" (the emotion model),
+  of the raw lower-cased tokens (``Words.raw``) instead of the words;
 * two lexicon features: the sums of positive and of negative term weights after negation and
   intensifier rules (:func:`lexicon_scores`), on a log scale;
+* optionally (a per-model option stored in its file; the emotion model uses it), five emotion
+  lexicon features: per emotion, the sum of the weights of ``lexicon/emotion.tsv``'s terms under
+  the same rules, a negated term counting nothing (:func:`emotion_scores`), on a log scale;
 * with ``domain_scale`` > 0 (the sentiment model), a second copy of all of the above, times
   ``domain_scale``, for a post in the police domain (:func:`police_domain`), zero for any other:
   the model learns weights of its own for police posts on top of the shared ones (Daume's
@@ -23,7 +27,7 @@ Features of a post:
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -49,6 +53,12 @@ class Words:
 
     words: pa.Array
     offsets: np.ndarray
+    #: the same posts' raw lower-cased tokens (:func:`~pantau.transform.text.normalize.
+    #: raw_tokens_batch`), for a model whose character n-grams read them; None: not read
+    raw: Words | None = None
+    #: n -> :meth:`ngrams` (the features and both lexicons read the same runs of words)
+    _ngrams: dict[int, tuple[pa.Array, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_posts(self) -> int:
@@ -60,7 +70,13 @@ class Words:
         return np.repeat(np.arange(self.n_posts, dtype=np.int64), np.diff(self.offsets))
 
     def ngrams(self, n: int) -> tuple[pa.Array, np.ndarray]:
-        """Every run of ``n`` words inside one post, with the index of its first word."""
+        """Every run of ``n`` words inside one post, with the index of its first word (computed
+        once per batch)."""
+        if n not in self._ngrams:
+            self._ngrams[n] = self._runs(n)
+        return self._ngrams[n]
+
+    def _runs(self, n: int) -> tuple[pa.Array, np.ndarray]:
         total = len(self.words)
         if n == 1:
             return self.words, np.arange(total, dtype=np.int64)
@@ -137,14 +153,24 @@ class TermHits:
     value: np.ndarray  # its contribution after the rules
 
 
-def find_terms(words: Words) -> TermHits:
-    """Sentiment terms (longest match wins) with negation within 3 words before and intensifiers
-    just before or after."""
+@dataclass(frozen=True)
+class _Matches:
+    """Terms of one length found in a batch: first word, index in the table, value after rules."""
+
+    start: np.ndarray
+    index: np.ndarray
+    n_words: int
+    value: np.ndarray
+
+
+def _match(words: Words, tables: dict[int, _TermTable]) -> list[_Matches]:
+    """Terms of ``tables`` (longest match wins) with negation within 3 words before and
+    intensifiers just before or after: each term's weight times the intensity, times the negation
+    factor when negated."""
     total = len(words.words)
     post_of = words.post_of
-    hits: list[tuple[np.ndarray, np.ndarray, int, pa.Array]] = []
+    hits: list[tuple[np.ndarray, np.ndarray, int]] = []
     covered = np.zeros(total + 1, dtype=np.int64)
-    tables = _term_tables()
     for n in range(MAX_PHRASE, 0, -1):
         table = tables[n]
         if len(table.texts) == 0:
@@ -160,7 +186,7 @@ def find_terms(words: Words) -> TermHits:
         if n > 1 and len(starts):
             np.add.at(covered, starts, 1)
             np.add.at(covered, starts + n, -1)
-        hits.append((starts, idx, n, table.texts))
+        hits.append((starts, idx, n))
     inside_phrase = (np.cumsum(covered)[:-1] > 0) if total else np.zeros(0, dtype=bool)
 
     # Modifiers per word: negation factor (or 1) and intensity factor (or 1).
@@ -181,19 +207,11 @@ def find_terms(words: Words) -> TermHits:
         intensity[starts[ok]] = 1.0
         intensity[starts[ok] + 1] = two_factor[idx2[ok]]
 
-    posts: list[Any] = []
-    starts_all: list[Any] = []
-    lengths: list[Any] = []
-    terms: list[Any] = []
-    sources: list[Any] = []
-    weights: list[Any] = []
-    values: list[Any] = []
-    for starts, idx, n, _texts in hits:
+    out = []
+    for starts, idx, n in hits:
         if not len(starts):
             continue
-        table = tables[n]
-        weight = table.weights[idx]
-        value = weight.copy()
+        value = tables[n].weights[idx].copy()
         post = post_of[starts]
         negation = np.zeros(len(starts), dtype=np.float64)
         for back in range(1, _WINDOW + 1):
@@ -212,20 +230,90 @@ def find_terms(words: Words) -> TermHits:
         negated = negation != 0.0
         flipped = value * negation
         flipped = np.where(value < 0, flipped * _FLIPPED_NEGATIVE, flipped)
-        value = np.where(negated, flipped, value)
-        posts.append(post)
-        starts_all.append(starts)
-        lengths.append(np.full(len(starts), n))
-        text_list = table.texts.take(pa.array(idx)).to_pylist()
-        terms.extend(text_list)
-        sources.extend(table.sources[i] for i in idx)
-        weights.append(weight)
-        values.append(value)
+        out.append(_Matches(starts, idx, n, np.where(negated, flipped, value)))
+    return out
+
+
+def find_terms(words: Words) -> TermHits:
+    """Sentiment terms (longest match wins) with negation within 3 words before and intensifiers
+    just before or after."""
+    tables = _term_tables()
+    post_of = words.post_of
+    posts: list[Any] = []
+    starts_all: list[Any] = []
+    lengths: list[Any] = []
+    terms: list[Any] = []
+    sources: list[Any] = []
+    weights: list[Any] = []
+    values: list[Any] = []
+    for found in _match(words, tables):
+        table = tables[found.n_words]
+        posts.append(post_of[found.start])
+        starts_all.append(found.start)
+        lengths.append(np.full(len(found.start), found.n_words))
+        terms.extend(table.texts.take(pa.array(found.index)).to_pylist())
+        sources.extend(table.sources[i] for i in found.index)
+        weights.append(table.weights[found.index])
+        values.append(found.value)
     if not posts:
         empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         return TermHits(empty_i, empty_i, empty_i, [], [], empty_f, empty_f)
     return TermHits(np.concatenate(posts), np.concatenate(starts_all), np.concatenate(lengths),
                     terms, sources, np.concatenate(weights), np.concatenate(values))
+
+
+#: Clitics read through by the emotion lexicon: -nya, -ku, -mu (possessive), -lah, -kah, -pun.
+_CLITICS = ("nya", "ku", "mu", "lah", "kah", "pun")
+
+
+@dataclass(frozen=True)
+class _EmotionTables:
+    #: terms by number of words, each with weight 1 (the rules scale it) ...
+    by_length: dict[int, _TermTable]
+    #: ... and its (terms, emotions) weights, per length
+    weights: dict[int, np.ndarray]
+
+
+@cache
+def _emotion_tables() -> _EmotionTables:
+    """The emotion lexicon's terms, normalised like the posts; a term listed for an emotion twice
+    keeps its largest weight."""
+    from pantau.transform.text.normalize import normalize
+
+    merged: dict[str, np.ndarray] = {}
+    for text, emotion, weight in lexicon.emotion_terms():
+        key = normalize(text)
+        if not key:
+            continue
+        row = merged.setdefault(key, np.zeros(len(lexicon.EMOTIONS)))
+        column = lexicon.EMOTIONS.index(emotion)
+        row[column] = max(row[column], weight)
+    for key, row in list(merged.items()):
+        if " " not in key:
+            for clitic in _CLITICS:
+                merged.setdefault(key + clitic, row)
+    by_length, weights = {}, {}
+    for n in range(1, MAX_PHRASE + 1):
+        texts = [t for t in merged if len(t.split()) == n]
+        by_length[n] = _TermTable(pa.array(texts, type=pa.string()), np.ones(len(texts)),
+                                  ("emotion",) * len(texts), n)
+        weights[n] = (np.array([merged[t] for t in texts], dtype=np.float64) if texts
+                      else np.zeros((0, len(lexicon.EMOTIONS))))
+    return _EmotionTables(by_length, weights)
+
+
+def emotion_scores(words: Words) -> np.ndarray:
+    """(n_posts, 5): per emotion (lexicon.EMOTIONS' order), the sum of the weights of the
+    emotion lexicon's terms in each post, times intensifiers; a negated term counts nothing
+    ("tidak takut" is not fear). A one-word term followed by a clitic (:data:`_CLITICS`:
+    "rinduku", "takutnya") counts as the term unless it is a term itself."""
+    tables = _emotion_tables()
+    out = np.zeros((words.n_posts, len(lexicon.EMOTIONS)), dtype=np.float64)
+    post_of = words.post_of
+    for found in _match(words, tables.by_length):
+        value = np.clip(found.value, 0, None)[:, None] * tables.weights[found.n_words][found.index]
+        np.add.at(out, post_of[found.start], value)
+    return out
 
 
 def lexicon_scores(words: Words, hits: TermHits | None = None) -> np.ndarray:
@@ -277,19 +365,34 @@ def char_ngrams(words: pa.Array, low: int, high: int) -> tuple[pa.Array, np.ndar
     return pa.concat_arrays(keys), np.concatenate(index)
 
 
-def count_features(words: Words, char: tuple[int, int] | None = None
+def count_features(words: Words, char: tuple[int, int] | None = None, char_source: str = "words"
                    ) -> dict[str, tuple[pa.Array, np.ndarray]]:
     """Every feature string per kind with the post it belongs to (for building vocabularies);
-    with ``char``, also the character n-grams of that range of lengths."""
+    with ``char``, also the character n-grams of that range of lengths (of the words, or of the
+    raw tokens with ``char_source`` "raw")."""
     post_of = words.post_of
     out = {}
     for kind in KINDS:
         keys, starts = _keys(words, kind)
         out[kind] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
     if char is not None:
-        keys, starts = char_ngrams(words.words, *char)
-        out[CHAR_KIND] = (keys, post_of[starts] if len(starts) else np.zeros(0, dtype=np.int64))
+        source = _char_source(words, char_source)
+        keys, starts = char_ngrams(source.words, *char)
+        out[CHAR_KIND] = (keys, source.post_of[starts] if len(starts)
+                          else np.zeros(0, dtype=np.int64))
     return out
+
+
+def _char_source(words: Words, char_source: str) -> Words:
+    """What the character n-grams read: the words, or the raw tokens ("raw")."""
+    if char_source == "words":
+        return words
+    if char_source != "raw":
+        raise ValueError(f"unknown character n-gram source {char_source!r}")
+    if words.raw is None:
+        raise ValueError("this model's character n-grams read the raw tokens: build the batch "
+                         "with Words(..., raw=Words(*raw_tokens_batch(texts)))")
+    return words.raw
 
 
 @cache
@@ -328,6 +431,11 @@ class Vectorizer:
     domain_scale: float = 0.0
     #: (shortest, longest) character n-grams of words, a second block; None: no such block.
     char: tuple[int, int] | None = None
+    #: what the character n-grams read: "words" (normalised) or "raw" (the raw lower-cased tokens)
+    char_source: str = "words"
+    #: > 0: five emotion lexicon scores (:func:`emotion_scores`, on a log scale) times this
+    #: follow the two sentiment ones; 0: none
+    emotion_scale: float = 0.0
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -339,8 +447,9 @@ class Vectorizer:
 
     @property
     def n_shared(self) -> int:
-        """Features of one copy: the sparse ones and the two lexicon scores."""
-        return self.n_sparse + 2
+        """Features of one copy: the sparse ones, the two lexicon scores and the five emotion
+        ones when the model has them."""
+        return self.n_sparse + 2 + (len(lexicon.EMOTIONS) if self.emotion_scale else 0)
 
     @property
     def n_features(self) -> int:
@@ -351,6 +460,8 @@ class Vectorizer:
         for kind in self.kinds:
             names.extend(f"{kind}:{v}" for v in self.vocab[kind].to_pylist())
         names += ["lexicon:positive", "lexicon:negative"]
+        if self.emotion_scale:
+            names += [f"emotion_lexicon:{emotion}" for emotion in lexicon.EMOTIONS]
         return names + [f"police/{name}" for name in names] if self.domain_scale else names
 
     def transform(self, words: Words, hits: TermHits | None = None) -> sp.csr_matrix:
@@ -371,8 +482,11 @@ class Vectorizer:
         matrix = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, offset))
         blocks = [_tf_idf(matrix, self.idf[:offset])]
         if self.char is not None:
-            blocks.append(_tf_idf(self._char_counts(words), self.idf[offset:]))
+            blocks.append(_tf_idf(self._char_counts(_char_source(words, self.char_source)),
+                                  self.idf[offset:]))
         lex = np.log1p(lexicon_scores(words, hits)) * self.lexicon_scale
+        if self.emotion_scale:
+            lex = np.hstack([lex, np.log1p(emotion_scores(words)) * self.emotion_scale])
         shared = sp.hstack([*blocks, sp.csr_matrix(lex)], format="csr")
         if not self.domain_scale:
             return shared
@@ -398,14 +512,16 @@ class Vectorizer:
     @classmethod
     def fit(cls, words: Words, *, min_df: int = 2, max_features: dict[str, int] | None = None,
             lexicon_scale: float = 1.0, char: tuple[int, int] | None = None,
-            domain_scale: float = 0.0) -> Vectorizer:
+            domain_scale: float = 0.0, emotion_scale: float = 0.0,
+            char_source: str = "words") -> Vectorizer:
         """Vocabularies of features seen in at least ``min_df`` posts (the most frequent first);
-        ``char``: add the character n-grams of words of that range of lengths."""
+        ``char``: add the character n-grams of words of that range of lengths;
+        ``emotion_scale`` > 0: add the five emotion lexicon scores, times it."""
         limits = max_features or {}
         vocab = {}
         dfs = []
         n = words.n_posts
-        for kind, (keys, post) in count_features(words, char).items():
+        for kind, (keys, post) in count_features(words, char, char_source).items():
             # Document frequency: distinct (post, key) pairs.
             table = pa.table({"key": keys, "post": pa.array(post)})
             pairs = table.group_by(["key", "post"]).aggregate([])
@@ -418,4 +534,5 @@ class Vectorizer:
             dfs.append(df[order])
         idf = np.log((1 + n) / (1 + np.concatenate(dfs))) + 1.0
         return cls(vocab=vocab, idf=idf, lexicon_scale=lexicon_scale, char=char,
-                   domain_scale=domain_scale)
+                   domain_scale=domain_scale, emotion_scale=emotion_scale,
+                   char_source=char_source)

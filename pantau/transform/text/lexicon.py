@@ -4,8 +4,9 @@ Every list is a small tab-separated file that a reviewer can read in a diff: sla
 abbreviations (``slang.tsv``), emoji meanings (``emoji.tsv``), general sentiment terms
 (``sentiment.tsv``), the police domain's own terms (``police.tsv``), negations and intensifiers
 (``modifiers.tsv``), words for splitting hashtags (``words.tsv``) and the marks of ads and spam
-(``promo.tsv``), and the words that put a post in the police domain (``domain.tsv``). Lines
-starting with ``#`` are comments.
+(``promo.tsv``), the words that put a post in the police domain (``domain.tsv``), and emotion
+terms (``emotion.tsv``, written for Pantau; read by the emotion model only). Lines starting with
+``#`` are comments.
 """
 
 from __future__ import annotations
@@ -97,3 +98,17 @@ def promo_terms() -> tuple[str, ...]:
 def domain_words() -> tuple[str, ...]:
     """Words that mark a post as about the police, from ``domain.tsv``."""
     return tuple(row[0] for row in _rows("domain.tsv"))
+
+
+#: The emotions of ``emotion.tsv``, in the order of the emotion lexicon's features.
+EMOTIONS = ("anger", "fear", "happy", "love", "sadness")
+
+
+@cache
+def emotion_terms() -> tuple[tuple[str, str, float], ...]:
+    """(term, emotion, weight) from ``emotion.tsv``, a list written for Pantau."""
+    rows = tuple((row[0], row[1], float(row[2])) for row in _rows("emotion.tsv"))
+    unknown = sorted({emotion for _, emotion, _ in rows} - set(EMOTIONS))
+    if unknown:
+        raise ValueError(f"emotion.tsv: unknown emotions {unknown}")
+    return rows

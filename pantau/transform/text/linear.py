@@ -76,6 +76,10 @@ class LinearModel:
         if self.domain_weights is not None and self.domain_bias is not None:  # absent: one head
             arrays["domain_weights"] = self.domain_weights.astype(np.float32)
             arrays["domain_bias"] = self.domain_bias.astype(np.float32)
+        if self.vectorizer.char_source != "words":  # absent from models whose n-grams read words
+            arrays["char_source"] = np.array(self.vectorizer.char_source)
+        if self.vectorizer.emotion_scale:  # absent from models without the emotion lexicon
+            arrays["emotion_scale"] = np.array(self.vectorizer.emotion_scale)
         np.savez_compressed(
             path, **arrays,  # type: ignore[arg-type]
             idf=self.vectorizer.idf.astype(np.float32),
@@ -105,7 +109,11 @@ class LinearModel:
                                         lexicon_scale=float(data["lexicon_scale"]), char=char,
                                         # absent from files written before the police copy
                                         domain_scale=float(data["domain_scale"])
-                                        if "domain_scale" in data.files else 0.0)
+                                        if "domain_scale" in data.files else 0.0,
+                                        emotion_scale=float(data["emotion_scale"])
+                                        if "emotion_scale" in data.files else 0.0,
+                                        char_source=str(data["char_source"])
+                                        if "char_source" in data.files else "words")
                 two_heads = "domain_weights" in data.files  # absent from files before it
                 return cls(labels=tuple(data["labels"].tolist()), vectorizer=vectorizer,
                            weights=data["weights"].astype(np.float64),

@@ -36,6 +36,9 @@ _ELONGATED = re.compile(r"(\w)\1{2,}")
 _REDUPLICATED = re.compile(r"^([a-z]{2,})2$")
 _STRIP = {"\ufe0f", "\ufe0e", "\u200d", "\u20e3"}
 _MAX_CACHE = 500_000
+#: Raw tokens are cut to this many characters: their character n-grams cost a step per
+#: character, and a 100,000-character token is spam (EmoT's longest is 89).
+MAX_RAW_TOKEN = 100
 
 
 def _is_emoji(char: str) -> bool:
@@ -190,6 +193,24 @@ def normalize_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray) ->
     joined = pc.binary_join(lists, " ")
     # Dropped tokens (URLs, mentions, punctuation) leave runs of spaces.
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(joined, " {2,}", " "))
+
+
+def raw_tokens_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray
+                     ) -> tuple[pa.Array, np.ndarray]:
+    """The lower-cased whitespace tokens of many posts as written (punctuation, emoticons,
+    elongation and slang kept), less URLs and mentions, each cut to MAX_RAW_TOKEN characters:
+    (flat tokens, offsets) like :func:`tokenize_batch`."""
+    array = as_string_array(texts)
+    raw = pc.utf8_split_whitespace(array.fill_null(""))
+    flat = raw.flatten()
+    dropped = pc.or_(pc.or_(pc.starts_with(flat, "@"), pc.equal(flat, "")),
+                     pc.match_substring_regex(flat, _URL.pattern, ignore_case=True))
+    kept = ~np.asarray(dropped.to_numpy(zero_copy_only=False), dtype=bool)
+    offsets = np.asarray(raw.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    offsets -= offsets[0]
+    counted = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])
+    tokens = pc.utf8_slice_codeunits(pc.utf8_lower(flat.filter(pa.array(kept))), 0, MAX_RAW_TOKEN)
+    return tokens, counted[offsets]
 
 
 def tokenize_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray

@@ -45,7 +45,7 @@ from pantau.transform.text.evaluate import topic_quality
 from pantau.transform.text.features import Vectorizer, Words
 from pantau.transform.text.linear import LinearModel, nb_penalty, softmax, train_softmax
 from pantau.transform.text.metrics import classification_report
-from pantau.transform.text.normalize import tokenize_batch
+from pantau.transform.text.normalize import raw_tokens_batch, tokenize_batch
 from pantau.transform.text.segment import WORD_COUNTS_PATH, write_word_counts
 from pantau.transform.text.segment import count_words as segment_count_words
 from pantau.transform.text.settings import MODELS_DIR
@@ -81,6 +81,8 @@ class Recipe:
 
     #: character n-grams of words, (shortest, longest); None: none
     char: tuple[int, int] | None = None
+    #: what they read: "words" (normalised) or "raw" (the raw lower-cased tokens)
+    char_source: str = "words"
     #: penalise each weight by the inverse naive-Bayes log-count ratio (:func:`nb_penalty`)
     nb: bool = False
     folds: int = FOLDS
@@ -93,6 +95,8 @@ class Recipe:
     #: > 0: a second head for the posts in the police domain, trained on the same features with
     #: each police post counted this many times
     domain_weight: int = 0
+    #: > 0: the five emotion lexicon scores, times this (features.py, ``emotion_scale``)
+    emotion_scale: float = 0.0
 
     @property
     def method(self) -> str:
@@ -100,9 +104,13 @@ class Recipe:
         parts = ["normalised words, bigrams, 4-letter prefixes, 3-letter suffixes (sublinear "
                  "TF-IDF, L2-normalised)"]
         if self.char:
-            parts.append(f"character {self.char[0]}-{self.char[1]}-grams of words (<word>, a "
+            of = "words" if self.char_source == "words" else "the raw lower-cased tokens"
+            parts.append(f"character {self.char[0]}-{self.char[1]}-grams of {of} (<token>, a "
                          "second block, sublinear TF-IDF, L2-normalised)")
-        method = " + ".join([*parts, "2 lexicon scores"])
+        lexicons = "2 lexicon scores"
+        if self.emotion_scale:
+            lexicons += (f" + 5 emotion lexicon scores (lexicon/emotion.tsv, x{self.emotion_scale})")
+        method = " + ".join([*parts, lexicons])
         if self.domain_scale:
             method += (f"; a police copy of them (x{self.domain_scale}) for posts with a word "
                        "of lexicon/domain.tsv")
@@ -120,9 +128,11 @@ class Recipe:
 RECIPES = {
     "sentiment": Recipe(domain_scale=POLICE_SCALE, police_weight=POLICE_WEIGHT,
                         domain_weight=DOMAIN_WEIGHT),
-    #: character 2-5-grams of words and the naive-Bayes penalty, chosen by 5-fold
-    #: cross-validation on the EmoT training file only (docs/text.md has the figures)
-    "emotion": Recipe(char=(2, 5), nb=True, folds=5, l2_grid=(0.3, 1.0, 3.0)),
+    #: character 2-5-grams of words, the naive-Bayes penalty and the emotion lexicon (x LEXICON_SCALE,
+    #: like the sentiment scores), chosen by 5-fold cross-validation on the EmoT training file only
+    #: (docs/text.md has the figures)
+    "emotion": Recipe(char=(2, 5), char_source="raw", nb=True, folds=5, l2_grid=(0.1, 0.3, 1.0),
+                      emotion_scale=LEXICON_SCALE),
 }
 
 
@@ -136,13 +146,16 @@ def _subset(words: Words, rows: np.ndarray) -> Words:
         pieces.append((start, end))
         offsets.append(offsets[-1] + end - start)
     index = np.concatenate([np.arange(s, e) for s, e in pieces]) if pieces else np.zeros(0, int)
-    return Words(words.words.take(pa.array(index, type=pa.int64())), np.array(offsets))
+    return Words(words.words.take(pa.array(index, type=pa.int64())), np.array(offsets),
+                 raw=None if words.raw is None else _subset(words.raw, rows))
 
 
 def _fit(words: Words, y: np.ndarray, labels: Sequence[str], l2: float,
          recipe: Recipe = Recipe()) -> tuple[Vectorizer, np.ndarray, np.ndarray]:
     vectorizer = Vectorizer.fit(words, min_df=MIN_DF, lexicon_scale=LEXICON_SCALE, char=recipe.char,
-                                domain_scale=recipe.domain_scale)
+                                domain_scale=recipe.domain_scale,
+                                emotion_scale=recipe.emotion_scale,
+                                char_source=recipe.char_source)
     matrix = vectorizer.transform(words)
     scale = nb_penalty(matrix, y, len(labels)) if recipe.nb else None
     weights, bias = train_softmax(matrix, y, len(labels), l2=l2, penalty_scale=scale)
@@ -210,7 +223,8 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
     say(f"{task}: {len(rows):,} training posts ({counted}{len(extra)} analysts' corrections; "
         f"{skipped} malformed rows skipped)")
     started = time.monotonic()
-    words = Words(*tokenize_batch(texts))
+    raw = Words(*raw_tokens_batch(texts)) if recipe.char_source == "raw" else None
+    words = Words(*tokenize_batch(texts), raw=raw)
     l2, cv = _choose_l2(words, y, labels, recipe, groups)
     vectorizer, weights, bias = _fit(words, y, labels, l2, recipe)
     domain_weights = domain_bias = None
@@ -247,7 +261,9 @@ def train(task: str, out_dir: Path = MODELS_DIR, extra: Sequence[tuple[str, str]
         "command": "python scripts/train_text_models.py",
         "cross_validation_folds": recipe.folds,
         "char_ngrams": list(recipe.char) if recipe.char else None,
+        "char_ngrams_of": recipe.char_source,
         "nb_penalty": recipe.nb,
+        "emotion_lexicon_scale": recipe.emotion_scale,
     }
     model = LinearModel(labels=labels, vectorizer=vectorizer, weights=weights, bias=bias,
                         metadata=metadata, domain_weights=domain_weights, domain_bias=domain_bias)
