@@ -28,7 +28,7 @@ def test_sentiment_macro_f1_on_the_validation_files_and_the_held_out_police_post
 def test_emotion_macro_f1_is_reported_and_well_above_chance() -> None:
     (report,) = evaluate_emotion()
     assert report.n == 440
-    assert report.macro_f1 >= 0.70, report.render()  # 0.724 shipped; chance is ~0.2 (docs/text.md)
+    assert report.macro_f1 >= 0.72, report.render()  # the target; chance is ~0.2
 
 
 def test_missing_data_names_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
