@@ -1,4 +1,4 @@
-"""``pantau produce replay|x|youtube|mastodon``: the sub-commands of the replay and live sources.
+"""``pantau produce replay|x|youtube|mastodon|news``: the sub-commands of the replay and live sources.
 
 :func:`register` adds them to the ``produce`` sub-parser that :mod:`pantau.cli` builds; each
 handler takes ``(args, settings)`` and returns the exit code, like the other commands: 0 when
@@ -161,6 +161,15 @@ def cmd_mastodon(args: argparse.Namespace, settings: Settings) -> int:
                           follow=args.follow, interval_s=args.interval)
 
 
+def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
+    """RSS and Atom feeds of news portals."""
+    from producers.connectors.news import NewsFeed
+
+    connectors = [NewsFeed(url, settings=settings) for url in args.feed]
+    return run_connectors(settings, "news", connectors, max_pages=None,
+                          follow=args.follow, interval_s=args.interval)
+
+
 # parser ----------------------------------------------------------------------------------------
 def _positive_int(value: str) -> int:
     number = int(value)
@@ -196,7 +205,7 @@ _LIVE_EPILOG = ("Cursors are kept in PANTAU_CURSOR_DIR (default {state}/cursors)
 
 
 def register(sources: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``replay``, ``x``, ``youtube`` and ``mastodon`` to ``pantau produce``.
+    """Add ``replay``, ``x``, ``youtube``, ``mastodon`` and ``news`` to ``pantau produce``.
 
     Args:
         sources: the sub-parsers object of the ``produce`` parser.
@@ -281,3 +290,18 @@ def register(sources: argparse._SubParsersAction) -> None:  # type: ignore[type-
                    help="instance base URL (default PANTAU_MASTODON_URL, https://mastodon.social)")
     _live_options(s)
     s.set_defaults(func=cmd_mastodon)
+
+    s = sources.add_parser(
+        "news", help="RSS and Atom feeds of news portals (platform 'news')",
+        description="Read news portals' RSS or Atom feeds and send each new or updated item "
+        "(headline and summary, HTML stripped) to the posts topic as platform 'news'. The cursor "
+        "remembers what each feed already sent, so a restart or the next poll sends nothing "
+        "twice; an updated item is sent again as a new observation.",
+        epilog=_LIVE_EPILOG)
+    s.add_argument("--feed", action="append", required=True, metavar="URL",
+                   help="an http(s) feed URL (repeatable), e.g. https://news.example.co.id/rss")
+    s.add_argument("--follow", action="store_true",
+                   help="keep polling every --interval seconds until Ctrl-C")
+    s.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
+                   help="seconds between polls with --follow (default 300)")
+    s.set_defaults(func=cmd_news)

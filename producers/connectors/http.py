@@ -207,6 +207,15 @@ class HttpClient:
             ApiUnavailableError: timeouts, connection errors, 5xx, 429 or malformed JSON that
                 outlast ``http_retries`` retries.
         """
+        return self._get(path, params, parse_json=True)
+
+    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
+        """GET a document as bytes (a feed), with the retries of :meth:`get_json` but no JSON
+        decoding: ``body`` and ``headers`` are the answer's, ``data`` is None."""
+        return self._get(path, params, parse_json=False)
+
+    def _get(self, path: str, params: Mapping[str, Any] | None, *, parse_json: bool
+             ) -> HttpResponse:
         url = self.url(path, params)
         attempts = self.settings.http_retries + 1
         retrying = Retrying(stop=stop_after_attempt(attempts),
@@ -215,11 +224,11 @@ class HttpClient:
                             before_sleep=self._log_retry, reraise=True)
         with self.session():
             try:
-                return retrying(self._attempt, url)
+                return retrying(self._attempt, url, parse_json)
             except _Retry as failure:
                 raise ApiUnavailableError(self.service, attempts, redact(failure.detail)) from None
 
-    def _attempt(self, url: str) -> HttpResponse:
+    def _attempt(self, url: str, parse_json: bool = True) -> HttpResponse:
         assert self._session is not None
         shown = redact(url)
         self.requests.append(shown)
@@ -234,6 +243,8 @@ class HttpClient:
             raise _Retry(f"connection failed: {type(error).__name__}: {redact(str(error))}") from None
         status, body = answer.status_code, answer.content
         headers = {k.lower(): v for k, v in answer.headers.items()}
+        if 200 <= status < 300 and not parse_json:
+            return HttpResponse(status, headers, body, shown)
         if 200 <= status < 300:
             try:
                 data = json.loads(body.decode("utf-8"))

@@ -116,3 +116,43 @@ def mastodon_status(status_id: int, *, tag: str = "polri", minute: int = 0) -> d
         "mentions": [], "tags": [{"name": tag, "url": f"https://mastodon.example/tags/{tag}"}],
         "emojis": [], "card": None, "poll": None,
     }
+
+
+def rss_item(guid: str | None, title: str, *, description: str = "", link: str | None = None,
+             pub_date: str | None = "Sun, 01 Dec 2024 05:30:00 +0700") -> str:
+    """One RSS 2.0 ``<item>`` as news portals write it (the description often holds HTML)."""
+    parts = [f"<title>{title}</title>"]
+    if link is not None:
+        parts.append(f"<link>{link}</link>")
+    if description:
+        parts.append(f"<description><![CDATA[{description}]]></description>")
+    if guid is not None:
+        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
+    if pub_date is not None:
+        parts.append(f"<pubDate>{pub_date}</pubDate>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+def rss_feed(items: list[str], *, title: str = "Kabar Polri Terkini", language: str = "id",
+             encoding: str = "utf-8", declare: bool = True) -> bytes:
+    """An RSS 2.0 document in ``encoding`` (declared in the XML declaration unless not
+    ``declare``)."""
+    head = f'<?xml version="1.0" encoding="{encoding}"?>' if declare else ""
+    body = (f'{head}<rss version="2.0"><channel><title>{title}</title>'
+            f"<link>https://news.example.co.id/</link><language>{language}</language>"
+            + "".join(items) + "</channel></rss>")
+    return body.encode(encoding)
+
+
+def atom_feed(entries: list[tuple[str, str, str, str | None]], *,
+              title: str = "Berita Hukum") -> bytes:
+    """An Atom 1.0 feed of (id, title, summary, updated or None) entries."""
+    parts = []
+    for entry_id, entry_title, summary, updated in entries:
+        when = f"<updated>{updated}</updated>" if updated else ""
+        parts.append(f"<entry><id>{entry_id}</id><title>{entry_title}</title>"
+                     f'<link href="https://portal.example.id/{entry_id.rsplit(":", 1)[-1]}"/>'
+                     f'<summary type="html">{summary}</summary>{when}</entry>')
+    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{title}</title><id>urn:portal</id><updated>2024-12-01T00:00:00Z</updated>"
+            + "".join(parts) + "</feed>").encode("utf-8")

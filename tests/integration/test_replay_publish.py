@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from http_fakes import FakeApi, Reply
-from http_fakes.shapes import x_page, x_tweet
+from http_fakes.shapes import rss_feed, rss_item, x_page, x_tweet
 
 from pantau.contract import validate
 from pantau.exceptions import ContractViolation
 from pantau.settings import Settings
 from producers import Publisher
 from producers.connectors import PublisherSink
+from producers.connectors.news import NewsFeed
 from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
 from producers.replay import read_rows, replay
 from tests.support import read_topic
@@ -100,3 +101,30 @@ def test_x_connector_into_kafka_resumes_after_a_restart_without_gap_or_duplicate
     dead = [json.loads(m.value) for m in read_topic(settings, settings.topic_dlq)]
     assert [(d["reason"], d["field"], d["original"]["tweet"]["id"]) for d in dead] == [
         ("x: text is empty", "text", "404")]
+
+
+def test_news_feed_into_kafka_sends_each_item_once_and_an_update_again(settings):
+    """A feed read three times (a restart between): the topic holds every item once, the
+    updated headline once more, and the item with no headline and no summary in the DLQ."""
+    xml = {"Content-Type": "application/rss+xml; charset=utf-8"}
+    empty = rss_item("kosong", "", link="https://portal.example.id/kosong")
+    first = [rss_item("b1", "Polresta Sleman ungkap curanmor"),
+             rss_item("b2", "Warga keluhkan layanan SKCK"), empty]
+    with FakeApi() as api:
+        conf = Settings.from_env({**settings.environment(), "PANTAU_HTTP_TIMEOUT_S": "2"})
+        api.script("/rss", Reply(rss_feed(first), headers=xml),
+                   Reply(rss_feed([rss_item("b3", "Polda DIY bagikan sembako"), *first]),
+                         headers=xml),
+                   Reply(rss_feed([rss_item("b3", "Polda DIY bagikan 1.000 paket sembako"),
+                                   *first]), headers=xml))
+        for _ in range(3):  # each run a new connector and publisher, as after a restart
+            with Publisher(settings, source="news") as publisher:
+                NewsFeed(f"{api.url}/rss", settings=conf).run(PublisherSink(publisher))
+
+    posts = [json.loads(m.value) for m in read_topic(settings, settings.topic_posts)]
+    assert sorted(p["post_id"] for p in posts) == ["b1", "b2", "b3", "b3"]
+    assert all(p["platform"] == "news" and _valid(p) for p in posts)
+    assert len({p["event_id"] for p in posts}) == 4
+    dead = [json.loads(m.value) for m in read_topic(settings, settings.topic_dlq)]
+    assert [(d["reason"], d["original"]["entry"]["id"]) for d in dead] == [
+        ("news: the item has neither a title nor a summary", "kosong")]

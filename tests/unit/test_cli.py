@@ -5,7 +5,7 @@ from pantau.cli import build_parser, main
 
 @pytest.mark.parametrize("command", [[], ["stack"], ["produce"], ["produce", "synthetic"],
                                      ["produce", "replay"], ["produce", "x"],
-                                     ["produce", "youtube"], ["produce", "mastodon"],
+                                     ["produce", "youtube"], ["produce", "mastodon"], ["produce", "news"],
                                      ["ingest"], ["build"], ["sql"], ["serve"], ["demo"], ["settings"],
                                      ["eval"]])
 def test_every_command_has_help(command, capsys):
