@@ -123,6 +123,38 @@ def test_the_timestamped_wave_publishes_attributes_and_alerts_at_the_national_le
         select count(*) from marts.mart_issue_alerts
         where peak_at < timestamp '{wave_start.isoformat()}'""")[0][0] == 0
 
+    # picked up by the news: two portals write about Polri while the national issue runs (one
+    # twice), a third wrote before it; the alert counts the two and their three items
+    assert _news_on_the_alert(settings, started_at) == (2, 3)
+
+
+def _news_on_the_alert(settings, started_at: datetime) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Send news items about Polri around the national issue starting at ``started_at``, load
+    and build; (news_site_count, news_item_count) of that issue after the build."""
+    from producers.connectors.mapping import build_event
+
+    start = started_at.replace(tzinfo=UTC)
+    items = [("portal-a.example.id", "a1", "Polri tanggapi ramainya tagar soal laporan warga", 1),
+             ("portal-a.example.id", "a2", "Kadiv Humas Polri: laporan warga akan ditindaklanjuti",
+              2),
+             ("portal-b.example.id", "b1", "Polri bentuk tim evaluasi layanan pengaduan", 3),
+             ("portal-c.example.id", "c1", "Polri gelar apel kesiapan pengamanan", -48)]
+    with Publisher(settings, source="pantau-news-test") as publisher:
+        for site, post_id, text, hours in items:
+            publisher.publish(build_event(
+                platform="news", post_id=post_id, url=f"https://{site}/{post_id}",
+                post_type="post", author_id=site, handle=site, display_name=site, text=text,
+                lang="id", created_at=start + timedelta(hours=hours), observed_at=OBSERVED,
+                metrics={"likes": None, "replies": None, "shares": None, "quotes": None,
+                         "views": None}, source_name="pantau-replay-news"))  # an archive's clock
+    assert publisher.report.failed == 0
+    Loader(settings).run()
+    build_audit_publish(settings, say=lambda _m: None)
+    ((sites, news_items),) = query(settings, f"""
+        select news_site_count, news_item_count from marts.mart_issue_alerts
+        where unit_level = 'national' and started_at = timestamp '{started_at.isoformat()}'""")
+    return sites, news_items
+
 
 def test_the_text_only_export_publishes_with_polda_attributions_and_topics(settings):
     rows, sent, dead = _replay_ingest_build(settings, "wave_plain_text.csv", fmt="csv",

@@ -259,6 +259,29 @@ alert_posts_counted as (
     group by alerts_started.unit_id, alerts_started.alert_number
 ),
 
+-- news items (platform news) naming the unit while the issue runs, from its start to its end
+-- (to the latest data while it is open): "picked up by N news sites"
+news_per_unit as (
+    {{ per_unit('posts', where="posts.platform = 'news'") }}
+),
+
+alert_news_counted as (
+    select
+        alerts_started.unit_id,
+        alerts_started.alert_number,
+        count(distinct news_per_unit.author_key) as news_site_count,
+        count(*) as news_item_count
+    from alerts_started
+    inner join news_per_unit
+        on alerts_started.unit_id = news_per_unit.about_unit_id
+        and alerts_started.started_at <= news_per_unit.created_at
+        and (
+            alerts_started.ended_at is null
+            or alerts_started.ended_at > news_per_unit.created_at
+        )
+    group by alerts_started.unit_id, alerts_started.alert_number
+),
+
 issues as (
     select
         -- ids
@@ -280,6 +303,8 @@ issues as (
         coalesce(top_units_named.top_polres_post_count, 0) as top_polres_post_count,
         alerts_started.peak_hour_count,
         alerts_started.baseline_per_hour,
+        coalesce(alert_news_counted.news_site_count, 0) as news_site_count,
+        coalesce(alert_news_counted.news_item_count, 0) as news_item_count,
 
         -- timestamps
         alerts_started.started_at,
@@ -296,6 +321,9 @@ issues as (
     left join top_units_named
         on alerts_started.unit_id = top_units_named.unit_id
         and alerts_started.alert_number = top_units_named.alert_number
+    left join alert_news_counted
+        on alerts_started.unit_id = alert_news_counted.unit_id
+        and alerts_started.alert_number = alert_news_counted.alert_number
 )
 
 select * from issues

@@ -53,6 +53,8 @@ alerts as (
         issues.baseline_per_hour,
         issues.top_polda_post_count,
         issues.top_polres_post_count,
+        issues.news_site_count,
+        issues.news_item_count,
         responses.response_minutes,
 
         -- booleans
