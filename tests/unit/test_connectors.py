@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from http_fakes import FakeApi, FakeSink, Reply
+from http_fakes import FakeSink, Reply
 from http_fakes.shapes import (
     mastodon_status,
     x_page,
@@ -38,12 +38,6 @@ from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
 from producers.connectors.youtube import THREADS_PATH, YouTubeComments, youtube_client
 
 NOW = datetime(2024, 12, 1, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from http_fakes import FakeApi, FakeSink, Reply
+from http_fakes import FakeSink, Reply
 from http_fakes.shapes import atom_feed, rss_feed, rss_item
 
 from pantau.contract import validate
@@ -21,12 +21,6 @@ XML = {"Content-Type": "application/rss+xml"}
 
 
 @pytest.fixture
-def api():
-    with FakeApi() as server:
-        yield server
-
-
-@pytest.fixture
 def conf(api, tmp_path) -> Settings:
     return Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path), "PANTAU_HTTP_TIMEOUT_S": "0.5",
                               "PANTAU_HTTP_RETRIES": "1", "PANTAU_HTTP_BACKOFF_S": "0.01"})
@@ -34,6 +28,14 @@ def conf(api, tmp_path) -> Settings:
 
 def feed(api, conf, now=NOW) -> NewsFeed:  # type: ignore[no-untyped-def]
     return NewsFeed(f"{api.url}{PATH}", settings=conf, now=lambda: now)
+
+
+def read_once(api, conf, body: bytes, headers=XML) -> FakeSink:  # type: ignore[no-untyped-def]
+    """Serve ``body`` as the feed, read it once; the sink holds what was sent."""
+    api.script(PATH, Reply(body, headers=headers))
+    sink = FakeSink()
+    feed(api, conf).run(sink)
+    return sink
 
 
 def test_rss_items_map_to_valid_news_events(api, conf):
@@ -106,9 +108,8 @@ def test_a_restart_after_an_unacknowledged_read_has_no_gap_and_no_duplicate(api,
 def test_items_without_a_date_keep_the_time_they_were_first_seen(api, conf):
     body = rss_feed([rss_item("tanpa-tanggal", "Tanpa tanggal", pub_date=None)])
     later = rss_feed([rss_item("tanpa-tanggal", "Tanpa tanggal (diperbarui)", pub_date=None)])
-    api.script(PATH, Reply(body, headers=XML), Reply(later, headers=XML))
-    sink = FakeSink()
-    feed(api, conf).run(sink)
+    sink = read_once(api, conf, body)
+    api.script(PATH, Reply(later, headers=XML))
     feed(api, conf, now=NOW + timedelta(hours=5)).run(sink)
     first, update = sink.events
     assert first["created_at"] == update["created_at"] == "2024-12-01T06:00:00Z"
@@ -173,9 +174,7 @@ def test_external_entities_are_never_resolved(api, conf, tmp_path):
     body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
             '<rss version="2.0"><channel><title>t</title><item><title>judul &x;</title>'
             "<guid>e1</guid></item></channel></rss>").encode()
-    api.script(PATH, Reply(body, headers=XML))
-    sink = FakeSink()
-    feed(api, conf).run(sink)
+    sink = read_once(api, conf, body)
     assert all("RAHASIA" not in e["text"] for e in sink.events)
     assert all("RAHASIA" not in str(d) for d in sink.dead)
 
@@ -185,9 +184,7 @@ def test_an_entity_expansion_bomb_is_refused_not_expanded(api, conf):
     body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{entities}]>'
             '<rss version="2.0"><channel><item><title>&l9;</title><guid>b1</guid></item>'
             "</channel></rss>").encode()
-    api.script(PATH, Reply(body, headers=XML))
-    sink = FakeSink()
-    feed(api, conf).run(sink)
+    sink = read_once(api, conf, body)
     assert all(len(e["text"]) < 1_000 for e in sink.events)  # 10^9 "lol"s, had it expanded
 
 
