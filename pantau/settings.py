@@ -350,6 +350,9 @@ class Settings(_Group):
         "Base URL of the YouTube Data API v3.")
     mastodon_url: Url = setting("https://mastodon.social",
         "Mastodon instance whose public hashtag timelines are read.")
+    news_max_feed_bytes: int = setting(
+        10_000_000, "Largest news feed read, in bytes; a larger answer stops the run with a "
+        "message naming this setting.", ge=1)
     cursor_dir: ResolvedPath = setting("{state}/cursors", "Where connectors keep their cursors.")
     http_timeout_s: Number = setting(20, "Seconds before an API request times out.", ge=0.001)
     http_retries: int = setting(5, "Retries of a request after a timeout, 5xx, 429 or bad JSON.", ge=0)

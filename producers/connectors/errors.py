@@ -69,3 +69,14 @@ class QuotaExceededError(ApiUnavailableError):
                                 "daily quota resets at midnight Pacific time; run again then "
                                 "(the cursor was kept, so the next run resumes where this one "
                                 "stopped).")
+
+
+class AnswerTooLargeError(TerminalError):
+    """An answer longer than the client reads (a news feed over PANTAU_NEWS_MAX_FEED_BYTES)."""
+
+    def __init__(self, service: str, max_bytes: int) -> None:
+        self.service = service
+        self.max_bytes = max_bytes
+        super().__init__(f"{service} answered with more than {max_bytes:,} bytes, so it was not "
+                         "read further — raise PANTAU_NEWS_MAX_FEED_BYTES if this feed is really "
+                         "that large")

@@ -29,7 +29,13 @@ from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
 from pantau import __version__
 from pantau.settings import Settings
-from producers.connectors.errors import ApiAuthError, ApiError, ApiUnavailableError, RateLimitedError
+from producers.connectors.errors import (
+    AnswerTooLargeError,
+    ApiAuthError,
+    ApiError,
+    ApiUnavailableError,
+    RateLimitedError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -209,13 +215,18 @@ class HttpClient:
         """
         return self._get(path, params, parse_json=True)
 
-    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
+    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None, *,
+                  max_bytes: int | None = None) -> HttpResponse:
         """GET a document as bytes (a feed), with the retries of :meth:`get_json` but no JSON
-        decoding: ``body`` and ``headers`` are the answer's, ``data`` is None."""
-        return self._get(path, params, parse_json=False)
+        decoding: ``body`` and ``headers`` are the answer's, ``data`` is None.
 
-    def _get(self, path: str, params: Mapping[str, Any] | None, *, parse_json: bool
-             ) -> HttpResponse:
+        Raises:
+            ApiError: the body is longer than ``max_bytes`` (read no further than that).
+        """
+        return self._get(path, params, parse_json=False, max_bytes=max_bytes)
+
+    def _get(self, path: str, params: Mapping[str, Any] | None, *, parse_json: bool,
+             max_bytes: int | None = None) -> HttpResponse:
         url = self.url(path, params)
         attempts = self.settings.http_retries + 1
         retrying = Retrying(stop=stop_after_attempt(attempts),
@@ -224,25 +235,25 @@ class HttpClient:
                             before_sleep=self._log_retry, reraise=True)
         with self.session():
             try:
-                return retrying(self._attempt, url, parse_json)
+                return retrying(self._attempt, url, parse_json, max_bytes)
             except _Retry as failure:
                 raise ApiUnavailableError(self.service, attempts, redact(failure.detail)) from None
 
-    def _attempt(self, url: str, parse_json: bool = True) -> HttpResponse:
+    def _attempt(self, url: str, parse_json: bool = True,
+                 max_bytes: int | None = None) -> HttpResponse:
         assert self._session is not None
         shown = redact(url)
         self.requests.append(shown)
         timeout = self.settings.http_timeout_s
         try:
-            answer = self._session.get(url)
+            status, raw_headers, body, reason = self._read(url, max_bytes)
         except httpx.TimeoutException:
             raise _Retry(f"no answer within {timeout:g}s") from None
         except httpx.ConnectError as error:
             raise _Retry(f"cannot connect to {self.base_url}: {redact(str(error))}") from None
         except httpx.TransportError as error:
             raise _Retry(f"connection failed: {type(error).__name__}: {redact(str(error))}") from None
-        status, body = answer.status_code, answer.content
-        headers = {k.lower(): v for k, v in answer.headers.items()}
+        headers = {k.lower(): v for k, v in raw_headers.items()}
         if 200 <= status < 300 and not parse_json:
             return HttpResponse(status, headers, body, shown)
         if 200 <= status < 300:
@@ -265,7 +276,23 @@ class HttpClient:
             raise _Retry(transient)
         if status in (401, 403):
             raise ApiAuthError(self.service, status, detail, self.auth_hint)
-        raise ApiError(self.service, status, detail or answer.reason_phrase)
+        raise ApiError(self.service, status, detail or reason)
+
+    def _read(self, url: str, max_bytes: int | None
+              ) -> tuple[int, httpx.Headers, bytes, str]:
+        """(status, headers, body, reason) of the answer: the body read whole, or read up to
+        ``max_bytes`` and then refused."""
+        assert self._session is not None
+        if max_bytes is None:
+            answer = self._session.get(url)
+            return answer.status_code, answer.headers, answer.content, answer.reason_phrase
+        with self._session.stream("GET", url) as answer:
+            body = bytearray()
+            for chunk in answer.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise AnswerTooLargeError(self.service, max_bytes)
+            return answer.status_code, answer.headers, bytes(body), answer.reason_phrase
 
     def classify(self, status: int, body: bytes) -> str | None:
         """A 4xx that is really temporary and worth retrying: its message, else ``None``.

@@ -163,7 +163,7 @@ class NewsFeed(Connector):
     def pages(self, state: dict[str, Any]) -> Iterator[Page]:
         import feedparser
 
-        answer = self.client.get_bytes(self.path)
+        answer = self.client.get_bytes(self.path, max_bytes=self.settings.news_max_feed_bytes)
         parsed = feedparser.parse(answer.body, response_headers=answer.headers)
         if parsed.bozo and not parsed.entries and not parsed.feed:
             raise ApiUnavailableError(

@@ -12,7 +12,7 @@ from http_fakes.shapes import atom_feed, rss_feed, rss_item
 from pantau.contract import validate
 from pantau.exceptions import TerminalError, TransientError
 from pantau.settings import Settings
-from producers.connectors.errors import ApiUnavailableError
+from producers.connectors.errors import AnswerTooLargeError, ApiUnavailableError
 from producers.connectors.news import MAX_TEXT, NEWS_PLATFORM, NewsFeed
 
 NOW = datetime(2024, 12, 1, 6, 0, tzinfo=UTC)
@@ -200,3 +200,16 @@ def test_hostile_items_keep_within_the_contract(api, conf):
     validate(event)
     assert len(event["text"]) == MAX_TEXT and "\x00" not in event["text"]
     assert event["post_id"].startswith("sha256:") and event["url"] is None
+
+
+def test_a_feed_larger_than_the_setting_is_refused_unread(api, tmp_path):
+    small = Settings.from_env({"PANTAU_STATE_DIR": str(tmp_path),
+                               "PANTAU_NEWS_MAX_FEED_BYTES": "5000"})
+    body = rss_feed([rss_item(f"i{n}", "Polisi " * 50) for n in range(40)])  # about 15 kB
+    assert len(body) > 5_000
+    api.script(PATH, Reply(body, headers=XML))
+    connector = NewsFeed(f"{api.url}{PATH}", settings=small, now=lambda: NOW)
+    sink = FakeSink()
+    with pytest.raises(AnswerTooLargeError, match="PANTAU_NEWS_MAX_FEED_BYTES"):
+        connector.run(sink)
+    assert sink.events == [] and connector.cursor.load() == {}
