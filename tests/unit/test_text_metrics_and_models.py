@@ -48,3 +48,11 @@ def test_emotion_labels_are_the_closed_set_and_empty_is_none() -> None:
     assert result[0] == "love"
     assert result[1] == "fear"
     assert result[2:] == [None, None]
+
+
+def test_a_post_with_no_word_has_no_emotion() -> None:
+    """Punctuation, URLs and mentions alone are no emotion, though the raw tokens' character
+    n-grams read "!!!"; with a word, the punctuation still counts."""
+    result = emotion_batch(["!!!", "??? !!!", "@polres_bogor https://t.co/x ...", "kesel!!!"])
+    assert result[:3] == [None, None, None]
+    assert result[3] is not None

@@ -4,8 +4,9 @@ The same normalisation, features and linear model as :mod:`pantau.transform.text
 character n-grams of the raw lower-cased tokens and five emotion lexicon scores
 (``lexicon/emotion.tsv``, written for Pantau; both options stored in the model file), trained on
 EmoT (Indonesian tweets). EmoT
-has no "no emotion" class, so every post with at least one known word or character n-gram gets
-one of the five; a post with none (empty, only a URL) gets ``None`` (NULL in SQL).
+has no "no emotion" class, so every post with a word and at least one known word or character
+n-gram gets one of the five; a post with no word (empty, only URLs, mentions or punctuation) or
+none known gets ``None`` (NULL in SQL).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pantau.transform.text.features import Words
 from pantau.transform.text.linear import LinearModel, softmax
@@ -44,7 +46,11 @@ def emotion_batch(texts: Iterable[str | None] | pa.Array | pa.ChunkedArray
     words = Words(*tokenize_batch(texts), raw=raw)
     matrix = m.vectorizer.transform(words)
     best = softmax(m.logits(matrix)).argmax(axis=1)
-    has_features = np.diff(matrix.indptr) > 0
+    # a post with no word (empty, only URLs, mentions or punctuation) has no emotion, even when
+    # the raw tokens' character n-grams read its "!!!"
+    lengths = np.asarray(pc.utf8_length(words.words).to_numpy(zero_copy_only=False))
+    has_word = np.bincount(words.post_of, weights=lengths > 0, minlength=words.n_posts) > 0
+    has_features = (np.diff(matrix.indptr) > 0) & has_word
     return [EMOTION_LABELS[i] if ok else None for i, ok in zip(best, has_features, strict=True)]
 
 

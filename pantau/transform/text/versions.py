@@ -34,8 +34,8 @@ from pantau.transform.text.settings import (
 
 #: The code that turns a post into words, features and rule answers: a change to it (a new
 #: splitting rule, a normalisation) can change labels with the same model files.
-RULE_CODE = ("normalize.py", "segment.py", "features.py", "lexicon.py", "promo.py", "topic.py",
-             "units.py")
+RULE_CODE = ("normalize.py", "segment.py", "features.py", "lexicon.py", "linear.py", "promo.py",
+             "sentiment.py", "emotion.py", "topic.py", "units.py")
 #: The seeds the text functions read (the taxonomy, the units and their names).
 RULE_SEEDS = ("topic_taxonomy.csv", "polres.csv", "polres_aliases.csv", "polda.csv",
               "polda_aliases.csv", "national_terms.csv")
