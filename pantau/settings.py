@@ -348,6 +348,10 @@ class Settings(_Group):
     x_api_url: Url = setting("https://api.x.com", "Base URL of the X API.")
     youtube_api_url: Url = setting("https://www.googleapis.com/youtube/v3",
         "Base URL of the YouTube Data API v3.")
+    youtube_channel_details: bool = setting(True,
+        "Ask the YouTube Data API for the commenters' channels (`channels.list`, 1 quota unit "
+        "per 50 new channels) to fill the author's subscriber count and account creation date; "
+        "false saves that quota and leaves both empty.")
     mastodon_url: Url = setting("https://mastodon.social",
         "Mastodon instance whose public hashtag timelines are read.")
     news_max_feed_bytes: int = setting(

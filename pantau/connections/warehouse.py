@@ -102,6 +102,10 @@ create table if not exists audit.publish_log (
     "at" timestamp not null,
     target varchar default 'duckdb'  -- duckdb (the snapshot file) or postgres
 );
+-- Contract revision 1.1: the account's creation time (optional). Added after the other columns
+-- in new warehouses too, so every warehouse has the same column order.
+alter table raw.social_posts add column if not exists author_created_at timestamp;
+
 -- Warehouses of earlier releases: publish_log had no target (every row was the snapshot file).
 alter table audit.publish_log add column if not exists target varchar default 'duckdb';
 
