@@ -445,7 +445,7 @@ def test_youtube_channel_details_that_make_no_sense_are_left_empty(api, conf, ch
 def test_youtube_channel_details_can_be_switched_off_to_save_quota(api, conf):
     api.script(THREADS_PATH, Reply(youtube_page([youtube_thread("c1", second=5)])))
     sink = FakeSink()
-    frugal = conf.model_copy(update={"youtube_channel_details": False})
+    frugal = conf.replace(youtube_channel_details=False)
     YouTubeComments(settings=frugal, video_id="v", client=youtube_client(frugal)).run(sink)
     assert len(sink.events) == 1 and api.params(CHANNELS_PATH) == []
 
