@@ -36,10 +36,10 @@ PUBLISHED_MARTS = Asset(name="published_marts", uri=PUBLISHED_MARTS_URI)
 )
 def build_marts() -> None:
     @task
-    def build() -> dict:
+    def build(run_id: str | None = None) -> dict:
         from pantau.orchestration import tasks as pipeline
 
-        return pipeline.build()
+        return pipeline.build(run_id=run_id)
 
     @task
     def audit(built: dict, run_id: str | None = None) -> dict:
@@ -53,7 +53,7 @@ def build_marts() -> None:
 
         return pipeline.publish(run_id=run_id)
 
-    publish(audit(build(), run_id="{{ run_id }}"), run_id="{{ run_id }}")
+    publish(audit(build(run_id="{{ run_id }}"), run_id="{{ run_id }}"), run_id="{{ run_id }}")
 
 
 build_marts()

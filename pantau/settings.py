@@ -377,6 +377,11 @@ class Settings(_Group):
     notify_lookback_hours: int = setting(24,
         "Events older than this (before the newest post) are not notified: a first build on a "
         "long history does not announce every past issue.", ge=1)
+    notify_medium_growth: Number = setting(4,
+        "An event is of medium severity from this many times its baseline (an issue's peak hour "
+        "against the unit's usual hour, a viral post's growth against its platform's).", ge=1)
+    notify_high_growth: Number = setting(10,
+        "An event is of high severity from this many times its baseline.", ge=1)
     notify_ledger_path: ResolvedPath = setting("{state}/notify/ledger.sqlite3",
         "Where deliveries are recorded (one row per event and channel).")
     notify_sink_path: ResolvedPath = setting("{state}/notify/sink.jsonl",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -47,19 +48,28 @@ def raw_watermark(settings: Settings) -> str | None:
     return newest.isoformat() if newest is not None else None
 
 
-def build(settings: Settings | None = None, *, full_refresh: bool | None = None) -> dict[str, Any]:
-    """``dbt build`` the warehouse; return dbt's counts and the raw watermark it saw.
+def build(settings: Settings | None = None, *, full_refresh: bool | None = None,
+          run_id: str | None = None) -> dict[str, Any]:
+    """``dbt build`` the warehouse, then write the notifications it found to the outbox;
+    return dbt's counts, the raw watermark it saw and the outbox's counts.
 
     ``full_refresh``: rebuild the incremental models; by default only when raw lost rows.
+    ``run_id``: the build's id in the outbox (the publish of this run records the same id).
+    The subscriptions file is checked before dbt runs: a broken one fails the build at once.
     """
+    from pantau.notify.outbox import write_outbox
+    from pantau.notify.subscriptions import load_subscriptions
     from pantau.transform.dbt import dbt_build
 
     settings = settings or Settings.from_env()
+    load_subscriptions(settings)
     watermark = raw_watermark(settings)
     started = time.perf_counter()
     result = dbt_build(settings, full_refresh=full_refresh)
+    outbox = write_outbox(settings, run_id or "manual")
     return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
-            "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2)}
+            "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2),
+            "notifications": {"events": outbox.events, "rows": outbox.rows}}
 
 
 def audit(settings: Settings | None = None, run_id: str | None = None,
@@ -98,8 +108,9 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
     ``on_step`` is called with ``"dbt build"``, ``"GX audit"`` and ``"publish"`` as each starts.
     """
     step = on_step or (lambda _name: None)
+    run_id = run_id or str(uuid.uuid4())  # one id for the build's outbox and its publish
     step("dbt build")
-    built = build(settings, full_refresh=full_refresh)
+    built = build(settings, full_refresh=full_refresh, run_id=run_id)
     say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
         f"in {built['seconds']:.1f}s")
     step("GX audit")
