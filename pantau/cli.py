@@ -233,6 +233,34 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, say=_say)
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from pantau.reports import Report, ReportError, make_reports
+
+    end = None
+    if args.end:
+        try:
+            end = dt.date.fromisoformat(args.end)
+        except ValueError:
+            raise ReportError(f"--end is a day as YYYY-MM-DD, not {args.end!r}") from None
+    level = "polda" if args.polda else "polres" if args.polres else None
+    unit_ids = None if args.all else [args.polda or args.polres]
+    out = Output()
+    with out.bar("reports", unit="reports", rate=False, info=args.period) as bar:
+
+        def on_report(report: Report, done: int, total: int) -> None:
+            bar.update(None, completed=done, total=total, info=report.unit_id)
+            out.say(f"{report.pdf_path} ({report.pages} pages), {report.html_path}")
+
+        reports = make_reports(settings, unit_ids=unit_ids, period=args.period, end=end,
+                               level=level, on_report=on_report)
+    if reports:
+        out.say(f"{len(reports)} {args.period} report(s) of {reports[0].label} in "
+                f"{reports[0].pdf_path.parent}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.local.demo import run_demo
     from producers.scenario.demo import produce_scenario
@@ -389,6 +417,28 @@ def build_parser() -> argparse.ArgumentParser:
                         "password (asked twice at a prompt; read from the first line of stdin "
                         "when it is not a terminal), then exit")
     p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("report", help="make the daily or weekly report of a Polda or Polres",
+                            description="Make the report of one Polda (--polda), one Polres "
+                            "(--polres) or every Polda and Polres (--all) for a day or an ISO "
+                            "week, as HTML and PDF (A4, printed by headless Chromium) under "
+                            "PANTAU_REPORTS_DIR/<period>/<day or week>/<unit_id>.{html,pdf}, "
+                            "from the published snapshot: mentions and net sentiment per day, "
+                            "issue alerts with response times, the top positive and negative "
+                            "viral posts, and the scorecard rank with its change since the week "
+                            "before (a Polda's report lists its Polres too). Making one again "
+                            "overwrites the same files. In PANTAU_NOTIFY_LANGUAGE (id or en). "
+                            "See docs/reports.md.")
+    unit = p.add_mutually_exclusive_group(required=True)
+    unit.add_argument("--polda", metavar="POLDA_ID", help="a Polda, e.g. polda_jawa_barat")
+    unit.add_argument("--polres", metavar="POLRES_ID", help="a Polres, e.g. polres_bogor")
+    unit.add_argument("--all", action="store_true", help="every Polda and Polres")
+    p.add_argument("--period", choices=["day", "week"], required=True,
+                   help="a day, or the ISO week (Monday to Sunday) holding --end")
+    p.add_argument("--end", metavar="YYYY-MM-DD",
+                   help="the day, or a day of the week (default: the last complete day or week "
+                        "of the published data)")
+    p.set_defaults(func=cmd_report)
 
     p = commands.add_parser("demo", help="the whole story end to end on local defaults",
                             description="Start Kafka, produce a synthetic scenario (chatter, "

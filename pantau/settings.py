@@ -402,6 +402,10 @@ class Settings(_Group):
     notify_smtp_password: Stripped = setting("", "SMTP password; never printed.", secret=True)
     notify_smtp_from: str = setting("pantau@localhost", "Sender address of emails.")
     notify_smtp_per_minute: int = setting(30, "Most emails sent per minute.", ge=1)
+    # the reports (pantau.reports), in PANTAU_NOTIFY_LANGUAGE
+    reports_dir: ResolvedPath = setting("{state}/reports",
+        "Where `pantau report` and the `reports` DAG write the HTML and PDF reports "
+        "(`<period>/<day or ISO week>/<unit_id>.pdf`).")
 
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 """Every DAG file imports cleanly, fast, with nothing heavy at import; DAGs carry tags, retries
-with backoff, the failure callback, the writer pool and a docstring."""
+with backoff, the failure callback, the writer pool (the reports, which only read the published
+snapshot, the default pool) and a docstring."""
 
 from __future__ import annotations
 
@@ -11,13 +12,19 @@ from pathlib import Path
 import pytest
 
 from pantau.orchestration.alerts import on_failure_callback
-from pantau.orchestration.dags import DAG_IDS, RAW_POSTS_URI, WRITER_POOL
+from pantau.orchestration.dags import (
+    DAG_IDS,
+    PUBLISHED_MARTS_URI,
+    RAW_POSTS_URI,
+    READER_POOL,
+    WRITER_POOL,
+)
 from pantau.settings import PROJECT_DIR
 
 DAG_FILES = sorted((PROJECT_DIR / "dags").glob("*.py"))
 HEAVY_MODULES = ("duckdb", "great_expectations", "dbt", "kafka", "pandas", "pyarrow",
                  "pantau.ingest.loader", "pantau.quality.audit", "pantau.publish.snapshot",
-                 "pantau.transform.text")
+                 "pantau.transform.text", "pantau.reports", "selenium", "jinja2")
 
 #: Imports airflow.sdk first (the DAG processor has it loaded already, and on a busy machine it
 #: alone can take seconds), then times the DAG file itself and lists the heavy modules it pulled.
@@ -39,7 +46,7 @@ def dagbag():
     return DagBag(dag_folder=str(PROJECT_DIR / "dags"))
 
 
-def test_the_three_dags_and_nothing_else(dagbag):
+def test_the_four_dags_and_nothing_else(dagbag):
     assert sorted(dagbag.dags) == sorted(DAG_IDS)
     assert {Path(p).stem for p in map(str, DAG_FILES)} == set(DAG_IDS)
 
@@ -64,7 +71,10 @@ def test_dag_file_imports_cleanly_and_carries_tags_retries_callback_pool_and_doc
         assert task.retries >= 1, f"{where} has no retries"
         assert task.retry_exponential_backoff >= 2, f"{where} retries without backoff"
         assert task.max_retry_delay, f"{where} has no longest retry delay"
-        assert task.pool == WRITER_POOL, f"{where} writes the warehouse outside the pool"
+        if dag.dag_id == "reports":  # reads the published snapshot only: never blocks a build
+            assert task.pool == READER_POOL, f"{where} would wait for the warehouse writer"
+        else:
+            assert task.pool == WRITER_POOL, f"{where} writes the warehouse outside the pool"
         assert on_failure_callback in (task.on_failure_callback or []), (
             f"{where} raises no alert when it fails")
 
@@ -80,7 +90,7 @@ def test_dag_file_imports_in_under_two_seconds_without_heavy_modules(path):
 
 
 def test_schedules_link_the_dags_through_the_raw_posts_asset(dagbag):
-    ingest, build, upkeep = (dagbag.dags[d] for d in DAG_IDS)
+    ingest, build, upkeep, reports = (dagbag.dags[d] for d in DAG_IDS)
     assert "expression='* * * * *'" in repr(ingest.timetable)
     assert [o.uri for o in ingest.get_task("ingest").outlets] == [RAW_POSTS_URI]
     assert "AssetTriggeredTimetable" in repr(build.timetable)
@@ -88,3 +98,8 @@ def test_schedules_link_the_dags_through_the_raw_posts_asset(dagbag):
     assert [t.task_id for t in build.topological_sort()] == ["build", "audit", "publish"]
     assert "expression='0 0 * * *'" in repr(upkeep.timetable)
     assert {t.task_id for t in upkeep.tasks} == {"retention", "checkpoint", "kafka_lag"}
+    assert [o.uri for o in build.get_task("publish").outlets] == [PUBLISHED_MARTS_URI]
+    assert "AssetTriggeredTimetable" in repr(reports.timetable)
+    assert f"uri='{PUBLISHED_MARTS_URI}'" in repr(reports.timetable)
+    assert [t.task_id for t in reports.topological_sort()] == ["daily", "weekly"]
+    assert reports.params["force"] is False
