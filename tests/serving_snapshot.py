@@ -70,27 +70,30 @@ def _named_most(level: str) -> str:
         )"""
 
 
-def write_snapshot(path: Path, *, posts: int = 600) -> Path:
+def write_snapshot(path: Path, *, posts: int = 600,
+                   polres_ids: tuple[str, ...] = POLRES_IDS) -> Path:
     """Write a snapshot file at ``path`` (replaced if present) and return it.
 
     Args:
         path: the DuckDB file to create.
         posts: how many rows ``fct_posts`` gets; the other marts follow from them.
+        polres_ids: the precincts of the seed the posts are about (``bench/reports.py`` passes
+            all of them).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
-        _write(con, posts=posts)
+        _write(con, posts=posts, polres_ids=polres_ids)
     finally:
         con.close()
     return path
 
 
-def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
+def _write(con: duckdb.DuckDBPyConnection, *, posts: int, polres_ids: tuple[str, ...]) -> None:
     seed = PROJECT_DIR / "dbt_project" / "seeds" / "polres.csv"
     polda_seed = PROJECT_DIR / "dbt_project" / "seeds" / "polda.csv"
-    polres_list = ", ".join(f"'{p}'" for p in POLRES_IDS)
+    polres_list = ", ".join(f"'{p}'" for p in polres_ids)
     platforms = "[" + ", ".join(f"'{p}'" for p in PLATFORMS) + "]"
     texts = ", ".join(
         "(" + ", ".join("null" if v is None else (f"'{v}'" if isinstance(v, str) else str(v))
@@ -164,7 +167,7 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
                 (pow(((n.h2 >> 20) % 1000) / 1000.0, 6) * 40000)::bigint + (n.h3 % 20)::bigint
                     as engagement_raw
             from numbered as n
-            inner join polres as p on p.n = n.h1 % {len(POLRES_IDS)}
+            inner join polres as p on p.n = n.h1 % {len(polres_ids)}
             inner join texts as t on t.text_id = (n.h1 >> 8) % {len(_TEXTS)}
         )
         select

@@ -7,7 +7,7 @@ from pantau.cli import build_parser, main
                                      ["produce", "replay"], ["produce", "x"],
                                      ["produce", "youtube"], ["produce", "mastodon"], ["produce", "news"],
                                      ["ingest"], ["build"], ["sql"], ["serve"], ["demo"], ["settings"],
-                                     ["eval"]])
+                                     ["eval"], ["report"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         build_parser().parse_args([*command, "--help"])

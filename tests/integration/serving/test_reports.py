@@ -176,3 +176,25 @@ def test_the_scheduled_run_makes_a_period_once_and_a_forced_rerun_overwrites_it(
     assert forced["made"] == units
     assert sorted(p.name for p in folder.iterdir()) == files  # the same files, made again
     assert (folder / "polres_bogor.pdf").stat().st_mtime_ns > before
+
+
+def test_the_report_command_prints_paths_and_pages_and_says_what_is_wrong(settings, monkeypatch,
+                                                                          capsys, tmp_path):
+    from pantau.cli import main
+
+    monkeypatch.setenv("PANTAU_STATE_DIR", str(settings.state_dir))
+    assert main(["report", "--polres", "polres_bogr", "--period", "day"]) == 2
+    err = capsys.readouterr().err
+    assert "no Polres with the id 'polres_bogr'" in err and "did you mean polres_bogor" in err
+    assert main(["report", "--polda", "polda_jatim", "--period", "week"]) == 2
+    assert "did you mean polda_jawa_timur" in capsys.readouterr().err
+    assert main(["report", "--polres", "polres_gresik", "--period", "week", "--end",
+                 "2026-11-22"]) == 0
+    out = capsys.readouterr().out
+    pdf = settings.reports_dir / "week" / "2026-W47" / "polres_gresik.pdf"
+    assert f"{pdf} (3 pages), {pdf.with_suffix('.html')}" in out
+    assert PdfReader(pdf).pages[0].extract_text().startswith("Laporan mingguan · Polres Gresik")
+
+    monkeypatch.setenv("PANTAU_PUBLISHED_PATH", str(tmp_path / "none.duckdb"))
+    assert main(["report", "--all", "--period", "day"]) == 2
+    assert "run `pantau build`" in capsys.readouterr().err
