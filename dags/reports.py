@@ -3,7 +3,8 @@
 
 Runs when `build_marts` published a new snapshot (the `published_marts` Asset). The `daily`
 task makes the HTML and PDF reports of the last complete day of the data for every Polda and
-Polres, and the `weekly` task those of the last complete ISO week, each into
+Polres with a mention or an issue alert that day, and the `weekly` task those of the last
+complete ISO week, each into
 `PANTAU_REPORTS_DIR/<period>/<day or week>/<unit_id>.{html,pdf}` (docs/reports.md). A period whose
 `manifest.json` exists was made already and is skipped, so each day's and each week's reports are
 made once; trigger the DAG by hand with `force` set to make them again over the same files.

@@ -62,6 +62,7 @@ def settings(kafka_broker: Settings, postgres_server: LocalPostgres, tmp_path: P
         warehouse_path=tmp_path / "state" / "warehouse.duckdb",
         published_path=tmp_path / "state" / "published.duckdb",
         airflow_home=tmp_path / "state" / "airflow",
+        reports_dir=tmp_path / "state" / "reports",
         cursor_dir=tmp_path / "state" / "cursors",
         topic_partitions=3,
         pg_dir=postgres_server.settings.pg_dir,

@@ -52,7 +52,7 @@ def isolated_settings(base: Settings, state: Path, **overrides: object) -> Setti
         {**base.environment(), "PANTAU_STATE_DIR": str(state)},
         topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
         warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
-        airflow_home=state / "airflow", topic_partitions=3,
+        airflow_home=state / "airflow", reports_dir=state / "reports", topic_partitions=3,
         **{"pg_database": TEST_DATABASE, **overrides})
     ensure_topics(settings)
     return settings

@@ -26,7 +26,17 @@ from pathlib import Path
 import duckdb
 
 from pantau.exceptions import TerminalError
-from pantau.reports.data import PERIODS, Figures, Period, Unit, Window, newest_day, read_figures, units
+from pantau.reports.data import (
+    PERIODS,
+    Figures,
+    Period,
+    Unit,
+    Window,
+    active_units,
+    newest_day,
+    read_figures,
+    units,
+)
 from pantau.reports.pdf import Printer, page_count
 from pantau.reports.render import render_html
 from pantau.serve.snapshot import open_snapshot
@@ -169,12 +179,18 @@ def make_due(settings: Settings, period: Period, *, force: bool = False,
              printer: Printer | None = None,
              say: Callable[[str], None] = print) -> dict[str, object]:
     """The scheduled run: the reports of the last complete ``period`` for every Polda and
-    Polres, unless that period's manifest says they were made (``force``: make them again; the
-    same files are overwritten). The manifest is written last, so a run that failed halfway is
-    made whole by the next one."""
+    Polres with a mention or an alert in it (the others have nothing to report), unless that
+    period's manifest says they were made (``force``: make them again; the same files are
+    overwritten). The manifest is written last, so a run that failed halfway is made whole by
+    the next one."""
     con = open_snapshot(settings.published_path)
     try:
+        if newest_day(con) is None:
+            say("the published snapshot has no posts yet: no reports")
+            return {"period": period, "label": None, "made": 0, "skipped": True}
         end = default_end(con, period)
+        window = Window.of(period, end)
+        active = [u.unit_id for u in active_units(con, window)]
     finally:
         con.close()
     folder = report_dir(settings, period, end)
@@ -182,12 +198,14 @@ def make_due(settings: Settings, period: Period, *, force: bool = False,
     if manifest.is_file() and not force:
         say(f"{period} reports of {folder.name} were made already ({manifest})")
         return {"period": period, "label": folder.name, "made": 0, "skipped": True}
-    reports = make_reports(settings, unit_ids=None, period=period, end=end, printer=printer)
+    reports = (make_reports(settings, unit_ids=active, period=period, end=end, printer=printer)
+               if active else [])
     summary = {"period": period, "label": folder.name, "end": end.isoformat(),
                "made": len(reports), "pages": sum(r.pages for r in reports),
                "bytes": sum(r.pdf_path.stat().st_size + r.html_path.stat().st_size
                             for r in reports),
                "units": [r.unit_id for r in reports], "skipped": False}
+    folder.mkdir(parents=True, exist_ok=True)
     _write_atomically(manifest, json.dumps(summary, indent=1).encode())
     say(f"{len(reports)} {period} reports of {folder.name} in {folder}")
     return summary

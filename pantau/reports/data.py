@@ -164,6 +164,20 @@ def units(con: duckdb.DuckDBPyConnection, level: str | None = None) -> list[Unit
     return [Unit(*row) for row in rows]
 
 
+def active_units(con: duckdb.DuckDBPyConnection, window: Window) -> list[Unit]:
+    """The Polda and Polres with a mention or an issue alert in ``window``, by id."""
+    rows = con.execute("""
+        select unit_id, unit_level, unit_name, polda_id, polda_name
+        from marts.dim_police_units as u
+        where unit_level in ('polda', 'polres')
+          and (exists (select 1 from marts.mart_unit_engagement_daily as e
+                       where e.unit_id = u.unit_id and e.activity_date between ? and ?)
+               or exists (select 1 from marts.mart_issue_alerts as a
+                          where a.unit_id = u.unit_id and a.started_at::date between ? and ?))
+        order by unit_id""", [window.start, window.end, window.start, window.end]).fetchall()
+    return [Unit(*row) for row in rows]
+
+
 def newest_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The newest day with posts in the snapshot (its data clock)."""
     day: dt.date | None = _one(con, "select max(activity_date) from marts.mart_unit_engagement_daily",

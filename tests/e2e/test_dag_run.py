@@ -19,6 +19,7 @@ from pantau.local.demo import run_demo
 from pantau.publish.snapshot import snapshot_tables
 from pantau.settings import Settings
 from producers.scenario.demo import produce_scenario
+from tests.serving_snapshot import write_snapshot
 from tests.support import (
     CORRUPT_RAW_ROWS,
     OVERLONG_TEXT_ROWS,
@@ -106,6 +107,35 @@ def test_the_maintenance_dag_keeps_every_post_and_reports_no_lag(ran):
     assert query(ran, "select count(distinct (platform, post_id)) from raw.social_posts") == (
         posts_before)
     assert query(ran, "select count(*), sum(lag) from ops.kafka_lag") == [(3, 0)]
+
+
+def test_the_reports_dag_makes_the_last_complete_day_and_week_once(ran, tmp_path):
+    """The `reports` DAG on a published snapshot: the reports of the last complete day and ISO
+    week for each Polda and Polres with a mention or an alert, and a manifest per period. (The
+    serving tests' snapshot, nine units, kept in step with the marts' contract by
+    tests/unit/test_serving.py: the demo's has about fifty a day, a minute of printing.)"""
+    small = ran.replace(published_path=tmp_path / "published.duckdb",
+                        reports_dir=tmp_path / "reports")
+    write_snapshot(small.published_path)  # ten days, 2026-11-13 to 2026-11-22
+    log = airflow_local.test_dag(small, "reports").read_text()
+    for task_id in ("daily", "weekly"):
+        assert f"end task task_id={task_id}" in log
+    con = warehouse.connect(small.published_path, read_only=True)
+    try:
+        units = sorted(row[0] for row in con.execute(
+            "select unit_id from marts.dim_police_units where unit_level in ('polda', 'polres')"
+        ).fetchall())
+    finally:
+        con.close()
+    # the newest day, Sunday 22, may still be filling: the last complete day is Saturday 21,
+    # the last complete ISO week the one that ended on Sunday 15
+    for folder in (small.reports_dir / "day" / "2026-11-21",
+                   small.reports_dir / "week" / "2026-W46"):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["units"] == units, folder
+        assert sorted(p.stem for p in folder.glob("*.pdf")) == units
+        assert manifest["pages"] == 3 * len(units) + sum(u.startswith("polda_") for u in units)
+    assert not (ran.reports_dir).exists(), "the reports went to the run's own folder only"
 
 
 @pytest.mark.parametrize(("corruption", "failing_task", "caught_by"), [

@@ -161,9 +161,11 @@ def test_the_scheduled_run_makes_a_period_once_and_a_forced_rerun_overwrites_it(
     lines: list[str] = []
     first = make_due(settings, "day", printer=printer, say=lines.append)
     assert first["label"] == "2026-11-21"  # the day before the snapshot's newest day
-    units = sql(settings, """select count(*) from marts.dim_police_units
-                             where unit_level in ('polda', 'polres')""")[0]
+    units = sql(settings, """select count(distinct unit_id) from marts.mart_unit_engagement_daily
+                             where unit_level in ('polda', 'polres')
+                               and activity_date = '2026-11-21'""")[0]
     assert first["made"] == units and not first["skipped"]
+    assert units == 9  # the snapshot's three Polda and six Polres all had posts that day
     folder = settings.reports_dir / "day" / "2026-11-21"
     files = sorted(p.name for p in folder.iterdir())
     assert len(files) == 2 * units + 1 and "manifest.json" in files
