@@ -42,10 +42,13 @@ from pantau.reports.render import render_html
 from pantau.serve.snapshot import open_snapshot
 from pantau.settings import Settings
 
-__all__ = ["PERIODS", "Period", "Printer", "Report", "ReportError", "UnknownUnitError",
+__all__ = ["PERIODS", "SUBSCRIPTION_PERIODS", "Period", "Printer", "Report", "ReportError",
+           "UnknownUnitError",
            "default_end", "list_reports", "make_due", "make_report", "make_reports", "report_dir"]
 
 MANIFEST = "manifest.json"
+#: The names of the reports in the subscriptions file (``reports: [daily, weekly]``): periods.
+SUBSCRIPTION_PERIODS: dict[str, Period] = {"daily": "day", "weekly": "week"}
 
 
 class ReportError(TerminalError):
@@ -81,10 +84,22 @@ def report_dir(settings: Settings, period: Period, end: dt.date) -> Path:
     return settings.reports_dir / period / Window.of(period, end).label
 
 
-def list_reports(settings: Settings, *, unit_id: str, period: Period, end: dt.date) -> list[Path]:
+def list_reports(settings: Settings, *, unit_id: str, period: Period,
+                 end: dt.date | None = None) -> list[Path]:
     """The report files of ``unit_id`` for the period that holds ``end``: the PDF, then the HTML,
-    those that exist (empty when none was made). The email channel attaches these."""
-    folder = report_dir(settings, period, end)
+    those that exist (empty when none was made). The email channel attaches these.
+
+    Without ``end``: those of the newest period the scheduled run completed (the newest folder
+    with a manifest; the subscriptions' ``daily`` and ``weekly`` are the periods ``day`` and
+    ``week``, :data:`SUBSCRIPTION_PERIODS`).
+    """
+    if end is None:
+        done = sorted(p.parent for p in (settings.reports_dir / period).glob(f"*/{MANIFEST}"))
+        if not done:
+            return []
+        folder = done[-1]  # the labels (2026-11-21, 2026-W47) sort by time
+    else:
+        folder = report_dir(settings, period, end)
     return [p for p in (folder / f"{unit_id}.pdf", folder / f"{unit_id}.html") if p.is_file()]
 
 

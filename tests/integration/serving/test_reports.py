@@ -178,6 +178,10 @@ def test_the_scheduled_run_makes_a_period_once_and_a_forced_rerun_overwrites_it(
     assert forced["made"] == units
     assert sorted(p.name for p in folder.iterdir()) == files  # the same files, made again
     assert (folder / "polres_bogor.pdf").stat().st_mtime_ns > before
+    # what the email channel attaches: the newest completed period's files of a unit
+    assert list_reports(settings, unit_id="polres_bogor", period="day") == [
+        folder / "polres_bogor.pdf", folder / "polres_bogor.html"]
+    assert list_reports(settings, unit_id="polres_bogor", period="week") == []  # none made yet
 
 
 def test_the_report_command_prints_paths_and_pages_and_says_what_is_wrong(settings, monkeypatch,
