@@ -43,7 +43,7 @@ from pantau.serve.snapshot import open_snapshot
 from pantau.settings import Settings
 
 __all__ = ["PERIODS", "SUBSCRIPTION_PERIODS", "Period", "Printer", "Report", "ReportError",
-           "UnknownUnitError",
+           "UnknownUnitError", "Window",
            "default_end", "list_reports", "make_due", "make_report", "make_reports", "report_dir"]
 
 MANIFEST = "manifest.json"
