@@ -270,21 +270,51 @@ def _viral(con: duckdb.DuckDBPyConnection, unit_id: str, window: Window,
 
 
 def _polres_of(con: duckdb.DuckDBPyConnection, polda: Unit, window: Window) -> list[PolresRow]:
+    """The Polda's Polres with their figures of the period, in one query (the same sums as
+    :func:`_totals`, :func:`_alerts` and :func:`_rank`)."""
     rows = con.execute("""
-        select unit_id, unit_name from marts.dim_police_units
-        where unit_level = 'polres' and polda_id = ?
-        order by unit_name, unit_id""", [polda.unit_id]).fetchall()
-    out = []
-    for unit_id, unit_name in rows:
-        unit = Unit(unit_id, "polres", unit_name, polda.unit_id, polda.polda_name)
-        mentions, _, _, net = _totals(con, unit_id, window.start, window.end)
-        alert_count = _one(con, """
-            select count(*) from marts.mart_issue_alerts
-            where unit_id = ? and started_at::date between ? and ?""",
-            [unit_id, window.start, window.end])[0]
-        out.append(PolresRow(unit_id, unit_name, mentions, net, int(alert_count),
-                             _rank(con, unit, window.week_start)))
-    return out
+        with polres as (
+            select unit_id, unit_name from marts.dim_police_units
+            where unit_level = 'polres' and polda_id = ?
+        ),
+        volume as (
+            select unit_id, sum(post_count)::bigint as mentions
+            from marts.mart_unit_engagement_daily
+            where activity_date between ? and ? group by unit_id
+        ),
+        sentiment as (
+            select unit_id,
+                   (sum(positive_count) - sum(negative_count)) / sum(post_count) as net
+            from marts.mart_unit_sentiment_daily
+            where activity_date between ? and ? group by unit_id
+        ),
+        alerts as (
+            select unit_id, count(*) as alert_count
+            from marts.mart_issue_alerts
+            where started_at::date between ? and ? group by unit_id
+        ),
+        ranks as (
+            select unit_id,
+                   max(reputation_rank) filter (where week_start_date = ?) as rank,
+                   max(reputation_rank) filter (where week_start_date = ? - 7) as previous
+            from marts.mart_unit_scorecard
+            where unit_level = 'polres' group by unit_id
+        )
+        select polres.unit_id, polres.unit_name, coalesce(volume.mentions, 0), sentiment.net,
+               coalesce(alerts.alert_count, 0), ranks.rank, ranks.previous,
+               (select count(*) from marts.mart_unit_scorecard
+                where unit_level = 'polres' and week_start_date = ?)
+        from polres
+        left join volume on volume.unit_id = polres.unit_id
+        left join sentiment on sentiment.unit_id = polres.unit_id
+        left join alerts on alerts.unit_id = polres.unit_id
+        left join ranks on ranks.unit_id = polres.unit_id
+        order by polres.unit_name, polres.unit_id""",
+        [polda.unit_id, window.start, window.end, window.start, window.end, window.start,
+         window.end, window.week_start, window.week_start, window.week_start]).fetchall()
+    return [PolresRow(unit_id, name, int(mentions), None if net is None else float(net),
+                      int(alerts), Rank(rank, int(ranked), previous))
+            for unit_id, name, mentions, net, alerts, rank, previous, ranked in rows]
 
 
 def read_figures(con: duckdb.DuckDBPyConnection, unit: Unit, window: Window) -> Figures:
