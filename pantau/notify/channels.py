@@ -410,6 +410,9 @@ def make_senders(channels: dict[str, Channel], secrets: dict[str, str], settings
                  *, clock: Callable[[], float] = time.time,
                  client: httpx.Client | None = None) -> Senders:
     http = _Http(settings, client)
+    for handler in logging.getLogger().handlers:  # records of every logger pass through these
+        if SECRET_FILTER not in handler.filters:
+            handler.addFilter(SECRET_FILTER)
     SECRET_FILTER.secrets.update(s for s in (*secrets.values(), settings.notify_telegram_bot_token,
                                              settings.notify_smtp_password) if s)
     senders: dict[str, Sender] = {}

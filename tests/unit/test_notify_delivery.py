@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import sqlite3
 
@@ -15,8 +16,7 @@ import pytest
 from pantau.notify import deliver as notify
 from pantau.notify.channels import message_id
 from tests.http_fakes.server import FakeApi, Reply
-from tests.notify_support import FakeClock, FakeSmtp, closed_port, epoch, notify_settings, \
-    outbox_row, payload
+from tests.notify_support import FakeClock, FakeSmtp, closed_port, epoch, notify_settings, outbox_row, payload
 
 TOKEN = "7012345678:AAHt0k3nS3cr3tPartOfTheBotTokenXyZ"
 HMAC_KEY = "whk-7d1f0c2e9a-signing-key"
@@ -138,10 +138,10 @@ def test_every_channel_delivers_each_event_once_within_its_rate_limits(tmp_path,
                           for (_, name), r in ledger.items() if name == channel)
         for channel, spacing in (("humas-jaksel", 1.0), ("piket-jaksel", 1.0),
                                  ("ops-slack", 1.0), ("kabid", 30.0)):
-            gaps = [b - a for a, b in zip(times(channel), times(channel)[1:], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(times(channel))]
             assert gaps and min(gaps) >= spacing - 1e-6, (channel, gaps)
         both = sorted(times("humas-jaksel") + times("piket-jaksel"))
-        assert min(b - a for a, b in zip(both, both[1:], strict=False)) >= 1 / 25 - 1e-6
+        assert min(b - a for a, b in itertools.pairwise(both)) >= 1 / 25 - 1e-6
         assert clock.now - START < 31  # the channels were served in turn, not one after another
 
         # a rerun sends nothing again
