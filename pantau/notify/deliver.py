@@ -484,9 +484,16 @@ class Status:
 
 def status(settings: Settings, *, failures: int = 50) -> Status:
     """Rows per channel and status, and the latest rows with an error (newest first)."""
-    if not settings.notify_ledger_path.exists():
+    return read_status(settings.notify_ledger_path, failures=failures)
+
+
+def read_status(path: Path, *, failures: int = 50) -> Status:
+    """:func:`status` from the ledger at ``path``, opened read-only (the dashboard's view; a
+    missing ledger has no deliveries)."""
+    if not path.exists():
         return Status({}, [], 0)
-    with ledger(settings) as con:
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
         counts: dict[str, dict[str, int]] = {}
         for row in con.execute("select channel, status, count(*) from deliveries "
                                "group by channel, status order by channel, status"):
@@ -498,4 +505,10 @@ def status(settings: Settings, *, failures: int = 50) -> Status:
                 updated_at
             from deliveries where last_error is not null and status <> 'sent'
             order by updated_at desc, event_id limit ?""", [failures]).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return Status({}, [], 0)
+        raise
+    finally:
+        con.close()
     return Status(counts, [Failure(*row) for row in rows], int(held))

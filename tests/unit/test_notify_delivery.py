@@ -338,3 +338,56 @@ def test_a_second_run_at_the_same_time_does_nothing(tmp_path, api):
     settings = make_settings(tmp_path, api)
     with _run_lock(settings), pytest.raises(TransientError, match="Another `pantau notify`"):
         notify.deliver(settings, clock=FakeClock(START))
+
+
+def test_the_dashboard_shows_failed_deliveries_to_logged_in_users_only(tmp_path, api):
+    import httpx
+
+    from pantau.serve.auth import Users, add_user
+    from pantau.serve.dashboard import create_app
+    from pantau.serve.server import start_in_thread
+
+    settings = make_settings(tmp_path, api)
+    facts = payload()
+    notify.enqueue(settings, [outbox_row("humas-jaksel", facts), outbox_row("siem", facts)])
+    api.script(f"/bot{TOKEN}/sendMessage",
+               Reply({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401))
+    api.script("/hooks/pantau", Reply({}, status=200))
+    notify.deliver(settings, clock=FakeClock(START))
+    users_file = tmp_path / "dashboard-users"
+    add_user(users_file, "siti", "sandi-rahasia-1")
+    app = create_app(tmp_path / "no-snapshot-yet.duckdb", users=Users(users_file),
+                     session_key="test-key-" + "k" * 32,
+                     notify_ledger=settings.notify_ledger_path)
+    with start_in_thread(app) as server, httpx.Client(base_url=server.url) as client:
+        assert client.get("/api/notifications").status_code == 401
+        client.post("/login", data={"username": "siti", "password": "sandi-rahasia-1"})
+        answer = client.get("/api/notifications")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["channels"] == {"humas-jaksel": {"failed": 1}, "siem": {"sent": 1}}
+    assert body["failed"] == 1
+    (failure,) = body["failures"]
+    assert failure["channel"] == "humas-jaksel" and "Telegram 401" in failure["last_error"]
+    assert TOKEN not in answer.text
+
+
+def test_notify_check_summarises_the_file_and_names_the_line_of_a_mistake(tmp_path, api,
+                                                                           monkeypatch, capsys):
+    from pantau.cli import main
+
+    settings = make_settings(tmp_path, api)
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    assert main(["notify", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "6 channels, 0 subscriptions" in out
+    assert "channel humas-jaksel: telegram (chat -1001234567890)" in out
+    assert TOKEN not in out and HMAC_KEY not in out and "slackSecretPath42" not in out
+
+    broken = settings.notify_subscriptions
+    broken.write_text(broken.read_text() + "  - name: pager\n    type: pagerduty\n")
+    assert main(["notify", "check"]) == 2
+    err = capsys.readouterr().err
+    line = broken.read_text().splitlines().index("    type: pagerduty") + 1
+    assert f"{broken}:{line}: channels.6.type" in err and "'pagerduty'" in err
