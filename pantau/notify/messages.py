@@ -225,9 +225,9 @@ class Facts:
     labels: dict[str, str] = field(repr=False)
 
     def rows(self) -> list[tuple[str, str]]:
-        """(label, value) lines shown in every format, in order."""
+        """(label, value) lines shown in every format, in order (the unit is in the title)."""
         t = self.labels
-        rows = [(t["severity"], self.severity), (t["unit"], self.unit), (t["topic"], self.topic),
+        rows = [(t["severity"], self.severity), (t["topic"], self.topic),
                 (t["started"], self.started)]
         if self.ended:
             rows.append((t["ended"], self.ended))
