@@ -422,11 +422,21 @@ def _serve(run: _Run, queues: dict[str, list[Item]], senders: dict[str, Sender],
             now = run.clock()
         item = queues[name][0]
         sender = senders[name]
-        payloads = [json.loads(row["payload"]) for row in item.rows]
         limits.take(sender.limits, now)
         try:
-            message = render(sender.channel.type, payloads, settings)
-            response_id = sender.send(message, item.delivery_id)
+            try:
+                payloads = [json.loads(row["payload"]) for row in item.rows]
+                message = render(sender.channel.type, payloads, settings)
+            except (ValueError, TypeError, KeyError, AttributeError) as bad:
+                raise DeliveryError(f"cannot render the message ({type(bad).__name__}: "
+                                    f"{str(bad)[:200]})", permanent=True) from None
+            try:
+                response_id = sender.send(message, item.delivery_id)
+            except DeliveryError:
+                raise
+            except Exception as unexpected:  # a bug or an answer of a shape never seen
+                raise DeliveryError(f"unexpected {type(unexpected).__name__}: "
+                                    f"{str(unexpected)[:200]}") from None
         except DeliveryError as error:
             report.messages += 1
             again = run.failed(item, error)
@@ -446,12 +456,6 @@ def _serve(run: _Run, queues: dict[str, list[Item]], senders: dict[str, Sender],
                 for rest in queues.pop(name):
                     run.defer(rest, run.clock() + error.retry_after)
                     report.deferred += len(rest.rows)
-        except (ValueError, TypeError, KeyError) as error:  # a payload that cannot be rendered
-            report.messages += 1
-            queues[name].pop(0)
-            run.failed(item, DeliveryError(f"cannot render the message ({type(error).__name__}: "
-                                           f"{str(error)[:200]})", permanent=True))
-            report.failed += len(item.rows)
         else:
             report.messages += 1
             queues[name].pop(0)

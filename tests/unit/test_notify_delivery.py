@@ -391,3 +391,20 @@ def test_notify_check_summarises_the_file_and_names_the_line_of_a_mistake(tmp_pa
     err = capsys.readouterr().err
     line = broken.read_text().splitlines().index("    type: pagerduty") + 1
     assert f"{broken}:{line}: channels.6.type" in err and "'pagerduty'" in err
+
+
+def test_a_payload_that_cannot_be_read_is_recorded_and_the_rest_goes(tmp_path, api):
+    settings = make_settings(tmp_path, api)
+    good = payload("issue_answered:alert-1", "issue_answered")
+    odd = payload("issue_answered:alert-2", "issue_answered", unit=None, top_posts="bukan list",
+                  growth="NaN", response=None)
+    broken = {**outbox_row("arsip", payload("issue_answered:alert-3")), "payload": "{not json"}
+    notify.enqueue(settings, [outbox_row("arsip", good), outbox_row("arsip", odd), broken])
+    report = notify.deliver(settings, clock=FakeClock(START))
+    ledger = rows_of(settings)
+    assert report.sent == 2 and report.failed == 1
+    row = ledger[("issue_answered:alert-3", "arsip")]
+    assert row["status"] == "failed" and row["next_attempt_at"] is None
+    assert "cannot render the message (JSONDecodeError" in row["last_error"]
+    lines = settings.notify_sink_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and "Pertumbuhan: ?\u00d7 baseline" in json.loads(lines[1])["text"]
