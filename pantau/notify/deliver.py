@@ -293,7 +293,9 @@ class _Run:
 
     def failed(self, item: Item, error: DeliveryError, *, tried: bool = True,
                wait: float | None = None) -> bool:
-        """Record a failure; returns whether the rows will be tried again."""
+        """Record a failure; returns whether the rows will be tried again. A row that was not
+        tried (its channel is down) keeps its status and attempts, and gets the reason and the
+        time of the next attempt."""
         now = self.clock()
         reason = scrub(error.reason, self.secrets)[:500]
         attempts = item.attempts + (1 if tried else 0)
@@ -302,7 +304,6 @@ class _Run:
         if wait is None:
             wait = error.retry_after if error.retry_after is not None else self.backoff(attempts)
         next_at = _iso(now + wait) if again else None
-        status = "failed" if tried or not again else "pending"
         if not again and not error.permanent:
             reason = f"{reason} (gave up after {attempts} attempts)"
         with self.con:
@@ -312,7 +313,8 @@ class _Run:
                     update deliveries set status = ?, attempts = ?, next_attempt_at = ?,
                         last_error = ?, updated_at = ?
                     where event_id = ? and channel = ?""",
-                                 [status, attempts if tried else row["attempts"], next_at, reason,
+                                 ["failed" if tried or not again else row["status"],
+                                  attempts if tried else row["attempts"], next_at, reason,
                                   _iso(now), row["event_id"], row["channel"]])
         log.warning("notify: %s to %s failed: %s", item.delivery_id, item.channel, reason)
         return again
