@@ -143,3 +143,17 @@ def test_safe_url_keeps_http_links_and_encodes_what_could_end_them():
     assert safe_url("https://x.com/a/status/1?s=20&t=x") == "https://x.com/a/status/1?s=20&t=x"
     assert safe_url('https://x.com/a"b<c>|d') == "https://x.com/a%22b%3Cc%3E%7Cd"
     assert all(safe_url(url) is None for url in BAD_URLS if "|" not in url and '"' not in url)
+
+
+def test_a_polda_wave_and_a_national_wave_name_their_level():
+    polda = {"unit_id": "polda_metro_jaya", "unit_level": "polda", "unit_name": "Polda Metro Jaya",
+             "polres_id": None, "polres_name": None, "polda_id": "polda_metro_jaya",
+             "polda_name": "Polda Metro Jaya"}
+    national = {"unit_id": "polri", "unit_level": "national", "unit_name": "Polri",
+                "polres_id": None, "polres_name": None, "polda_id": None, "polda_name": None}
+    assert render("email", [payload(unit=polda)], EN).text.startswith(
+        "Negative spike — Polda Metro Jaya\n")
+    text = render("email", [payload(unit=national)], EN).text
+    assert text.startswith("Negative spike — Polri\n") and "13:05 UTC (20:05 WIB)" in text
+    digest = render("slack", [payload(unit=polda), payload("b", unit=national)], EN).body
+    assert digest is not None and digest["text"] == "Digest of 2 notifications from quiet hours"
