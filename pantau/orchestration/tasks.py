@@ -99,6 +99,17 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
                 "seconds": round(sent.seconds, 2)}}
 
 
+def notify(settings: Settings | None = None) -> dict[str, Any]:
+    """Deliver the notifications that are due (see :mod:`pantau.notify.deliver`): reads the
+    ledger publish filled, never the warehouse."""
+    from pantau.notify.deliver import deliver
+
+    report = deliver(settings or Settings.from_env())
+    log.info("notify: %s", report.summary())
+    return {"sent": report.sent, "messages": report.messages, "retrying": report.retrying,
+            "failed": report.failed, "held": report.held, "deferred": report.deferred}
+
+
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
                         on_step: Callable[[str], None] | None = None,
