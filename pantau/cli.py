@@ -113,8 +113,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.orchestration.tasks import build_audit_publish
 
     out = Output()
-    out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
-    steps = ("dbt build", "GX audit", "publish")
+    out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish, "
+            "then the notifications)")
+    steps = ("dbt build", "GX audit", "publish", "notify")
     with out.bar("building", total=len(steps), unit="steps", info=steps[0], rate=False) as bar:
 
         def on_step(name: str) -> None:
@@ -355,13 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print loaded, rejected and lag this often (default 2; 0: every poll)")
     p.set_defaults(func=cmd_ingest)
 
-    p = commands.add_parser("build", help="dbt build, GX audit, then publish the marts snapshot",
+    p = commands.add_parser("build", help="dbt build, GX audit, publish the marts snapshot, "
+                            "notify",
                             description="Write-audit-publish, the `build_marts` DAG in one "
-                            "command: `dbt build` into the working warehouse, the Great "
+                            "command: `dbt build` into the working warehouse (and the "
+                            "notifications it found into the outbox), the Great "
                             "Expectations suites on raw, staging and marts (results in "
                             "audit.validation_results, Data Docs under <state>/gx/data_docs), "
                             "then copy the marts into a new file swapped atomically over "
-                            "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
+                            "PANTAU_PUBLISHED_PATH, then deliver the notifications of the "
+                            "published build (`pantau notify`). On any failure the published "
+                            "snapshot stays "
                             "as it was and the command exits 2 (75 when the warehouse is locked "
                             "by another writer: run it again later).")
     p.add_argument("--full-refresh", action="store_true",
