@@ -402,6 +402,18 @@ class Settings(_Group):
     notify_smtp_password: Stripped = setting("", "SMTP password; never printed.", secret=True)
     notify_smtp_from: str = setting("pantau@localhost", "Sender address of emails.")
     notify_smtp_per_minute: int = setting(30, "Most emails sent per minute.", ge=1)
+    notify_smtp_ca_file: OptionalPath = setting("",
+        "CA bundle (PEM) that verifies the SMTP server's certificate (empty: the system's).")
+    notify_retry_s: Number = setting(60,
+        "First wait before a failed delivery is tried again (seconds; doubling per attempt).",
+        ge=0)
+    notify_retry_max_s: Number = setting(3600, "Longest wait between two delivery attempts "
+        "(seconds).", ge=0)
+    notify_max_attempts: int = setting(12,
+        "Attempts of one delivery before it is recorded as failed for good.", ge=1)
+    notify_max_wait_s: Number = setting(30,
+        "Longest a `pantau notify` run waits for a rate limit or a `retry_after`; what would "
+        "wait longer is left to the next run.", ge=0)
     # the reports (pantau.reports), in PANTAU_NOTIFY_LANGUAGE
     reports_dir: ResolvedPath = setting("{state}/reports",
         "Where `pantau report` and the `reports` DAG write the HTML and PDF reports "

@@ -32,10 +32,8 @@ from typing import Any
 
 import duckdb
 
+from pantau.notify.messages import clean_text, safe_url
 from pantau.settings import MartTunables, Settings
-
-#: How much of a post's text a message quotes.
-EXCERPT_CHARS = 280
 
 
 @dataclass
@@ -77,18 +75,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
-def _excerpt(text: str | None) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…"
-
-
-def _safe_url(url: str | None) -> str | None:
-    """Only http(s) links reach a message (a post's URL is attacker-controlled)."""
-    if url and url.lower().startswith(("https://", "http://")) and len(url) <= 2048:
-        return url
-    return None
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params)
     names = [column[0] for column in cursor.description]
@@ -104,8 +90,8 @@ def _posts(con: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, dict[str
         where post_key in (select unnest(?::varchar[]))
     """, [sorted(keys)])
     return {row["post_key"]: {
-        "excerpt": _excerpt(row["post_text"]), "platform": row["platform"],
-        "engagement": int(row["engagement"] or 0), "url": _safe_url(row["url"]),
+        "excerpt": clean_text(row["post_text"]), "platform": row["platform"],
+        "engagement": int(row["engagement"] or 0), "url": safe_url(row["url"]),
         "author_label": row["author_label"], "sentiment": row["sentiment_label"]} for row in rows}
 
 
@@ -195,7 +181,7 @@ def _alert_events(alert: dict[str, Any], posts: dict[str, dict[str, Any]], now: 
                      "first_response_at": _iso(responded_at),
                      "response_minutes": (float(alert["response_minutes"])
                                           if alert["response_minutes"] is not None else None),
-                     "url": _safe_url(alert["first_response_url"])},
+                     "url": safe_url(alert["first_response_url"])},
         "target_minutes": target,
         "overdue_minutes": (round((min(now, responded_at or now) - started).total_seconds() / 60)
                             if overdue else None),

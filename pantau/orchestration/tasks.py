@@ -99,13 +99,25 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
                 "seconds": round(sent.seconds, 2)}}
 
 
+def notify(settings: Settings | None = None) -> dict[str, Any]:
+    """Deliver the notifications that are due (see :mod:`pantau.notify.deliver`): reads the
+    ledger publish filled, never the warehouse."""
+    from pantau.notify.deliver import deliver
+
+    report = deliver(settings or Settings.from_env())
+    log.info("notify: %s", report.summary())
+    return {"sent": report.sent, "messages": report.messages, "retrying": report.retrying,
+            "failed": report.failed, "held": report.held, "deferred": report.deferred}
+
+
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
                         on_step: Callable[[str], None] | None = None,
                         full_refresh: bool | None = None) -> dict[str, Any]:
     """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests).
 
-    ``on_step`` is called with ``"dbt build"``, ``"GX audit"`` and ``"publish"`` as each starts.
+    ``on_step`` is called with ``"dbt build"``, ``"GX audit"``, ``"publish"`` and ``"notify"``
+    as each starts.
     """
     step = on_step or (lambda _name: None)
     run_id = run_id or str(uuid.uuid4())  # one id for the build's outbox and its publish
@@ -126,4 +138,9 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
         sent = published["postgres"]
         say(f"published the marts into PostgreSQL at {sent['where']}: {sent['mode']}, "
             f"{sent['rows']:,} rows sent in {sent['seconds']:.1f}s")
-    return {"build": built, "audit": audited, "publish": published}
+    step("notify")
+    notified = notify(settings)
+    say(f"notify: {notified['sent']} sent in {notified['messages']} messages, "
+        f"{notified['retrying']} to retry, {notified['failed']} failed, {notified['held']} held "
+        "for quiet hours")
+    return {"build": built, "audit": audited, "publish": published, "notify": notified}
