@@ -522,8 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "planted viral events, official responses), run the Airflow DAGs "
                             "ingest_social_posts and build_marts (dbt build, GX audit, publish), "
                             "then print the top viral posts, the open issue alerts with response "
-                            "times, a check that every produced post is in the warehouse exactly "
-                            "once, and how to open the dashboard and the SQL shell. Exits 1 when "
+                            "times, the notifications and one weekly report's PDF, a check that "
+                            "every produced post is in the warehouse exactly once, and how to "
+                            "open the dashboard and the SQL shell. Exits 1 when "
                             "the exactly-once check fails.")
     p.add_argument("--count", type=int, default=20_000,
                    help="posts in the scenario (default 20000; each is observed 1-5 times)")

@@ -175,6 +175,41 @@ def summarise_notifications(settings: Settings, say: Callable[[str], None]) -> N
             say(f"    {text_line}")
 
 
+def summarise_report(settings: Settings, say: Callable[[str], None]) -> str | None:
+    """Make one weekly report, of the Polres with the most alerts (then mentions) in the week of
+    the data's newest day, and print its PDF's path; return the ``pantau report`` command that
+    makes it again (None when no report could be made, which the demo says and survives)."""
+    from pantau.exceptions import PantauError
+    from pantau.reports import make_report
+    from pantau.reports.data import newest_day
+    from pantau.serve.snapshot import open_snapshot
+
+    try:
+        con = open_snapshot(settings.published_path)
+        try:
+            end = newest_day(con)
+            found = None if end is None else con.execute("""
+                select e.unit_id
+                from marts.mart_unit_engagement_daily as e
+                where e.unit_level = 'polres' and e.activity_date between ? - 6 and ?
+                group by e.unit_id
+                order by (select count(*) from marts.mart_issue_alerts as a
+                          where a.unit_id = e.unit_id and a.started_at::date between ? - 6 and ?)
+                         desc, sum(e.post_count) desc, e.unit_id
+                limit 1""", [end, end, end, end]).fetchone()
+        finally:
+            con.close()
+        if end is None or found is None:
+            say("Report: no posts in the snapshot, no report")
+            return None
+        report = make_report(settings, unit_id=found[0], period="week", end=end)
+    except PantauError as error:
+        say(f"Report: not made ({error})")
+        return None
+    say(f"Report (PDF, {report.pages} pages): {report.pdf_path}")
+    return f"pantau report --polres {found[0]} --period week --end {end.isoformat()}"
+
+
 def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
     """PostgreSQL, logged in as the reader, holds as many posts as the snapshot file."""
     from pantau.connections.postgres import reader_count
@@ -246,6 +281,7 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
         f"{settings.published_path}")
     summarise(settings, say)
     summarise_notifications(settings, say)
+    report_command = summarise_report(settings, say)
     ok, line = exactly_once(settings, produced)
     say(line)
     if settings.pg_publish:
@@ -260,4 +296,6 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     say("  .venv/bin/pantau serve    # the dashboard on the published snapshot")
     say("  .venv/bin/pantau sql      # an SQL shell (read-only); e.g. -c \"select * from "
         "marts.mart_viral_posts limit 5\"")
+    if report_command:
+        say(f"  .venv/bin/{report_command}    # the report again (HTML and PDF)")
     return 0 if ok else 1
