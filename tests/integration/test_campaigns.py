@@ -48,8 +48,12 @@ def test_planted_campaigns_are_found_and_organic_viral_events_are_not(
             """).fetchone()
         campaign_rows = con.execute("""
             select count(*), count(alert_id), count(share_of_issue),
-                   min(coordination_score), max(coordination_score)
+                   min(coordination_score), max(coordination_score),
+                   count(median_account_age_days), max(median_account_age_days)
             from marts.mart_coordinated_campaigns""").fetchone()
+        scorecard = con.execute("""
+            select min(organic_share), max(organic_share) from marts.mart_polres_scorecard
+            """).fetchone()
         has_network = con.execute("""
             select count(*) from information_schema.tables
             where table_schema = 'marts' and table_name = 'mart_issue_amplifiers'
@@ -69,6 +73,9 @@ def test_planted_campaigns_are_found_and_organic_viral_events_are_not(
     assert campaign_rows is not None and campaign_rows[0] == score.detected
     assert campaign_rows[1] >= 1 and campaign_rows[2] == campaign_rows[1]
     assert 0 <= campaign_rows[3] <= campaign_rows[4] <= 1
+    # X gives the accounts' creation dates: the buzzers are weeks old (Instagram's are unknown)
+    assert campaign_rows[5] >= 10 and campaign_rows[6] < 80
+    assert scorecard is not None and 0 < scorecard[0] < 1 and scorecard[1] == 1.0
     if communities is not None:  # the network marts are built on another branch
         landed = [share for share in communities.values() if share is not None]
         print(f"campaign accounts in a community of their stance: min {min(landed):.2f}")

@@ -39,6 +39,7 @@ campaign_posts_read as (
         posts.unit_ids,
         posts.sentiment_label,
         posts.author_followers,
+        posts.author_created_at,
         posts.post_text
     from campaign_posts
     inner join posts
@@ -66,12 +67,16 @@ campaigns_counted as (
     group by campaign_posts_read.campaign_id
 ),
 
--- the median of the accounts' follower counts (each account once, its largest count)
+-- the medians of the accounts' follower counts (each account once, its largest count) and
+-- ages in days at its first post in the campaign (where the platform gives the account's
+-- creation date)
 accounts as (
     select
         campaign_id,
         author_key,
-        max(author_followers) as author_followers
+        max(author_followers) as author_followers,
+        date_diff('second', max(author_created_at), min(created_at)) / 86400.0
+            as account_age_days
     from campaign_posts_read
     group by campaign_id, author_key
 ),
@@ -79,7 +84,8 @@ accounts as (
 accounts_summarised as (
     select
         campaign_id,
-        median(author_followers) as median_author_followers
+        median(author_followers) as median_author_followers,
+        median(account_age_days) as median_account_age_days
     from accounts
     group by campaign_id
 ),
@@ -120,6 +126,7 @@ campaigns_scored as (
     select
         campaigns_counted.*,
         accounts_summarised.median_author_followers,
+        accounts_summarised.median_account_age_days,
         campaign_issues.alert_id,
         case
             when issue_shares.post_count > 0
@@ -132,6 +139,9 @@ campaigns_scored as (
         -- few followers: 1 with none, 0 from 10,000
         1 - least(1, log10(1 + coalesce(accounts_summarised.median_author_followers, 0)) / 4)
             as follower_signal,
+        -- young accounts: 1 when created that day, 0 from a year old; null when unknown
+        1 - least(1, greatest(0, accounts_summarised.median_account_age_days) / 365)
+            as age_signal,
         -- a burst: the share of its accounts that posted within one window
         campaigns_counted.window_account_count / campaigns_counted.account_count
             as burst_signal,
@@ -177,13 +187,14 @@ final as (
         campaigns_scored.span_minutes,
         campaigns_scored.share_of_issue,
         campaigns_scored.median_author_followers,
-        cast(null as double) as median_account_age_days,
+        campaigns_scored.median_account_age_days,
         round(
             (
                 campaigns_scored.follower_signal
                 + campaigns_scored.burst_signal
                 + least(1, 2 * campaigns_scored.repeat_signal)
-            ) / 3,
+                + coalesce(campaigns_scored.age_signal, 0)
+            ) / (3 + (campaigns_scored.age_signal is not null)::int),
             4
         ) as coordination_score,
 
