@@ -60,7 +60,7 @@ class Observer:
 
     def _dated_author(self, author: dict[str, Any], platform: str) -> dict[str, Any]:
         """The author object as ``platform`` shows it: X and YouTube give the account's
-        creation date (organic accounts are one to ten years old, derived from their id so
+        creation date (organic accounts one to ten years older than the window, derived from their id so
         that every post agrees; a campaign's accounts carry their own, recent one); the other
         platforms do not."""
         show = platform in DATED_PLATFORMS
@@ -74,7 +74,7 @@ class Observer:
             if show:
                 digest = zlib.crc32(author["id"].encode())
                 days = (3650 if author["is_official"] else 365) + digest % 3285
-                dated["created_at"] = iso(self.window[1] - days * 86400 - digest % 86400)
+                dated["created_at"] = iso(self.window[0] - days * 86400 - digest % 86400)
             cache[key] = dated
         return dated
 
