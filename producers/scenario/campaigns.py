@@ -7,7 +7,8 @@ dropped, spacing and case changed, a word swapped or dropped, and in some posts 
 letters (Cyrillic, Greek, full-width) or zero-width characters that hide the copy from exact
 matching. The precinct reference is never altered, so the ground truth's ``polres_ids`` stay
 exact. On X the buzzers also repost and quote the core account and each other and mention
-each other, as real buzzer networks do; on Instagram they flood the core post's comments.
+each other, as real buzzer networks do; on Instagram they flood the core post's comments. Every buzzer interacts at least once (a repost,
+or a tag of the core account in its copy).
 
 More than half of the campaigns ride a planted event of the same precinct (a praise campaign
 answering an issue, a pile-on during it); the rest come on their own.
@@ -263,12 +264,17 @@ class CampaignStreams(PostBuilder):
                      variant(rng, base, campaign.direction, ref, False), rng.randint(50, 400))
         posts: list[Post] = [first]
         copies = [first]
+        # every buzzer interacts at least once: it reposts on X, or else tags the core account
+        # (or another buzzer) in its first copy; others tag someone now and then
+        reposting = {buzzer["id"]: platform == "x" and rng.random() < 0.7 for buzzer in buzzers}
         for buzzer in buzzers:
-            for _ in range(1 if rng.random() < 0.7 else 2):
+            for number in range(1 if rng.random() < 0.7 else 2):
                 created = campaign.start + 30 + int(rng.random() * campaign.span_s)
                 text = variant(rng, base, campaign.direction, ref, rng.random() < 0.35)
-                if rng.random() < 0.3:
-                    other = pick(rng, campaign.accounts)
+                if (number == 0 and not reposting[buzzer["id"]]) or rng.random() < 0.3:
+                    other = core if rng.random() < 0.6 else pick(rng, campaign.accounts)
+                    if other is buzzer:
+                        other = core
                     text = f"{text} @{other['handle']}"
                 post = copy(buzzer, first if on_comments else None, created, text,
                             rng.randint(0, 25))
@@ -276,8 +282,9 @@ class CampaignStreams(PostBuilder):
                 copies.append(post)
         if platform == "x":  # the network: reposts and quotes of the core and of each other
             for buzzer in buzzers:
-                if rng.random() < 0.6:
-                    parent = first if rng.random() < 0.6 else pick(rng, copies)
+                others = [c for c in copies if c.author is not buzzer]
+                if reposting[buzzer["id"]]:
+                    parent = first if rng.random() < 0.6 else pick(rng, others)
                     created = max(parent.created, campaign.start) + rng.randint(30, 40 * 60)
                     post = self._make(
                         rng, maker, platform="x", post_type="repost", parent=parent,
@@ -287,7 +294,7 @@ class CampaignStreams(PostBuilder):
                     post.campaign = campaign
                     posts.append(post)
                 if rng.random() < 0.25:
-                    parent = pick(rng, copies)
+                    parent = pick(rng, others)
                     other = pick(rng, campaign.accounts)
                     post = self._make(
                         rng, maker, platform="x", post_type="quote", parent=parent,
