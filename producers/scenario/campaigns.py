@@ -7,8 +7,8 @@ dropped, spacing and case changed, a word swapped or dropped, and in some posts 
 letters (Cyrillic, Greek, full-width) or zero-width characters that hide the copy from exact
 matching. The precinct reference is never altered, so the ground truth's ``polres_ids`` stay
 exact. On X the buzzers also repost and quote the core account and each other and mention
-each other, as real buzzer networks do; on Instagram they flood the core post's comments. Every buzzer interacts at least once (a repost,
-or a tag of the core account in its copy).
+each other, as real buzzer networks do; on Instagram they flood the core post's comments.
+Every buzzer interacts at least once (a repost, or a tag of the core account in its copy).
 
 More than half of the campaigns ride a planted event of the same precinct (a praise campaign
 answering an issue, a pile-on during it); the rest come on their own.
