@@ -49,7 +49,7 @@ _MENTION = re.compile(r"[@#]\w[\w.]*")
 _EXTRA = {"\u03ba": "k", "\u043a": "k", "\u0138": "k", "\u03f0": "k"}
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _SQUEEZE = re.compile(r"([a-z])\1{2,}")
-_MASK = (1 << 61) - 1  # Mersenne prime 2**61 - 1
+_MASK = (1 << 61) - 1  # the hash coefficients are drawn below this
 
 
 @cache
@@ -93,6 +93,21 @@ def _latin(char: str) -> str:
     return folded
 
 
+class _Reading(dict[int, str | None]):
+    """``str.translate`` table, filled on first sight of a code point: format characters
+    (zero-width, direction marks) and combining marks (accents) read as nothing, every other
+    character as :func:`_latin`."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if _is_hiding(char) or unicodedata.combining(char) else _latin(char)
+        self[code] = value
+        return value
+
+
+_READING = _Reading()
+
+
 def skeleton(text: str | None) -> str:
     """The words a reader sees in ``text``, whatever characters draw them: lower-case ASCII
     letters and digits separated by single spaces (see the module's docstring).
@@ -105,10 +120,9 @@ def skeleton(text: str | None) -> str:
     if len(text) > MAX_CHARS:  # cut at a space, so that no word is cut in two
         text = text[:MAX_CHARS + 1].rsplit(None, 1)[0]
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        text = "".join(char for char in unicodedata.normalize("NFKD", text)
-                       if not _is_hiding(char) and not unicodedata.combining(char))
-        text = "".join(_latin(char) for char in text)
+        # NFKD: full-width and other compatibility forms, accents split off; then one C pass
+        # drops what shows nothing and reads every other character as the letter it draws
+        text = unicodedata.normalize("NFKD", text).translate(_READING)
     text = _MENTION.sub(" ", _URL.sub(" ", text.lower()))
     text = _NOT_WORD.sub(" ", text)
     return _SQUEEZE.sub(r"\1", text).strip()
@@ -135,27 +149,70 @@ def _coefficients() -> tuple[np.ndarray, np.ndarray]:
             rng.integers(0, _MASK, n, dtype=np.uint64))
 
 
+_WORD_HASHES: dict[str, int] = {}
+
+
 def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") & _MASK
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        if len(_WORD_HASHES) > 1_000_000:
+            _WORD_HASHES.clear()
+        value = _WORD_HASHES[word] = int.from_bytes(
+            hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+    return value
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, element-wise (uint64, wrapping)."""
+    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    mixed: np.ndarray = values ^ (values >> np.uint64(31))
+    return mixed
+
+
+#: Words hashed at once by :func:`_signatures` (bounds its memory: 48 x 8 bytes per word).
+_CHUNK_WORDS = 20_000
+
+
+def _signatures(word_lists: list[list[str]]) -> list[list[int]]:
+    """The band signatures of many word sets: MinHash with ``BANDS * ROWS`` multiply-add hash
+    functions modulo 2**64, each band's rows mixed into one signed 64-bit value."""
+    a, b = _coefficients()
+    out: list[list[int]] = []
+    with np.errstate(over="ignore"):
+        band_salt = _mix(np.arange(1, BANDS + 1, dtype=np.uint64))[:, None]
+        start = 0
+        while start < len(word_lists):
+            chunk: list[list[str]] = []
+            words = 0
+            while start < len(word_lists) and (not chunk or words < _CHUNK_WORDS):
+                chunk.append(word_lists[start])
+                words += len(word_lists[start])
+                start += 1
+            lengths = np.fromiter((len(w) for w in chunk), dtype=np.int64, count=len(chunk))
+            hashes = np.fromiter((_word_hash(w) for ws in chunk for w in ws), dtype=np.uint64,
+                                 count=int(lengths.sum()))
+            filled = lengths > 0
+            result: list[list[int]] = [[] for _ in chunk]
+            if hashes.size:
+                table = a[:, None] * hashes[None, :] + b[:, None]
+                starts = (np.cumsum(lengths) - lengths)[filled]
+                minima = np.minimum.reduceat(table, starts, axis=1)  # (functions, posts)
+                rows = minima.reshape(BANDS, ROWS, -1)
+                bands = band_salt
+                for row in range(ROWS):
+                    bands = _mix(bands ^ rows[:, row, :])
+                signed = bands.view(np.int64).T.tolist()
+                for index, values in zip(np.flatnonzero(filled), signed, strict=True):
+                    result[index] = values
+            out.extend(result)
+    return out
 
 
 def minhash_bands(words: Iterable[str]) -> list[int]:
     """``BANDS`` band signatures (signed 64-bit integers, the band's number mixed in) of a word
     set; an empty set has none."""
-    hashes = [_word_hash(word) for word in set(words)]
-    if not hashes:
-        return []
-    a, b = _coefficients()
-    values = np.array(hashes, dtype=np.uint64)
-    # multiply-add hashing modulo 2**64 (numpy wraps), one row per hash function
-    with np.errstate(over="ignore"):
-        signature = (a[:, None] * values[None, :] + b[:, None]).min(axis=1)
-    out = []
-    for band in range(BANDS):
-        rows = signature[band * ROWS:(band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + rows, digest_size=8).digest()
-        out.append(int.from_bytes(digest, "little", signed=True))
-    return out
+    return _signatures([sorted(set(words))])[0]
 
 
 def lookalike_count(text: str | None) -> int:
@@ -183,12 +240,23 @@ def lookalike_count(text: str | None) -> int:
 
 # --- vectorised (Arrow) forms for DuckDB ------------------------------------------------------
 def skeleton_words_batch(texts: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return pa.array([None if t is None else skeleton_words(t) for t in texts.to_pylist()],
-                    type=pa.list_(pa.string()))
+    seen: dict[str, list[str]] = {}  # copies and reposts repeat texts: read each once
+    out: list[list[str] | None] = []
+    for text in texts.to_pylist():
+        if text is None:
+            out.append(None)
+            continue
+        words = seen.get(text)
+        if words is None:
+            words = seen[text] = skeleton_words(text)
+        out.append(words)
+    return pa.array(out, type=pa.list_(pa.string()))
 
 
 def minhash_bands_batch(words: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return pa.array([None if w is None else minhash_bands(w) for w in words.to_pylist()],
+    lists = words.to_pylist()
+    signatures = _signatures([w or [] for w in lists])
+    return pa.array([None if w is None else s for w, s in zip(lists, signatures, strict=True)],
                     type=pa.list_(pa.int64()))
 
 
