@@ -49,17 +49,21 @@ def _build(settings: Settings, label: str) -> float:
           "over threads)")
     for spent, uid in sorted(nodes, reverse=True)[:5]:
         print(f"  {spent:7.1f}s {uid.split('.')[2]}")
+    campaign = [(t, uid.split(".")[2]) for t, uid in nodes
+                if uid.startswith("model.") and "campaign" in uid]
+    print(f"  coordinated-campaign models {sum(t for t, _ in campaign):.1f}s: " + ", ".join(
+        f"{name} {spent:.1f}s" for spent, name in sorted(campaign, reverse=True)))
     return seconds
 
 
-def _produce(settings: Settings, count: int, seed: int) -> None:
-    scenario = Scenario(ScenarioConfig(count=count, seed=seed,
+def _produce(settings: Settings, count: int, seed: int, campaigns: int = 0) -> None:
+    scenario = Scenario(ScenarioConfig(count=count, seed=seed, campaigns=campaigns,
                                        end=datetime(2026, 11, 20, tzinfo=UTC)))
     with Publisher(settings, source="bench") as publisher:
         publisher.publish_all(scenario.generate())
 
 
-def _run(state: Path, count: int, seed: int) -> None:
+def _run(state: Path, count: int, seed: int, campaigns: int = 0) -> None:
     meta_path = state / "bench.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if meta and meta.get("count") != count:
@@ -75,11 +79,11 @@ def _run(state: Path, count: int, seed: int) -> None:
     if not (meta and loaded.exists()):
         ensure_topics(settings)
         started = time.monotonic()
-        _produce(settings, count, seed)
+        _produce(settings, count, seed, campaigns)
         Loader(settings).run()
         print(f"produced and ingested {count:,} posts in {time.monotonic() - started:.0f}s "
               "(not timed below)", flush=True)
-        _produce(settings, extra, seed + 1)  # waits in the topic until after the full build
+        _produce(settings, extra, seed + 1, campaigns // 100)  # waits in the topic until after the full build
         shutil.copy(settings.warehouse_path, loaded)
         meta_path.write_text(json.dumps({"count": count, "run": run}))
     else:
@@ -96,16 +100,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="posts of the full build")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--campaigns", type=int, default=0,
+                        help="planted coordinated campaigns among the posts (1%% of them among "
+                        "the new posts)")
     parser.add_argument("--state", type=Path,
                         help="keep the loaded posts here and reuse them in later runs "
                              "(default: a temporary directory, removed afterwards)")
     args = parser.parse_args()
     if args.state:
         args.state.mkdir(parents=True, exist_ok=True)
-        _run(args.state.resolve(), args.count, args.seed)
+        _run(args.state.resolve(), args.count, args.seed, args.campaigns)
         return
     with tempfile.TemporaryDirectory(prefix="pantau-bench-transform-") as state:
-        _run(Path(state), args.count, args.seed)
+        _run(Path(state), args.count, args.seed, args.campaigns)
 
 
 if __name__ == "__main__":

@@ -247,6 +247,35 @@ def dim_polres(reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+def mart_coordinated_campaigns(_reference: dict[str, Any]) -> list[Any]:
+    """Campaigns well formed; the posts whose text hid its letters (look-alikes, full-width,
+    zero-width) counted: GX records the observed count in the Data Docs."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="direction",
+                                        value_set=["praise", "attack", "neutral"]),
+        gxe.ExpectColumnValuesToBeBetween(column="coordination_score", min_value=0, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="share_of_issue", min_value=0, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="lookalike_posts", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="lookalike_campaign_posts", min_value=0),
+    ]
+
+
+CAMPAIGNS_SQL = """
+    select campaigns.direction, campaigns.coordination_score, campaigns.share_of_issue,
+        counts.lookalike_posts, counts.lookalike_campaign_posts
+    from (
+        select
+            count(*) filter (where lookalike_count > 0) as lookalike_posts,
+            count(*) filter (where lookalike_count > 0 and post_key in (
+                select post_key from marts.mart_campaign_posts)) as lookalike_campaign_posts
+        from intermediate.int_campaign_texts
+    ) as counts
+    left join marts.mart_coordinated_campaigns as campaigns on true
+"""
+
+
 def _whole(table: str, expectations: Any, extra: str = "") -> AuditTarget:
     return AuditTarget(f"marts.{table}", "marts", f"marts.{table}",
                        f"select *{extra} from marts.{table}", expectations)
@@ -264,6 +293,8 @@ def targets() -> tuple[AuditTarget, ...]:
                ", abs(positive_share + neutral_share + negative_share - 1) as share_sum_error"),
         _whole("mart_viral_posts", mart_viral_posts),
         _whole("mart_issue_alerts", mart_issue_alerts),
+        AuditTarget("marts.mart_coordinated_campaigns", "marts",
+                    "marts.mart_coordinated_campaigns", CAMPAIGNS_SQL, mart_coordinated_campaigns),
         _whole("mart_polres_scorecard", mart_polres_scorecard),
         _whole("mart_unit_engagement_daily", mart_unit_engagement_daily),
         _whole("mart_unit_sentiment_daily", mart_unit_sentiment_daily,

@@ -552,6 +552,17 @@ class MartTunables(_Group):
         "dbt threads (models and tests run in parallel on the one DuckDB connection).", ge=1)
     response_target_minutes: int = setting(240,
         "Responses within this many minutes count as timely in the scorecard.", ge=1)
+    campaign_min_accounts: int = setting(5,
+        "A coordinated campaign: near-identical texts posted by at least this many distinct "
+        "accounts of one platform…", ge=2)
+    campaign_window_minutes: int = setting(30,
+        "…within this many minutes…", ge=1)
+    campaign_similarity: Number = setting(0.75,
+        "…near-identical meaning at least this Jaccard similarity of the words their "
+        "look-alike-proof texts share (docs/marts.md)…", gt=0, le=1)
+    campaign_min_words: int = setting(6,
+        "…of texts with at least this many distinct words (short reactions such as \"up\" or "
+        "\"nyimak\" repeat without coordination).", ge=1)
 
 
 def settings_markdown() -> str:

@@ -27,7 +27,8 @@ from pantau.serve.snapshot import open_snapshot
 #: The text functions of :mod:`pantau.transform.text.sql` (kept equal by a test). Loading their models takes
 #: seconds, so `pantau sql` registers them the first time a statement names one.
 TEXT_FUNCTIONS = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
-                  "resolve_polda", "names_polri", "resolve_units", "normalize_text")
+                  "resolve_polda", "names_polri", "resolve_units", "normalize_text",
+                  "campaign_words", "campaign_bands", "lookalike_count")
 _TEXT_FUNCTION_CALL = re.compile(r"\b(" + "|".join(TEXT_FUNCTIONS) + r")\s*\(", re.I)
 
 OutputFormat = Literal["table", "csv", "json"]
@@ -235,8 +236,8 @@ def _setup_readline(con: duckdb.DuckDBPyConnection, history: Path) -> Callable[[
 HELP = """\
 End a statement with ';'. Commands: .tables  .format table|csv|json  .help  .quit (or Ctrl-D).
 The text functions sentiment_label, sentiment_score, emotion, topic, resolve_polres,
-resolve_polda, names_polri, resolve_units and normalize_text are available; the marts are in
-schema `marts` (try: .tables)."""
+resolve_polda, names_polri, resolve_units, normalize_text, campaign_words, campaign_bands and
+lookalike_count are available; the marts are in schema `marts` (try: .tables)."""
 
 
 def interactive(con: duckdb.DuckDBPyConnection, *, source: str, history: Path,

@@ -84,6 +84,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "positive story (default {}-{})".format(*DEFAULT_RESPONSE_MINUTES["positive_viral"]))
     group.add_argument("--no-response-share", type=_share, default=None,
                        help="share of events that get no official response (default 0.25)")
+    group.add_argument("--campaigns", type=int, default=0,
+                       help="planted coordinated campaigns (buzzer accounts posting copies of "
+                       "one text), added to --count; with any, authors on X and YouTube carry "
+                       "their account's creation date (default 0)")
     group.add_argument("--truth-dir", type=Path, default=None,
                        help="directory of ground-truth files (default: <state dir>/truth)")
 
@@ -102,6 +106,7 @@ def config_from_args(args: argparse.Namespace) -> ScenarioConfig:
         minutes["positive_viral"] = args.positive_response_minutes
     return ScenarioConfig(count=args.count, seed=args.seed, days=args.days, end=args.end,
                           events=args.events, response_minutes=minutes,
+                          campaigns=getattr(args, "campaigns", 0) or 0,
                           **options)  # type: ignore[arg-type]
 
 
@@ -141,7 +146,8 @@ def run(args: argparse.Namespace, settings: Settings, say: Callable[[str], None]
     path = truth_path(args.truth_dir or settings.state_dir / "truth", scenario)
     say(f"Scenario {args.scenario or 'default'} (seed {scenario.seed}): {config.count:,} posts "
         f"from {scenario.start:%Y-%m-%d %H:%M} to {scenario.end:%Y-%m-%d %H:%M} UTC, "
-        f"{len(scenario.planted)} planted events")
+        f"{len(scenario.planted)} planted events"
+        + (f", {len(scenario.campaigns)} planted campaigns" if scenario.campaigns else ""))
     started = time.monotonic()
     truth = TruthWriter(path, scenario.run_record())
     with out.bar("sending", total=config.count, unit="posts") as bar:

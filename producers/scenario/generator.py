@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from producers.scenario.campaigns import CampaignStreams, PlantedCampaign, plan_campaigns
 from producers.scenario.chatter import ChatterStream
 from producers.scenario.events import (
     DEFAULT_RESPONSE_MINUTES,
@@ -61,6 +62,10 @@ class ScenarioConfig:
         no_response_share: share of events that get no official response.
         official_share: share of background posts by official precinct accounts.
         max_observations: most observations of one post.
+        campaigns: planted coordinated campaigns (buzzer accounts posting copies of one text),
+            in addition to ``count``; with any, authors on X and YouTube carry their
+            account's creation date. None by default: the stream is then as before.
+        campaign_accounts: (low, high) accounts per campaign, its core account included.
     """
 
     count: int = 1000
@@ -75,6 +80,8 @@ class ScenarioConfig:
     no_response_share: float = 0.25
     official_share: float = 0.05
     max_observations: int = 5
+    campaigns: int = 0
+    campaign_accounts: tuple[int, int] = (6, 14)
 
     def __post_init__(self) -> None:
         if self.count < 0:
@@ -89,11 +96,16 @@ class ScenarioConfig:
             if not 0 <= low <= high:
                 raise ValueError(f"response minutes of {kind} must be 0 <= low <= high, "
                                  f"got {low}-{high}")
+        if self.campaigns < 0:
+            raise ValueError(f"campaigns must be >= 0, got {self.campaigns}")
+        low, high = self.campaign_accounts
+        if not 2 <= low <= high:
+            raise ValueError(f"campaign accounts must be 2 <= low <= high, got {low}-{high}")
         if self.max_observations < 1:
             raise ValueError(f"max_observations must be >= 1, got {self.max_observations}")
 
 
-class Scenario(ChatterStream, EventStreams, Observer):
+class Scenario(ChatterStream, EventStreams, CampaignStreams, Observer):
     """One deterministic scenario: plan on construction, posts on iteration.
 
     Args:
@@ -130,6 +142,10 @@ class Scenario(ChatterStream, EventStreams, Observer):
             response_minutes=dict(config.response_minutes),
             no_response_share=config.no_response_share)
         self.chatter_count = config.count - sum(e.size for e in self.planted)
+        self.campaigns: list[PlantedCampaign] = plan_campaigns(
+            random.Random(f"{self.seed}:campaigns"), count=config.campaigns, window=self.window,
+            precincts=tuple(self._official), weights=[p.weight for p in self._official],
+            events=self.planted, accounts=config.campaign_accounts)
         self.messages = 0
 
     # --- metadata ------------------------------------------------------------------------------
@@ -145,6 +161,8 @@ class Scenario(ChatterStream, EventStreams, Observer):
             "response_minutes": {k: list(v) for k, v in c.response_minutes.items()},
             "no_response_share": c.no_response_share, "official_share": c.official_share,
             "max_observations": c.max_observations, "source": SOURCE,
+            **({"campaigns": c.campaigns, "campaign_accounts": list(c.campaign_accounts)}
+               if c.campaigns else {}),
         }
 
     # --- observing -----------------------------------------------------------------------------

@@ -8,12 +8,15 @@ import heapq
 import math
 import random
 import time
+import zlib
 from collections.abc import Iterator
 from operator import attrgetter
+from typing import Any
 
+from producers.scenario.campaigns import DATED_PLATFORMS
 from producers.scenario.posts import Post
 from producers.scenario.texts import entities
-from producers.scenario.truth import TruthWriter
+from producers.scenario.truth import TruthWriter, iso
 
 #: Which metrics a platform reports (likes, replies, shares, quotes, views), for originals and
 #: for replies/comments. The others are null: quotes exist only on X; Instagram and Facebook do
@@ -53,6 +56,28 @@ def _minute_prefix(cache: dict[int, str], minute: int) -> str:
 class Observer:
     """The observations of every post, merged by creation time (a part of :class:`Scenario`)."""
 
+    _dated: dict[tuple[str, bool], dict[str, Any]]
+
+    def _dated_author(self, author: dict[str, Any], platform: str) -> dict[str, Any]:
+        """The author object as ``platform`` shows it: X and YouTube give the account's
+        creation date (organic accounts one to ten years older than the window, derived from their id so
+        that every post agrees; a campaign's accounts carry their own, recent one); the other
+        platforms do not."""
+        show = platform in DATED_PLATFORMS
+        if "created_at" in author and show:
+            return author
+        cache = self.__dict__.setdefault("_dated", {})
+        key = (author["id"], show)
+        dated = cache.get(key)
+        if dated is None:
+            dated = {k: v for k, v in author.items() if k != "created_at"}
+            if show:
+                digest = zlib.crc32(author["id"].encode())
+                days = (3650 if author["is_official"] else 365) + digest % 3285
+                dated["created_at"] = iso(self.window[0] - days * 86400 - digest % 86400)
+            cache[key] = dated
+        return dated
+
     def _observed(self, truth: TruthWriter | None
                   ) -> Iterator[tuple[Post, str, str, list[str], list[str],
                                       list[tuple[str, str, int | None, int | None, int | None,
@@ -65,7 +90,9 @@ class Observer:
         yields in ``self.messages`` (the ground truth's summary reports them) and closes this
         iterator when it stops early.
         """
-        streams = [self._chatter(), *(self._event(i, e) for i, e in enumerate(self.planted))]
+        streams = [self._chatter(), *(self._event(i, e) for i, e in enumerate(self.planted)),
+                   *(self._campaign(i, c) for i, c in enumerate(self.campaigns))]
+        dated = self._dated_author if self.campaigns else None
         ids = random.Random(f"{self.seed}:event_ids")
         bits = ids.getrandbits
         uniform = ids.random
@@ -94,10 +121,17 @@ class Observer:
                     event.post_ids.append(key)
                     if post.official and event.response_post is None:
                         event.response_post = key  # the only official post of an event
+                campaign = post.campaign
+                if campaign is not None:
+                    (campaign.network_post_ids if post.post_type in ("repost", "quote")
+                     else campaign.post_ids).append(key)
+                if dated is not None:
+                    post.author = dated(post.author, platform)
                 if write_truth is not None:
                     write_truth(key, sentiment=post.sentiment, topic=post.topic,
                                 polres_ids=post.polres, event_key=event.key if event else None,
-                                is_official=post.official, created_at=created_at)
+                                is_official=post.official, created_at=created_at,
+                                campaign_id=campaign.key if campaign is not None else None)
                 hashtags, mentions = entities(post.text)
                 engagement = post.engagement if post.engagement > 0 else 0
                 # like a collector: posts with traction are re-read, the long tail read once
@@ -150,4 +184,6 @@ class Observer:
             if truth is not None:
                 for event in self.planted:
                     truth.event(event)
+                for campaign in self.campaigns:
+                    truth.campaign(campaign)
                 truth.close(messages=self.messages, complete=complete)

@@ -33,7 +33,7 @@ _HALF_LOW, _HALF_SPAN = 900, 8 * 3600 - 900
 class Post:
     """One generated post before it is observed (internal)."""
 
-    __slots__ = ("author", "created", "engagement", "event", "half", "handle", "is_comment",
+    __slots__ = ("author", "campaign", "created", "engagement", "event", "half", "handle", "is_comment",
                  "lang", "media", "official", "parent", "platform", "polres", "post_id",
                  "post_type", "root", "sentiment", "text", "topic", "url")
 
@@ -62,6 +62,8 @@ class Post:
         self.event = event
         self.media = media
         self.half = half
+        #: the planted campaign (producers.scenario.campaigns) it belongs to, if any
+        self.campaign: Any = None
 
 
 class PostBuilder(People):

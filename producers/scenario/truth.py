@@ -13,6 +13,13 @@ the post ids of planted events are kept until the end). Every line has a ``recor
     one per planted event: ``event_key``, ``kind`` (positive_viral / negative_issue),
     ``polres_id``, ``story``, ``topic``, ``platform``, ``start``, ``peak``, ``end``,
     ``post_ids``, ``official_response_post_id`` and ``response_minutes`` (null when none).
+``campaign``
+    one per planted coordinated campaign (scenarios with campaigns only): ``campaign_id``,
+    ``direction`` (praise / attack), ``polres_id``, ``platform``, ``start``,
+    ``span_minutes``, ``event_key`` (the planted event it rides, or null), ``post_ids`` (the
+    copies of its text, the core account's first), ``network_post_ids`` (reposts and quotes
+    between its accounts) and ``account_ids`` (the core account first). Its posts' ``post``
+    records carry ``campaign_id``.
 ``summary``
     last line: posts, events (messages) and planted events written; ``complete`` is false when
     the run was interrupted.
@@ -25,10 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from producers.publisher import encode_json
 from producers.scenario.events import PlantedEvent
+
+if TYPE_CHECKING:
+    from producers.scenario.campaigns import PlantedCampaign
 
 
 def iso(epoch_s: int) -> str:
@@ -53,19 +63,24 @@ class TruthWriter:
         self._write = self._file.write
         self.posts = 0
         self.planted = 0
+        self.campaigns = 0
         self._line({"record": "run", **run})
 
     def _line(self, record: dict[str, Any]) -> None:
         self._write(encode_json(record) + b"\n")
 
     def post(self, key: str, *, sentiment: str, topic: str, polres_ids: list[str],
-             event_key: str | None, is_official: bool, created_at: str) -> None:
-        """Record the planted labels of one post."""
+             event_key: str | None, is_official: bool, created_at: str,
+             campaign_id: str | None = None) -> None:
+        """Record the planted labels of one post (``campaign_id`` only on a campaign's)."""
         self.posts += 1
-        self._write(encode_json({
+        record = {
             "record": "post", "post": key, "sentiment": sentiment, "topic": topic,
             "polres_ids": polres_ids, "event_key": event_key, "is_official": is_official,
-            "created_at": created_at}) + b"\n")
+            "created_at": created_at}
+        if campaign_id is not None:
+            record["campaign_id"] = campaign_id
+        self._write(encode_json(record) + b"\n")
 
     def event(self, event: PlantedEvent) -> None:
         """Record one planted event with every post it planted."""
@@ -79,12 +94,25 @@ class TruthWriter:
             "response_minutes": event.response_minutes if event.response_post else None,
         })
 
+    def campaign(self, campaign: PlantedCampaign) -> None:
+        """Record one planted campaign with its posts and accounts."""
+        self.campaigns += 1
+        self._line({
+            "record": "campaign", "campaign_id": campaign.key, "direction": campaign.direction,
+            "polres_id": campaign.precinct.polres_id, "platform": campaign.platform,
+            "start": iso(campaign.start), "span_minutes": campaign.span_s // 60,
+            "event_key": campaign.event.key if campaign.event else None,
+            "post_ids": campaign.post_ids, "network_post_ids": campaign.network_post_ids,
+            "account_ids": [account["id"] for account in campaign.accounts],
+        })
+
     def close(self, *, messages: int, complete: bool) -> None:
         """Write the summary line and close the file."""
         if self._file.closed:
             return
         self._line({"record": "summary", "posts": self.posts, "messages": messages,
-                    "planted_events": self.planted, "complete": complete})
+                    "planted_events": self.planted, "complete": complete,
+                    **({"planted_campaigns": self.campaigns} if self.campaigns else {})})
         self._file.close()
 
     def __enter__(self) -> TruthWriter:
@@ -102,6 +130,7 @@ class Truth:
     run: dict[str, Any]
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] | None = None
 
 
@@ -125,6 +154,8 @@ def read_truth(path: Path) -> Truth:
             truth.posts[record["post"]] = record
         elif kind == "event":
             truth.events.append(record)
+        elif kind == "campaign":
+            truth.campaigns.append(record)
         elif kind == "summary":
             truth.summary = record
     if truth is None:

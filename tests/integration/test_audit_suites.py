@@ -159,6 +159,12 @@ create or replace table marts.mart_hashtags_daily as
     select 'tag' || i as hashtag, current_date as activity_date, 2 as post_count,
         0.0 as net_sentiment
     from range(5) as t(i);
+create or replace table marts.mart_coordinated_campaigns as
+    select 'cmp-a' as campaign_id, 'praise' as direction, 0.8 as coordination_score,
+        0.25 as share_of_issue;
+create or replace table marts.mart_campaign_posts as
+    select 'cmp-a' as campaign_id, post_key
+    from (select post_key from staging.stg_social_posts order by post_key limit 5);
 """
 
 #: One corruption per marts suite, and an expectation it must break.
@@ -200,6 +206,9 @@ CORRUPTIONS = {
                                   "expect_column_values_to_be_between(reputation_rank)"),
     "marts.mart_top_authors": ("update marts.mart_top_authors set negative_share = -0.5",
                                "expect_column_values_to_be_between(negative_share)"),
+    "marts.mart_coordinated_campaigns": (
+        "insert into marts.mart_coordinated_campaigns values ('cmp-b', 'sideways', 1.5, null)",
+        "expect_column_values_to_be_in_set(direction)"),
     "marts.mart_hashtags_daily": (
         "insert into marts.mart_hashtags_daily select * from marts.mart_hashtags_daily limit 1",
         "expect_compound_columns_to_be_unique(['hashtag', 'activity_date'])"),

@@ -97,7 +97,8 @@ def _model_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) -> None:
-    scenario = Scenario(ScenarioConfig(count=6_000, seed=9, events=6, end=END))
+    # with planted campaigns, so that the incremental pairs of near-identical posts are checked
+    scenario = Scenario(ScenarioConfig(count=6_000, seed=9, events=6, end=END, campaigns=4))
     observations = scenario.generate()
     assert run_dbt(settings, "seed").returncode == 0
     # three slices of the message stream: later slices hold new posts and new observations of
@@ -116,7 +117,9 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     assert stepwise.keys() == refreshed.keys() and "marts.fct_post_metrics_hourly" in stepwise
     for table in stepwise:  # every model, not only the marts
         assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
-    assert len(stepwise["marts.fct_posts"]) == 6_000
+    campaign_posts = sum(len(c.post_ids) + len(c.network_post_ids) for c in scenario.campaigns)
+    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts
+    assert len(stepwise["marts.mart_coordinated_campaigns"]) == 4
 
 
 def test_an_observation_arriving_out_of_order_keeps_the_latest_and_counts(

@@ -7,6 +7,7 @@
 --   int_issue_origins_found      clusters of one conversation merged into an issue, the post
 --                                it started at, its size, topic, top posts and end
 --   int_issue_responses_matched  the first official response and the minutes it took
+--   int_issue_campaign_shares    the share of its posts not in a coordinated campaign
 -- polres_id, polres_name and polda_name keep their meaning for a Polres alert; polres_id
 -- is null for the other levels.
 with
@@ -17,6 +18,10 @@ issues as (
 
 responses as (
     select * from {{ ref('int_issue_responses_matched') }}
+),
+
+campaign_shares as (
+    select * from {{ ref('int_issue_campaign_shares') }}
 ),
 
 units as (
@@ -56,6 +61,7 @@ alerts as (
         issues.news_site_count,
         issues.news_item_count,
         responses.response_minutes,
+        coalesce(campaign_shares.organic_share, 1.0) as organic_share,
 
         -- booleans
         responses.first_response_at is not null as is_responded,
@@ -71,6 +77,9 @@ alerts as (
     left join responses
         on issues.unit_id = responses.unit_id
         and issues.alert_number = responses.alert_number
+    left join campaign_shares
+        on issues.unit_id = campaign_shares.unit_id
+        and issues.alert_number = campaign_shares.alert_number
     left join units
         on issues.unit_id = units.unit_id
     left join units as top_polda

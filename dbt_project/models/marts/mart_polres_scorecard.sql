@@ -23,6 +23,7 @@ polres_weeks as (
         post_count,
         engagement,
         net_sentiment,
+        organic_share,
         alert_count,
         median_response_minutes,
         response_rate,

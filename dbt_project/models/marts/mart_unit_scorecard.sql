@@ -1,6 +1,7 @@
 -- One row per police unit (Polri, Polda, Polres: unit_level) × ISO week (weeks
 -- start on Monday) with any public post about it: how much was said, how positive it
--- was, how many issues it had and how fast its own accounts responded.
+-- was, how much of it was organic (not in a coordinated campaign), how many issues it had
+-- and how fast its own accounts responded.
 -- reputation_score = net sentiment (in [-1, 1]) minus 0.1 per issue alert plus 0.2 ×
 -- the share of alerts responded to within PANTAU_RESPONSE_TARGET_MINUTES;
 -- reputation_rank ranks the units of one level within the week (1 = best).
@@ -18,22 +19,31 @@ units as (
     select * from {{ ref('dim_police_units') }}
 ),
 
+campaign_posts as (
+    select * from {{ ref('int_campaign_posts_clustered') }}
+),
+
 public_posts_per_unit as (
     {{ per_unit('posts', where="not posts.is_official_author") }}
 ),
 
 weekly_posts as (
     select
-        about_unit_id as unit_id,
-        cast(date_trunc('week', created_at) as date) as week_start_date,
+        public_posts_per_unit.about_unit_id as unit_id,
+        cast(date_trunc('week', public_posts_per_unit.created_at) as date) as week_start_date,
         count(*) as post_count,
-        sum(engagement) as engagement,
+        sum(public_posts_per_unit.engagement) as engagement,
         (
-            count(*) filter (where sentiment_label = 'positive')
-            - count(*) filter (where sentiment_label = 'negative')
-        ) / count(*) as net_sentiment
+            count(*) filter (where public_posts_per_unit.sentiment_label = 'positive')
+            - count(*) filter (where public_posts_per_unit.sentiment_label = 'negative')
+        ) / count(*) as net_sentiment,
+        1.0 - count(campaign_posts.post_key) / count(*) as organic_share
     from public_posts_per_unit
-    group by about_unit_id, cast(date_trunc('week', created_at) as date)
+    left join campaign_posts
+        on public_posts_per_unit.post_key = campaign_posts.post_key
+    group by
+        public_posts_per_unit.about_unit_id,
+        cast(date_trunc('week', public_posts_per_unit.created_at) as date)
 ),
 
 weekly_alerts as (
@@ -84,6 +94,7 @@ scorecard as (
         weeks_scored.post_count,
         weeks_scored.engagement,
         weeks_scored.net_sentiment,
+        weeks_scored.organic_share,
         weeks_scored.alert_count,
         weeks_scored.median_response_minutes,
         weeks_scored.response_rate,

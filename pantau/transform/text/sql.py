@@ -18,6 +18,11 @@ function                       returns       meaning
 ``resolve_units(text)``        STRUCT        the three above from one scan: ``polres_ids``,
                                              ``polda_ids``, ``names_polri``
 ``normalize_text(text)``       VARCHAR       the normalised text the functions read
+``campaign_words(text)``       VARCHAR[]     the distinct words of the post's look-alike-proof
+                                             skeleton (:mod:`.neardup`), sorted
+``campaign_bands(words)``      BIGINT[]      MinHash band signatures of a word list
+``lookalike_count(text)``      INTEGER       characters that hide a word's letters
+                                             (look-alikes, full-width, zero-width)
 =============================  ============  ================================================
 """
 
@@ -31,6 +36,11 @@ import pyarrow as pa
 
 from pantau.transform.text.emotion import emotion_batch
 from pantau.transform.text.emotion import model as emotion_model
+from pantau.transform.text.neardup import (
+    lookalike_count_batch,
+    minhash_bands_batch,
+    skeleton_words_batch,
+)
 from pantau.transform.text.normalize import normalize_batch
 from pantau.transform.text.sentiment import load as load_sentiment
 from pantau.transform.text.sentiment import sentiment_batch
@@ -39,7 +49,8 @@ from pantau.transform.text.topic import topic_batch
 from pantau.transform.text.units import resolve_units_batch
 
 FUNCTION_NAMES = ("sentiment_label", "sentiment_score", "emotion", "topic", "resolve_polres",
-                  "resolve_polda", "names_polri", "resolve_units", "normalize_text")
+                  "resolve_polda", "names_polri", "resolve_units", "normalize_text",
+                  "campaign_words", "campaign_bands", "lookalike_count")
 _UNITS = pa.struct([("polres_ids", pa.list_(pa.string())), ("polda_ids", pa.list_(pa.string())),
                     ("names_polri", pa.bool_())])
 
@@ -101,6 +112,13 @@ _FUNCTIONS: dict[str, tuple[Callable[[pa.ChunkedArray], pa.Array], Any]] = {
     "resolve_units": (_resolve_units, duckdb.sqltype(
         "STRUCT(polres_ids VARCHAR[], polda_ids VARCHAR[], names_polri BOOLEAN)")),
     "normalize_text": (_normalize_text, duckdb.sqltype("VARCHAR")),
+    "campaign_words": (skeleton_words_batch, duckdb.sqltype("VARCHAR[]")),
+    "lookalike_count": (lookalike_count_batch, duckdb.sqltype("INTEGER")),
+}
+#: Functions of another argument type than one VARCHAR: name -> (function, arguments, result).
+_OTHER_FUNCTIONS: dict[str, tuple[Callable[[pa.ChunkedArray], pa.Array], list[Any], Any]] = {
+    "campaign_bands": (minhash_bands_batch, [duckdb.sqltype("VARCHAR[]")],
+                       duckdb.sqltype("BIGINT[]")),
 }
 
 
@@ -129,4 +147,11 @@ def register(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
         null_handling = "special" if name == "emotion" else "default"
         con.create_function(name, function, [varchar], return_type,  # type: ignore[call-overload]
                             type="arrow", null_handling=null_handling)
+    for name, (function, arguments, return_type) in _OTHER_FUNCTIONS.items():
+        try:
+            con.remove_function(name)
+        except duckdb.InvalidInputException:
+            pass
+        con.create_function(name, function, arguments, return_type,  # type: ignore[call-overload]
+                            type="arrow")
     return FUNCTION_NAMES

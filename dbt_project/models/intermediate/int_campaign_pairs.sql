@@ -1,0 +1,135 @@
+-- Pairs of near-identical posts, the edges of coordinated campaigns: two original posts,
+-- replies, comments or quotes of non-official accounts (at least PANTAU_CAMPAIGN_MIN_WORDS
+-- words each; reposts carry another's text, news portals repeat headlines by trade) on one
+-- platform, by two accounts, at most PANTAU_CAMPAIGN_WINDOW_MINUTES apart, sharing a MinHash
+-- band, whose word sets have a Jaccard similarity of at least PANTAU_CAMPAIGN_SIMILARITY.
+-- Each pair is held in both directions.
+-- Incremental on the new posts' windows: a run pairs only the posts ingested since the last
+-- run with the posts within the window of them (the pre-hook first drops their old pairs, so
+-- an edited text loses the pairs it no longer has); the unique key is the pair.
+{{ config(
+    unique_key=['post_key', 'other_post_key'],
+    tags=['network'],
+    pre_hook="{{ campaign_pairs_of_changed_posts_dropped() }}",
+) }}
+
+{%- set window_minutes = pantau_setting('CAMPAIGN_WINDOW_MINUTES', 30) %}
+
+with
+
+posts as (
+    select * from {{ ref('fct_posts') }}
+),
+
+texts as (
+    select * from {{ ref('int_campaign_texts') }}
+),
+
+candidates as (
+    select
+        posts.post_key,
+        posts.platform,
+        posts.author_key,
+        posts.created_at,
+        texts.words,
+        texts.bands,
+        texts.last_ingested_at
+    from posts
+    inner join texts
+        on posts.post_key = texts.post_key
+    where
+        posts.platform != 'news'
+        and posts.post_type != 'repost'
+        and not posts.is_official_author
+        and texts.word_count >= {{ pantau_setting('CAMPAIGN_MIN_WORDS', 6) }}
+),
+
+changed as (
+    select * from candidates
+    {% if is_incremental() %}
+    where last_ingested_at > {{ watermark() }}
+    {% endif %}
+),
+
+changed_banded as (
+    select
+        post_key,
+        platform,
+        author_key,
+        created_at,
+        unnest(bands) as band
+    from changed
+),
+
+candidates_banded as (
+    select
+        post_key,
+        platform,
+        author_key,
+        created_at,
+        unnest(bands) as band
+    from candidates
+),
+
+band_matches as (
+    select distinct
+        changed_banded.post_key,
+        candidates_banded.post_key as other_post_key
+    from changed_banded
+    inner join candidates_banded
+        on changed_banded.band = candidates_banded.band
+        and changed_banded.platform = candidates_banded.platform
+        and changed_banded.post_key != candidates_banded.post_key
+        and changed_banded.author_key != candidates_banded.author_key
+        and abs(date_diff('second', changed_banded.created_at, candidates_banded.created_at))
+        <= {{ window_minutes }} * 60
+),
+
+pairs_scored as (
+    select
+        band_matches.post_key,
+        band_matches.other_post_key,
+        len(list_intersect(left_texts.words, right_texts.words))
+        / len(list_distinct(list_concat(left_texts.words, right_texts.words))) as similarity,
+        greatest(left_texts.last_ingested_at, right_texts.last_ingested_at)
+            as last_ingested_at
+    from band_matches
+    inner join candidates as left_texts
+        on band_matches.post_key = left_texts.post_key
+    inner join candidates as right_texts
+        on band_matches.other_post_key = right_texts.post_key
+),
+
+pairs as (
+    select
+        post_key,
+        other_post_key,
+        similarity,
+        last_ingested_at
+    from pairs_scored
+    where similarity >= {{ pantau_setting('CAMPAIGN_SIMILARITY', 0.75) }}
+    union
+    select
+        other_post_key as post_key,
+        post_key as other_post_key,
+        similarity,
+        last_ingested_at
+    from pairs_scored
+    where similarity >= {{ pantau_setting('CAMPAIGN_SIMILARITY', 0.75) }}
+),
+
+final as (
+    select
+        -- ids
+        post_key,
+        other_post_key,
+
+        -- numerics
+        similarity,
+
+        -- timestamps
+        last_ingested_at
+    from pairs
+)
+
+select * from final

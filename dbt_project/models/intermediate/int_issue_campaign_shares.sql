@@ -1,0 +1,73 @@
+-- One row per issue (int_issue_origins_found): its public posts (naming its unit from its
+-- start to its end, to the latest data while it is open), how many of them belong to a
+-- coordinated campaign (int_campaign_posts_clustered), and the organic share, the rest.
+-- A table, like the issues it counts for.
+{{ config(materialized='table', tags=['network']) }}
+
+with
+
+issues as (
+    select * from {{ ref('int_issue_origins_found') }}
+),
+
+posts as (
+    select * from {{ ref('fct_posts') }}
+),
+
+campaign_posts as (
+    select * from {{ ref('int_campaign_posts_clustered') }}
+),
+
+public_posts_per_unit as (
+    {{ per_unit('posts', where="not posts.is_official_author") }}
+),
+
+issue_posts as (
+    select
+        issues.unit_id,
+        issues.alert_number,
+        public_posts_per_unit.post_key
+    from issues
+    inner join public_posts_per_unit
+        on issues.unit_id = public_posts_per_unit.about_unit_id
+        and issues.started_at <= public_posts_per_unit.created_at
+        and (issues.ended_at is null or issues.ended_at > public_posts_per_unit.created_at)
+),
+
+issue_posts_counted as (
+    select
+        issue_posts.unit_id,
+        issue_posts.alert_number,
+        count(*) as post_count,
+        count(campaign_posts.post_key) as campaign_post_count
+    from issue_posts
+    left join campaign_posts
+        on issue_posts.post_key = campaign_posts.post_key
+    group by issue_posts.unit_id, issue_posts.alert_number
+),
+
+shares as (
+    select
+        -- ids
+        issues.unit_id || ':' || strftime(issues.started_at, '%Y%m%dT%H%M%S') as alert_id,
+        issues.unit_id,
+
+        -- numerics
+        issues.alert_number,
+        coalesce(issue_posts_counted.post_count, 0) as post_count,
+        coalesce(issue_posts_counted.campaign_post_count, 0) as campaign_post_count,
+        case
+            when coalesce(issue_posts_counted.post_count, 0) = 0 then 1.0
+            else 1.0 - issue_posts_counted.campaign_post_count / issue_posts_counted.post_count
+        end as organic_share,
+
+        -- timestamps
+        issues.started_at,
+        issues.ended_at
+    from issues
+    left join issue_posts_counted
+        on issues.unit_id = issue_posts_counted.unit_id
+        and issues.alert_number = issue_posts_counted.alert_number
+)
+
+select * from shares
