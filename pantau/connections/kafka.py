@@ -16,6 +16,15 @@ from pantau.settings import Settings
 log = logging.getLogger(__name__)
 
 
+#: kafka-python options of the long-lived clients (the publisher's producer, the loader's
+#: consumer) that let them ride through a leader change on a cluster. When a broker dies, its
+#: partitions get new leaders once the controller fences it (``broker.session.timeout.ms``, 9 s).
+#: The consumer skips a partition whose leader it cannot reach without asking for new metadata,
+#: so a short metadata age is what makes it fetch from the new leader; a short reconnect backoff
+#: finds a restarted broker within a second instead of up to 30 s.
+FAILOVER_OPTIONS: dict[str, int] = {"metadata_max_age_ms": 5_000, "reconnect_backoff_max_ms": 1_000}
+
+
 def admin_client(settings: Settings, *, timeout_s: float = 10.0) -> KafkaAdminClient:
     """An admin client with the security options of ``settings``.
 
