@@ -269,6 +269,9 @@ def test_a_broker_killed_mid_stream_and_restarted_loses_and_doubles_nothing(clus
         publisher.wait_for_acks(2 * MESSAGES // 3)
         watch.wait_for(at_kill[1] + MESSAGES // 10)
         assert all(leader != victim for leader in leaders(settings).values())
+        degraded = cluster.status()
+        assert (degraded.state, degraded.answering) == ("degraded", True), degraded.detail
+        assert degraded.nodes[victim - 1].state == "dead", degraded.detail
         phases.append(("two thirds acknowledged without it", time.monotonic()))
         # Start it again (as `pantau stack up --brokers 3` would), let it catch up, then hand
         # the partitions back to their preferred leaders: a second round of leader changes.
