@@ -152,9 +152,12 @@ class LocalKafka:
             return recorded[0]
         return None
 
+    def _answers(self, *, timeout_s: float) -> bool:
+        return kafka_admin.broker_alive(self.settings, timeout_s=timeout_s)
+
     # commands ---------------------------------------------------------------------------------
     def status(self) -> BrokerStatus:
-        answering = kafka_admin.broker_alive(self.settings, timeout_s=3.0)
+        answering = self._answers(timeout_s=3.0)
         pid = self.running_pid()
         where = self.settings.kafka_bootstrap_servers
         if pid and answering:
@@ -261,7 +264,7 @@ class LocalKafka:
     def _await(self, process: subprocess.Popen[bytes], say: Callable[[str], None]) -> None:
         """Wait until the broker started as ``process`` answers (or fails, or times out)."""
         started = time.monotonic()
-        while not kafka_admin.broker_alive(self.settings, timeout_s=2.0):
+        while not self._answers(timeout_s=2.0):
             if process.poll() is not None:
                 self.pid_path.unlink(missing_ok=True)
                 raise TerminalError(f"{self.name} exited with code {process.returncode} while "
@@ -346,6 +349,16 @@ class ClusterNode(LocalKafka):
     def _format_options(self) -> list[str]:
         # Static voters (controller.quorum.voters in the config): no --standalone here.
         return ["-t", self.cluster.cluster_id()]
+
+    def _answers(self, *, timeout_s: float) -> bool:
+        """True when this node answers the bootstrap metadata request. (A further request could
+        go to another node: one that has just died would make a live node look unresponsive,
+        and `up` would restart it.)"""
+        try:
+            kafka_admin.admin_client(self.settings, timeout_s=timeout_s).close()
+        except KafkaUnavailableError:
+            return False
+        return True
 
 
 @dataclass(frozen=True)
