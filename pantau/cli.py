@@ -29,21 +29,33 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.connections.postgres import reader_conninfo
-    from pantau.local.kafka import LocalKafka
+    from pantau.local.kafka import LocalKafka, LocalKafkaCluster, local_kafka
     from pantau.local.postgres import LocalPostgres
 
-    kafka = LocalKafka(settings)
+    configured = settings.kafka_brokers
+    if args.brokers:
+        settings = settings.replace(kafka_brokers=args.brokers)
+    kafka = local_kafka(settings)
     pg = LocalPostgres(settings)
     if args.action == "up":
         status = kafka.up(say=_say)
         _say(f"Kafka: {status.detail}")
+        if isinstance(kafka, LocalKafkaCluster) and configured == 1:
+            _say("Export PANTAU_KAFKA_BROKERS=3 so that every command bootstraps from the "
+                 "three brokers.")
         if settings.pg_publish:
             _say(f"PostgreSQL: {pg.up(say=_say).detail}")
             if pg.is_local:
                 _say(f"BI tools and psql: psql \"{reader_conninfo(settings)}\"")
         return 0
     if args.action == "down":
-        _say(kafka.down())
+        cluster = LocalKafkaCluster(settings)
+        single = LocalKafka(settings.replace(kafka_brokers=1))
+        clustered = settings.kafka_brokers > 1 or bool(cluster.running_pids())
+        if clustered:
+            _say(cluster.down())
+        if single.running_pid() or not clustered:
+            _say(single.down())
         _say(pg.down())
         return 0
     status = kafka.status()
@@ -339,15 +351,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_settings)
 
     p = commands.add_parser("stack", help="start, stop or inspect the local Kafka and PostgreSQL",
-                            description="Local single-node Apache Kafka (KRaft) from jars that "
-                            "Maven resolves, and a local PostgreSQL cluster (Debian's package, "
-                            "run by the postgres system user, data in PANTAU_PG_DIR) that publish "
-                            "writes the marts into for BI tools. `up` starts what is not running "
+                            description="Local Apache Kafka (KRaft: one broker, or three "
+                            "with --brokers 3) from jars that Maven resolves, and a local "
+                            "PostgreSQL cluster (Debian's package, run by the postgres system "
+                            "user, data in PANTAU_PG_DIR) that publish writes the marts into "
+                            "for BI tools. `up` starts what is not running "
                             "and creates the topics, the database and its roles; `down` stops "
                             "only what Pantau started; `status` exits 3 when either is down. "
                             "With PANTAU_PG_URL set, PostgreSQL is that server and nothing is "
                             "started for it; PANTAU_PG_PUBLISH=false leaves PostgreSQL out.")
     p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("--brokers", type=int, choices=[1, 3],
+                   help="1: one broker (the default, PANTAU_KAFKA_BROKERS); 3: a KRaft cluster "
+                   "of three brokers, the topics replicated three times with two in sync "
+                   "(`down` and `status` find a running cluster without it)")
     p.set_defaults(func=cmd_stack)
 
     p = commands.add_parser("produce", help="send posts to Kafka")

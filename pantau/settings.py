@@ -40,6 +40,9 @@ from pantau.exceptions import ConfigurationError
 #: The repository checkout Pantau runs from (the package is installed in editable mode).
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+#: Host names of this machine: the local broker (or cluster) of `pantau stack up` listens there.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 _PREFIX = "PANTAU_"
@@ -69,6 +72,12 @@ def _memory(value: Any) -> str:
     return str(value).strip()
 
 
+def _broker_count(value: Any) -> Any:
+    if str(value).strip() not in ("1", "3"):
+        raise _invalid("1 or 3")
+    return int(str(value).strip())
+
+
 def _number(value: Any) -> Any:
     if (isinstance(value, float) and math.isnan(value)) or str(value).strip().lower() == "nan":
         raise _invalid("a number")
@@ -87,6 +96,7 @@ def _path(value: Any, info: ValidationInfo) -> Path:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 MemorySize = Annotated[str, BeforeValidator(_memory)]
 Number = Annotated[float, BeforeValidator(_number)]
+BrokerCount = Annotated[int, BeforeValidator(_broker_count)]
 ResolvedPath = Annotated[Path, BeforeValidator(_path)]
 Upper = BeforeValidator(lambda value: str(value).strip().upper())
 Lower = BeforeValidator(lambda value: str(value).strip().lower())
@@ -239,6 +249,13 @@ class Settings(_Group):
     topic_dlq: str = setting("social.posts.dlq", "Dead-letter topic: items producers could not map.")
     topic_partitions: int = setting(6, "Partitions of the posts topic when Pantau creates it.", ge=1)
     topic_retention_hours: int = setting(168, "Retention of both topics when Pantau creates them.", ge=1)
+    topic_replication_factor: int = setting(0,
+        "Replication factor of both topics when Pantau creates them; 0: as many brokers as "
+        "answer, at most 3 (1 on the single local broker, 3 on the three-broker cluster).", ge=0)
+    topic_min_insync_replicas: int = setting(0,
+        "`min.insync.replicas` of both topics when Pantau creates them: with the producer's "
+        "`acks=all` a write needs this many replicas. 0: 2 when the replication factor is 3 or "
+        "more (one broker may be down), else Kafka's default 1.", ge=0)
     consumer_group: str = setting("pantau-loader",
         "Kafka consumer group of the loader (offsets are kept in DuckDB; Kafka's copy shows lag).")
     ingest_batch_size: int = setting(100000,
@@ -340,6 +357,12 @@ class Settings(_Group):
     airflow_home: ResolvedPath = setting("{state}/airflow", "AIRFLOW_HOME for the local Airflow.")
     kafka_version: str = setting("4.1.1", "Apache Kafka version Maven resolves for the local broker.")
     kafka_controller_port: int = setting(9093, "KRaft controller port of the local broker.", ge=1)
+    kafka_brokers: BrokerCount = setting(1,
+        "Brokers of the local Kafka of `pantau stack up` (`--brokers`): 1, or 3 for a KRaft "
+        "cluster of three broker+controller nodes (a 3-voter quorum). Node n listens on the port"
+        " of PANTAU_KAFKA_BOOTSTRAP_SERVERS + 2(n-1) and its controller on "
+        "PANTAU_KAFKA_CONTROLLER_PORT + 2(n-1) (9092/9093, 9094/9095, 9096/9097); with 3 and one"
+        " local address there, every client bootstraps from all three.")
     kafka_heap: str = setting("512m", "Java heap (-Xmx) of the local broker.")
     # The live connectors (producers.connectors): credentials, APIs, cursors, HTTP retries.
     x_bearer_token: Stripped = setting("",
@@ -445,10 +468,21 @@ class Settings(_Group):
         """Jars, config, data and log of the local broker."""
         return self.state_dir / "kafka"
 
+    def kafka_servers(self) -> list[str]:
+        """The addresses clients bootstrap from: PANTAU_KAFKA_BOOTSTRAP_SERVERS, or, for the local
+        cluster of PANTAU_KAFKA_BROKERS nodes named by one local address, every node's address
+        (so a client still starts while the first node is down)."""
+        servers = self.kafka_bootstrap_servers.split(",")
+        if self.kafka_brokers > 1 and len(servers) == 1:
+            host, _, port = servers[0].strip().rpartition(":")
+            if port.isdigit() and host.strip("[]") in LOCAL_HOSTS:
+                return [f"{host}:{int(port) + 2 * node}" for node in range(self.kafka_brokers)]
+        return servers
+
     def kafka_client_config(self) -> dict[str, Any]:
         """Security options for every kafka-python client (producer, consumer, admin)."""
         config: dict[str, Any] = {
-            "bootstrap_servers": self.kafka_bootstrap_servers.split(","),
+            "bootstrap_servers": self.kafka_servers(),
             "security_protocol": self.kafka_security_protocol,
         }
         if self.kafka_security_protocol.startswith("SASL"):

@@ -22,7 +22,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
-from pantau.connections.kafka import missing_topics
+from pantau.connections.kafka import FAILOVER_OPTIONS, missing_topics
 from pantau.contract import decode_and_validate, message_key, validate
 from pantau.exceptions import ContractViolation, KafkaUnavailableError, TerminalError
 from pantau.settings import Settings
@@ -102,6 +102,7 @@ class Publisher:
         try:
             self._producer = KafkaProducer(
                 **settings.kafka_client_config(),
+                **FAILOVER_OPTIONS,
                 client_id=f"pantau-producer-{source}",
                 bootstrap_timeout_ms=15_000,
                 acks="all",

@@ -20,6 +20,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports (for the three-broker cluster, whose node n
+    listens at base + 2(n-1) and its controller at base + 2(n-1) + 1)."""
+    while True:
+        base = free_port()
+        if base + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
 def read_topic(settings: Settings, topic: str) -> list:
     """Every message of ``topic``, from the beginning to the end offsets of now."""
     consumer = KafkaConsumer(**settings.kafka_client_config(), enable_auto_commit=False)

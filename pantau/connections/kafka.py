@@ -10,10 +10,19 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 
-from pantau.exceptions import KafkaUnavailableError
+from pantau.exceptions import ConfigurationError, KafkaUnavailableError
 from pantau.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+#: kafka-python options of the long-lived clients (the publisher's producer, the loader's
+#: consumer) that let them ride through a leader change on a cluster. When a broker dies, its
+#: partitions get new leaders once the controller fences it (``broker.session.timeout.ms``, 9 s).
+#: The consumer skips a partition whose leader it cannot reach without asking for new metadata,
+#: so a short metadata age is what makes it fetch from the new leader; a short reconnect backoff
+#: finds a restarted broker within a second instead of up to 30 s.
+FAILOVER_OPTIONS: dict[str, int] = {"metadata_max_age_ms": 5_000, "reconnect_backoff_max_ms": 1_000}
 
 
 def admin_client(settings: Settings, *, timeout_s: float = 10.0) -> KafkaAdminClient:
@@ -75,15 +84,35 @@ def missing_topics(settings: Settings, topics: list[str]) -> list[str]:
     return [topic for topic in topics if topic not in existing]
 
 
-def topic_specs(settings: Settings) -> list[NewTopic]:
-    """The topics Pantau owns, with explicit partitions and retention."""
+def replication(settings: Settings, brokers: int) -> tuple[int, int | None]:
+    """(replication factor, ``min.insync.replicas`` or None for Kafka's default) of Pantau's
+    topics on a cluster where ``brokers`` brokers answer.
+
+    Raises:
+        ConfigurationError: the minimum in-sync replicas exceed the replication factor (every
+            ``acks=all`` write would fail).
+    """
+    factor = settings.topic_replication_factor or max(1, min(3, brokers))
+    min_insync = settings.topic_min_insync_replicas or (2 if factor >= 3 else None)
+    if min_insync and min_insync > factor:
+        raise ConfigurationError(
+            settings.env_name("topic_min_insync_replicas"), str(min_insync),
+            f"at most the replication factor {factor} (else no write is ever acknowledged)")
+    return factor, min_insync
+
+
+def topic_specs(settings: Settings, brokers: int = 1) -> list[NewTopic]:
+    """The topics Pantau owns, with explicit partitions, replication and retention."""
     retention_ms = str(settings.topic_retention_hours * 3600 * 1000)
+    factor, min_insync = replication(settings, brokers)
     common: dict[str, str] = {"retention.ms": retention_ms, "cleanup.policy": "delete",
                               "max.message.bytes": str(2 * 1024 * 1024)}
+    if min_insync:
+        common["min.insync.replicas"] = str(min_insync)
     return [
         NewTopic(settings.topic_posts, num_partitions=settings.topic_partitions,
-                 replication_factor=1, topic_configs=dict(common)),
-        NewTopic(settings.topic_dlq, num_partitions=1, replication_factor=1,
+                 replication_factor=factor, topic_configs=dict(common)),
+        NewTopic(settings.topic_dlq, num_partitions=1, replication_factor=factor,
                  topic_configs=dict(common)),
     ]
 
@@ -91,13 +120,18 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
 def ensure_topics(settings: Settings) -> list[str]:
     """Create Pantau's topics when missing; return the names created now (empty if none).
 
-    Topics on shared clusters use replication factor 1 here; create them yourself with a higher
-    factor beforehand and Pantau will leave them alone.
+    The replication factor is PANTAU_TOPIC_REPLICATION_FACTOR, or as many brokers as answer, at
+    most 3; with 3 replicas a write needs 2 in sync (PANTAU_TOPIC_MIN_INSYNC_REPLICAS). Topics
+    that exist are left alone, whatever their settings.
     """
     client = admin_client(settings)
     try:
         existing = set(client.list_topics())
-        missing = [spec for spec in topic_specs(settings) if spec.name not in existing]
+        wanted = [settings.topic_posts, settings.topic_dlq]
+        if all(name in existing for name in wanted):
+            return []
+        brokers = len(client.describe_cluster()["brokers"])
+        missing = [spec for spec in topic_specs(settings, brokers) if spec.name not in existing]
         created = []
         for spec in missing:
             try:

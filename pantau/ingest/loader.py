@@ -3,8 +3,10 @@
 Each batch is decoded and validated; valid events go to ``raw.social_posts``, everything else to
 ``raw.rejected_messages`` with its reason, and ``ops.kafka_offsets`` advances — all in one DuckDB
 transaction. On start the loader resumes from the offsets stored in DuckDB, so a crash at any
-point neither loses nor duplicates a message. It also commits the offsets to Kafka afterwards,
-only so that standard tools can show the consumer lag.
+point neither loses nor duplicates a message. It also commits the offsets to Kafka afterwards
+(asynchronously, through a consumer of its own), only so that standard tools can show the
+consumer lag: the consumer that fetches belongs to no group, so loading never waits for a group
+coordinator (on a cluster, the coordinator of a dead broker moves only once it is fenced).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from kafka.structs import OffsetAndMetadata
 
 from pantau import contract
 from pantau.connections import warehouse
+from pantau.connections.kafka import FAILOVER_OPTIONS
 from pantau.exceptions import ContractViolation, KafkaUnavailableError
 from pantau.ingest import bulk
 from pantau.ingest.batch import Batch, Message
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 #: Records per poll at most: a poll's records are Python objects (about 1 KB each with their
 #: value) that live only until they are copied into Arrow columns, so a few thousand suffice.
 _POLL_RECORDS = 5000
+#: How long `ingest --follow` waits for the end offsets its progress line shows (ms).
+_END_OFFSETS_TIMEOUT_MS = 1000
 
 
 @dataclass
@@ -125,9 +130,10 @@ class Loader:
         try:
             return KafkaConsumer(
                 **self.settings.kafka_client_config(),
+                **FAILOVER_OPTIONS,
                 client_id="pantau-loader",
                 bootstrap_timeout_ms=15_000,
-                group_id=self.settings.consumer_group,
+                group_id=None,  # a group's consumer fetches nothing while its coordinator moves
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=_POLL_RECORDS,
@@ -182,12 +188,15 @@ class Loader:
     def _loop(self, con: Any, consumer: KafkaConsumer, partitions: list[TopicPartition],
               targets: dict[TopicPartition, int], report: IngestReport, *, follow: bool,
               stop: threading.Event) -> None:
-        writer = BackgroundWriter(lambda batch: self._write(con, batch, report),
-                                   lambda batch: self._commit_to_kafka(consumer, batch))
+        lag = _LagCommitter(self.settings)
+        writer = BackgroundWriter(lambda batch: self._write(con, batch, report), lag.commit)
         try:
             self._consume(consumer, partitions, targets, report, writer, follow=follow, stop=stop)
         finally:
-            writer.close()
+            try:
+                writer.close()
+            finally:
+                lag.close()
         if self.on_progress:
             self.on_progress(report, self._lag(consumer, targets))
 
@@ -266,8 +275,12 @@ class Loader:
     @staticmethod
     def _end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition]
                      ) -> dict[TopicPartition, int] | None:
+        """The end offsets for the progress line, or None when they do not come within a
+        second: while a dead broker's partitions wait for new leaders, the question would
+        otherwise hold up the loading of every partition (for 10 s and more)."""
         try:
-            offsets: dict[TopicPartition, int] = consumer.end_offsets(partitions)
+            offsets: dict[TopicPartition, int] = consumer.end_offsets(
+                partitions, timeout_ms=_END_OFFSETS_TIMEOUT_MS)
             return offsets
         except KafkaError:
             return None
@@ -414,11 +427,50 @@ class Loader:
             return None
         return post_row(event, message)
 
-    @staticmethod
-    def _commit_to_kafka(consumer: KafkaConsumer, batch: Batch) -> None:
+
+class _LagCommitter:
+    """Commits the loaded offsets to the consumer group ``PANTAU_CONSUMER_GROUP``, only so that
+    standard tools show the lag (DuckDB holds the truth): asynchronously, from a consumer of its
+    own that fetches nothing, so a missing group coordinator never holds up the loading. The last
+    offsets are committed synchronously at the end (for a few seconds at most). A failure is
+    logged once, until a commit succeeds again."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._consumer: KafkaConsumer | None = None
+        self._last: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._failing = False
+
+    def commit(self, batch: Batch) -> None:
         offsets = {TopicPartition(batch.topic, partition): OffsetAndMetadata(offset, "", -1)
                    for partition, offset in batch.next_offsets.items()}
+        self._last.update(offsets)
         try:
-            consumer.commit(offsets)
-        except KafkaError as error:  # only for lag visibility; DuckDB holds the truth
-            log.warning("could not commit offsets to Kafka (lag display only): %s", error)
+            if self._consumer is None:
+                self._consumer = KafkaConsumer(
+                    **self._settings.kafka_client_config(), **FAILOVER_OPTIONS,
+                    client_id="pantau-loader-lag", group_id=self._settings.consumer_group,
+                    enable_auto_commit=False, bootstrap_timeout_ms=5_000)
+            self._consumer.commit_async(offsets, callback=self._done)
+        except KafkaError as error:
+            self._done(offsets, error)
+
+    def _done(self, _offsets: object, response: object) -> None:
+        if not isinstance(response, Exception):
+            if self._failing:
+                log.info("offsets are committed to Kafka again (lag display)")
+            self._failing = False
+        elif not self._failing:
+            self._failing = True
+            log.warning("could not commit offsets to Kafka (lag display only; loading goes on): "
+                        "%s", response)
+
+    def close(self) -> None:
+        if self._consumer is None:
+            return
+        try:
+            self._consumer.commit(self._last, timeout_ms=5_000)
+        except KafkaError as error:
+            self._done(self._last, error)
+        finally:
+            self._consumer.close()

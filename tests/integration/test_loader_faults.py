@@ -117,8 +117,11 @@ def test_broker_restart_mid_ingest_is_waited_out_with_a_clear_log_line(second_br
     second_broker.up(say=lambda _: None)
     ensure_topics(settings)
     produce_valid(settings, MESSAGES, seed=202)
+    # The smallest fetch: what the loader already fetched when the broker stops (it goes on
+    # loading that) is a small part of the topic, so the outage is met mid-ingest.
     loader = pantau_process(settings, "ingest", "--progress-every", "0",
-                            PANTAU_INGEST_BATCH_SIZE="300")
+                            PANTAU_INGEST_BATCH_SIZE="300",
+                            PANTAU_INGEST_FETCH_BYTES=str(1024 * 1024))
     wait_for_load(loader)
     second_broker.down()
     seen = []

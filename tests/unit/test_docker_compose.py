@@ -1,7 +1,9 @@
-"""docker-compose.yml: the postgres service holds Pantau's serving database and roles too."""
+"""docker-compose.yml: the postgres service holds Pantau's serving database and roles too; the
+cluster override (docker-compose.cluster.yml) runs three Kafka brokers."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -100,3 +102,87 @@ def test_no_literal_password_in_the_compose_file() -> None:
                 assert VARIABLE_REFERENCE.match(match.group(2)), f"{path}: {node}"
 
     walk(_compose(), "compose")
+
+
+CLUSTER = ROOT / "docker-compose.cluster.yml"
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """``override`` layered on ``base`` as compose does for these files: maps merge key by key,
+    anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _cluster() -> dict:
+    return _merged(_compose(), yaml.safe_load(CLUSTER.read_text()))
+
+
+def test_the_cluster_override_runs_three_kraft_voters() -> None:
+    services = _cluster()["services"]
+    nodes = {name: services[name] for name in ("kafka", "kafka-2", "kafka-3")}
+    envs = {name: service["environment"] for name, service in nodes.items()}
+    ids = {name: int(env["KAFKA_NODE_ID"]) for name, env in envs.items()}
+    assert sorted(ids.values()) == [1, 2, 3]
+    voters = {env["KAFKA_CONTROLLER_QUORUM_VOTERS"] for env in envs.values()}
+    assert len(voters) == 1
+    declared = dict(voter.split("@") for voter in voters.pop().split(","))
+    assert {int(node_id) for node_id in declared} == {1, 2, 3}
+    for name, env in envs.items():
+        # each voter is the service with that node id, on its controller listener
+        host, port = declared[str(ids[name])].split(":")
+        assert host == name and f"CONTROLLER://:{port}" in env["KAFKA_LISTENERS"], name
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+        assert f"PLAINTEXT://{name}:29092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert nodes[name]["image"] == services["kafka"]["image"]
+    cluster_ids = {env["CLUSTER_ID"] for env in envs.values()}
+    assert len(cluster_ids) == 1
+    cluster_id = cluster_ids.pop()
+    assert len(cluster_id) == 22 and len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_the_cluster_replicates_three_times_with_two_in_sync() -> None:
+    services = _cluster()["services"]
+    for name in ("kafka", "kafka-2", "kafka-3"):
+        env = services[name]["environment"]
+        for key in ("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"):
+            assert int(env[key]) == 3, (name, key)
+        for key in ("KAFKA_MIN_INSYNC_REPLICAS", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+                    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR"):
+            assert int(env[key]) == 2, (name, key)
+        assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]) == "false"
+    # Airflow's tasks bootstrap from all three and create topics with three replicas.
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor"):
+        env = services[name]["environment"]
+        assert env["PANTAU_KAFKA_BOOTSTRAP_SERVERS"].split(",") == [
+            "kafka:29092", "kafka-2:29092", "kafka-3:29092"]
+        assert int(env["PANTAU_KAFKA_BROKERS"]) == 3
+        assert {"kafka", "kafka-2", "kafka-3"} <= set(services[name]["depends_on"])
+    # The single-broker file alone is unchanged: one voter, one replica.
+    single = _compose()["services"]["kafka"]["environment"]
+    assert single["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    assert int(single["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]) == 1
+
+
+def test_the_cluster_nodes_have_distinct_ports_and_volumes() -> None:
+    services = _cluster()["services"]
+    nodes = [services[name] for name in ("kafka", "kafka-2", "kafka-3")]
+    host_ports = [port for node in nodes for port in node["ports"]]
+    assert host_ports == ["127.0.0.1:9092:9092", "127.0.0.1:9094:9094", "127.0.0.1:9096:9096"]
+    for node, published in zip(nodes, host_ports, strict=True):
+        port = published.rsplit(":", 1)[1]
+        env = node["environment"]
+        assert f"PLAINTEXT_HOST://:{port}" in env["KAFKA_LISTENERS"]
+        assert f"PLAINTEXT_HOST://localhost:{port}" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert f"--bootstrap-server localhost:{port}" in node["healthcheck"]["test"][1]
+    volumes = [node["volumes"][0].split(":")[0] for node in nodes]
+    assert len(set(volumes)) == 3 and set(volumes) <= set(_cluster()["volumes"])
+    # the layout of `pantau stack up --brokers 3` on the host: node n at 9092 + 2(n-1)
+    assert host_ports == [f"127.0.0.1:{9092 + 2 * n}:{9092 + 2 * n}" for n in range(3)]

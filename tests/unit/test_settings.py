@@ -38,6 +38,7 @@ def test_environment_overrides_and_state_dir_moves_derived_paths(tmp_path: Path)
     ("PANTAU_PG_PUBLISH", "maybe", "true or false"),
     ("PANTAU_PG_PORT", "0", "at least 1"),
     ("PANTAU_PG_READER_CONNECTIONS", "many", "a whole number"),
+    ("PANTAU_KAFKA_BROKERS", "2", "1 or 3"),
 ])
 def test_invalid_values_name_the_variable(variable: str, value: str, expected: str):
     with pytest.raises(ConfigurationError) as raised:
