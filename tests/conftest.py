@@ -14,7 +14,7 @@ import pytest
 from pantau.local.kafka import LocalKafka
 from pantau.local.postgres import LocalPostgres
 from pantau.settings import Settings
-from tests.support import TEST_DATABASE, free_port
+from tests.support import TEST_DATABASE, free_port, state_paths
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +56,13 @@ def settings(kafka_broker: Settings, postgres_server: LocalPostgres, tmp_path: P
     run = uuid.uuid4().hex[:10]
     test_settings = Settings.from_env(
         {**kafka_broker.environment(), "PANTAU_STATE_DIR": str(tmp_path / "state")},
-        topic_posts=f"test.{run}.posts",
-        topic_dlq=f"test.{run}.dlq",
-        consumer_group=f"test-{run}",
-        warehouse_path=tmp_path / "state" / "warehouse.duckdb",
-        published_path=tmp_path / "state" / "published.duckdb",
-        airflow_home=tmp_path / "state" / "airflow",
-        reports_dir=tmp_path / "state" / "reports",
-        cursor_dir=tmp_path / "state" / "cursors",
-        topic_partitions=3,
-        pg_dir=postgres_server.settings.pg_dir,
-        pg_database=TEST_DATABASE,
+        **{**state_paths(tmp_path / "state"),  # warehouse, snapshot, ledger, cursors, reports…
+           "topic_posts": f"test.{run}.posts",
+           "topic_dlq": f"test.{run}.dlq",
+           "consumer_group": f"test-{run}",
+           "topic_partitions": 3,
+           "pg_dir": postgres_server.settings.pg_dir,  # the session's server
+           "pg_database": TEST_DATABASE},
     )
     ensure_topics(test_settings)
     return test_settings
@@ -102,11 +98,8 @@ def pg_database(postgres_server: LocalPostgres, tmp_path: Path) -> Iterator[Sett
     state = tmp_path / "pg-state"
     yield Settings.from_env(
         {**postgres_server.settings.environment(), "PANTAU_STATE_DIR": str(state)},
-        pg_database=name,
-        warehouse_path=state / "warehouse.duckdb",
-        published_path=state / "published.duckdb",
-        airflow_home=state / "airflow",
-        cursor_dir=state / "cursors",
+        **{**state_paths(state), "pg_dir": postgres_server.settings.pg_dir,
+           "pg_database": name},
     )
     postgres_server.drop_database(name)
 

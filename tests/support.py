@@ -61,6 +61,15 @@ def read_topic(settings: Settings, topic: str) -> list:
 TEST_DATABASE = "pantau_test"
 
 
+def state_paths(state: Path) -> dict[str, Path]:
+    """Every setting whose default lies under the state directory (``{state}/…``), under
+    ``state``: the settings a test builds from another's ``environment()`` would otherwise keep
+    that one's files (its warehouse, ledger, cursors, reports)."""
+    return {name: Path(str(field.default).replace("{state}", str(state)))
+            for name, field in Settings.model_fields.items()
+            if isinstance(field.default, str) and "{state}" in field.default}
+
+
 def isolated_settings(base: Settings, state: Path, **overrides: object) -> Settings:
     """Settings with their own topics (created), consumer group and files under ``state``;
     publish writes into the test database of PostgreSQL."""
@@ -71,10 +80,9 @@ def isolated_settings(base: Settings, state: Path, **overrides: object) -> Setti
     run = uuid.uuid4().hex[:10]
     settings = Settings.from_env(
         {**base.environment(), "PANTAU_STATE_DIR": str(state)},
-        topic_posts=f"test.{run}.posts", topic_dlq=f"test.{run}.dlq", consumer_group=f"test-{run}",
-        warehouse_path=state / "warehouse.duckdb", published_path=state / "published.duckdb",
-        airflow_home=state / "airflow", reports_dir=state / "reports", topic_partitions=3,
-        **{"pg_database": TEST_DATABASE, **overrides})
+        **{**state_paths(state), "topic_posts": f"test.{run}.posts",
+           "topic_dlq": f"test.{run}.dlq", "consumer_group": f"test-{run}",
+           "topic_partitions": 3, "pg_database": TEST_DATABASE, **overrides})
     ensure_topics(settings)
     return settings
 
