@@ -530,7 +530,7 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
     the accounts of one dominant sentiment in the scope, and a campaign one text of one Polres
     posted by at least :data:`CAMPAIGN_MIN_ACCOUNTS` public accounts in a day.
     """
-    con.execute(f"""
+    con.execute("""
         create table marts.mart_polda_share_of_voice as
         with mentions as (
             select p.created_date, p.sentiment_label, unnest(p.polres_ids) as polres_id
@@ -628,7 +628,7 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
         group by s.scope_type, s.scope_id, s.author_key, parent.author_key, s.post_type
         order by all
     """)
-    con.execute(f"""
+    con.execute("""
         create temp table scoped_accounts as
         with accounts as (
             select scope_type, scope_id, source_author_key as author_key from marts.mart_network_edges
