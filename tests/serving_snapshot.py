@@ -404,12 +404,18 @@ def _write(con: duckdb.DuckDBPyConnection, *, posts: int) -> None:
                greatest(1, a.negative_post_count // 3) as peak_hour_count,
                (a.negative_post_count // 24)::bigint as baseline_per_hour,
                a.top_polda_post_count, a.top_polres_post_count,
-               (select count(distinct o.author_label) from marts.fct_posts as o
+               -- news items naming the unit from the start to the end (to the latest post
+               -- while open), as int_issue_origins_found counts them
+               (select count(distinct o.author_key) from marts.fct_posts as o
                 where o.platform = 'news' and list_contains(o.unit_ids, a.unit_id)
-                  and o.created_date = a.created_date)::bigint as news_site_count,
+                  and o.created_at >= a.started_at
+                  and (a.is_open or o.created_at < a.started_at + interval 20 hour)
+               )::bigint as news_site_count,
                (select count(*) from marts.fct_posts as o
                 where o.platform = 'news' and list_contains(o.unit_ids, a.unit_id)
-                  and o.created_date = a.created_date)::bigint as news_item_count,
+                  and o.created_at >= a.started_at
+                  and (a.is_open or o.created_at < a.started_at + interval 20 hour)
+               )::bigint as news_item_count,
                round(date_diff('second', a.started_at, a.first_response_at) / 60.0, 1)
                    as response_minutes,
                a.first_response_at is not null as is_responded,
