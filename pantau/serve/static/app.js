@@ -218,10 +218,13 @@ function drawAlerts(payload) {
     cell(row, alert.negative_post_count, "num");
     cell(row, alert.first_response_url ? link(alert.first_response_url, minutes(alert.response_minutes))
       : minutes(alert.response_minutes, alert.is_open));
-    const view = document.createElement("a");
-    view.href = `#issue=${encodeURIComponent(text(alert.alert_id))}`;
+    // a button, not a link: the page's only hrefs are checked http(s) URLs
+    const view = document.createElement("button");
+    view.type = "button";
     view.className = "issue-link";
+    view.dataset.alertId = text(alert.alert_id);
     view.textContent = "network, campaigns, news";
+    view.addEventListener("click", () => { window.location.hash = `issue=${encodeURIComponent(text(alert.alert_id))}`; });
     cell(row, view);
   }
   if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 8;
@@ -563,6 +566,7 @@ async function start() {
   document.getElementById("filters").addEventListener("change", refresh);
   document.getElementById("voice-period").addEventListener("change", refresh);
   window.addEventListener("hashchange", route);
+  document.getElementById("issue-back").addEventListener("click", () => { window.location.hash = ""; });
   document.getElementById("f-reset").addEventListener("click", () => {
     document.getElementById("filters").reset();
     applyLevel();

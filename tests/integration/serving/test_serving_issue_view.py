@@ -133,9 +133,11 @@ def test_an_alert_row_opens_the_issue_view_with_its_network_graph(dashboard, bro
     assert voice and all(v == pytest.approx(1, abs=1e-3) for v in voice)
     assert browser.find_element("id", "voice-polda").text.startswith("Polda ")
 
-    link = browser.find_element(
-        "css selector", f"#alerts a.issue-link[href='#issue={urllib.parse.quote(alert_id)}']")
-    link.click()
+    button = browser.find_element(
+        "css selector", f"#alerts button.issue-link[data-alert-id='{alert_id}']")
+    button.click()
+    assert browser.execute_script("return location.hash") == \
+        f"#issue={urllib.parse.quote(alert_id, safe='')}"
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return document.body.dataset.issue") in ("ready", "error"))
     assert browser.execute_script("return document.body.dataset.issue") == "ready", \
