@@ -13,7 +13,7 @@ the end), then times, median of ``--repeat`` runs after one warm-up:
   DuckDB in-process, through SQLAlchemy + duckdb-engine, in PostgreSQL with psycopg as the
   reader role (an open connection; and connect + query), and `pantau sql -c` and `psql -c` as
   whole commands (process start included);
-- the analyst guide's ten questions in DuckDB (the snapshot) and in PostgreSQL (psycopg, the
+- the analyst guide's twelve questions in DuckDB (the snapshot) and in PostgreSQL (psycopg, the
   reader role), side by side, median of ``--question-repeat`` runs after one warm-up;
 - every dashboard JSON endpoint, and the page in headless Chromium until its charts are drawn.
 
@@ -64,7 +64,7 @@ def guide_questions() -> list[tuple[str, str]]:
     for match in _BLOCK.finditer(text):
         heading = re.findall(r"^## (.+)$", text[:match.start()], re.M)[-1]
         found.append((heading.split(".")[0], match.group("sql").strip().rstrip(";")))
-    assert len(found) == 10, f"expected ten questions in {GUIDE}, found {len(found)}"
+    assert len(found) == 12, f"expected twelve questions in {GUIDE}, found {len(found)}"
     return found
 
 
