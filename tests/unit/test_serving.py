@@ -44,7 +44,6 @@ INTERFACE_18: dict[str, tuple[str, ...]] = {
     "mart_issue_alerts": ("organic_share",),
     "mart_unit_scorecard": ("organic_share",),
     "mart_polres_scorecard": ("organic_share",),
-    "fct_posts": ("author_created_at",),
 }
 
 
