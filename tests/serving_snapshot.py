@@ -572,21 +572,31 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
         order by c.period_type, c.period_start, c.polda_id, voice_rank
     """)
     # The posts of each issue, each viral post's conversation and each Polres-day.
-    con.execute("""
+    columns = ("post_key, author_key, author_label, author_followers, post_type, "
+               "parent_post_key, sentiment_label, engagement, hashtags, created_at")
+    con.execute(f"""
         create temp table scoped_posts as
-        select 'issue' as scope_type, a.alert_id as scope_id, p.*
+        with posts as (select unit_ids, polres_ids, root_post_key, {columns}
+                       from marts.fct_posts)
+        select 'issue' as scope_type, a.alert_id as scope_id, p.* exclude (unit_ids, polres_ids,
+                                                                          root_post_key)
         from marts.mart_issue_alerts as a
-        inner join marts.fct_posts as p
+        inner join posts as p
             on list_contains(p.unit_ids, a.unit_id) and p.created_at >= a.started_at
             and (a.ended_at is null or p.created_at < a.ended_at)
         union all
-        select 'viral_post', v.post_key, p.*
+        select 'viral_post', v.post_key, p.* exclude (unit_ids, polres_ids, root_post_key)
         from marts.mart_viral_posts as v
-        inner join marts.fct_posts as p
-            on v.post_key in (p.post_key, p.parent_post_key, p.root_post_key)
+        inner join posts as p on p.post_key = v.post_key
         union all
-        select 'polres_day', r.polres_id || '/' || p.created_date::varchar, p.*
-        from marts.fct_posts as p, unnest(p.polres_ids) as r(polres_id)
+        select 'viral_post', v.post_key,  -- its conversation (a reply's root is its parent)
+               p.* exclude (unit_ids, polres_ids, root_post_key)
+        from marts.mart_viral_posts as v
+        inner join posts as p on p.root_post_key = v.post_key
+        union all
+        select 'polres_day', r.polres_id || '/' || p.created_at::date::varchar,
+               p.* exclude (unit_ids, polres_ids, root_post_key)
+        from posts as p, unnest(p.polres_ids) as r(polres_id)
     """)
     con.execute(f"""
         create table marts.mart_issue_hashtag_war as
@@ -774,14 +784,12 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
                 and (a.ended_at is null or s.first_at < a.ended_at)
             qualify row_number() over (partition by g.campaign_id order by a.started_at) = 1
         ),
-        shares as (
-            select i.campaign_id,
-                   count(*) filter (where s.post_key in (select post_key
-                                                         from marts.mart_campaign_posts as c
-                                                         where c.campaign_id = i.campaign_id))
-                   / count(*) as share_of_issue
+        shares as (  -- its posts among the issue's posts
+            select i.campaign_id, count(c.post_key) / count(*) as share_of_issue
             from issue_of as i
             inner join scoped_posts as s on s.scope_type = 'issue' and s.scope_id = i.alert_id
+            left join marts.mart_campaign_posts as c
+                on c.campaign_id = i.campaign_id and c.post_key = s.post_key
             group by i.campaign_id
         )
         select g.campaign_id, g.polres_id, g.polda_id, i.alert_id,
