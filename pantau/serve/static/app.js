@@ -223,7 +223,8 @@ function drawAlerts(payload) {
     view.type = "button";
     view.className = "issue-link";
     view.dataset.alertId = text(alert.alert_id);
-    view.textContent = "network, campaigns, news";
+    view.textContent = "view";
+    view.title = "the issue view: amplification network, campaigns, hashtags, news";
     view.addEventListener("click", () => { window.location.hash = `issue=${encodeURIComponent(text(alert.alert_id))}`; });
     cell(row, view);
   }
