@@ -14,6 +14,11 @@ Polda and one national wave (Polri's biggest negative day, still open), each nam
 and Polres its negative posts name most. The official accounts are the Polres' own, so only
 Polres alerts are answered.
 
+Issue 18's marts (share of voice, the hashtag war, the amplification network, coordinated
+campaigns, ``organic_share``) are written from the same ``fct_posts`` by :func:`_write_issue_18`,
+with the interface's columns, for the dashboard's issue view; replies and reposts answer the
+latest popular post of their Polres, so the network has edges.
+
 ``bench/serving.py`` uses the same writer with a million posts.
 """
 
