@@ -18,8 +18,28 @@ posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
 
+-- each post's hashtags lower-cased once, each once per post, before the join with the issues
+-- (which repeats a post for every issue of its units), and only posts from the first issue on
+hashtagged_posts as not materialized (
+    select
+        posts.post_key,
+        posts.author_key,
+        posts.engagement,
+        posts.sentiment_label,
+        posts.unit_ids,
+        posts.created_at,
+        -- "tag" is the lambda's parameter, not a column to qualify
+        list_distinct(
+            list_transform(posts.hashtags, lambda tag: lower(tag))  -- noqa: RF03
+        ) as hashtags
+    from posts
+    where
+        len(posts.hashtags) > 0
+        and posts.created_at >= (select min(alerts.started_at) from alerts)
+),
+
 hashtagged_posts_per_unit as (
-    {{ per_unit('posts', where="len(posts.hashtags) > 0") }}
+    {{ per_unit('hashtagged_posts') }}
 ),
 
 issue_posts as (
@@ -49,13 +69,13 @@ issue_totals as (
 ),
 
 issue_post_hashtags as (
-    select distinct
+    select
         issue_posts.alert_id,
         issue_posts.post_key,
         issue_posts.author_key,
         issue_posts.engagement,
         issue_posts.sentiment_label,
-        lower(tagged.hashtag) as hashtag
+        tagged.hashtag
     from issue_posts, unnest(issue_posts.hashtags) as tagged (hashtag)
 ),
 
