@@ -9,7 +9,13 @@ atomically replaces `PANTAU_PUBLISHED_PATH`. If the build or the audit fails, pu
 run and the published snapshot stays exactly as it was; the run fails and an alert is recorded
 in `audit.alerts` (and POSTed to `PANTAU_ALERT_WEBHOOK_URL` when set).
 
-Every task runs in the one-slot pool `duckdb_writer`; one run at a time.
+Publish also hands the build's notifications (the outbox) to the delivery ledger; then `notify`
+sends what is due to Telegram, Slack, email, webhooks or the local sink, each event once per
+channel (docs/notifications.md). A channel that fails is recorded and retried later; the task
+itself fails only when the subscriptions file is wrong.
+
+Every task but `notify` runs in the one-slot pool `duckdb_writer`; `notify` reads only the
+ledger, so it never waits for nor holds the warehouse. One run at a time.
 """
 
 from __future__ import annotations
@@ -36,10 +42,10 @@ PUBLISHED_MARTS = Asset(name="published_marts", uri=PUBLISHED_MARTS_URI)
 )
 def build_marts() -> None:
     @task
-    def build() -> dict:
+    def build(run_id: str | None = None) -> dict:
         from pantau.orchestration import tasks as pipeline
 
-        return pipeline.build()
+        return pipeline.build(run_id=run_id)
 
     @task
     def audit(built: dict, run_id: str | None = None) -> dict:
@@ -53,7 +59,14 @@ def build_marts() -> None:
 
         return pipeline.publish(run_id=run_id)
 
-    publish(audit(build(), run_id="{{ run_id }}"), run_id="{{ run_id }}")
+    @task(pool="default_pool")
+    def notify(_published: dict) -> dict:
+        from pantau.orchestration import tasks as pipeline
+
+        return pipeline.notify()
+
+    notify(publish(audit(build(run_id="{{ run_id }}"), run_id="{{ run_id }}"),
+                   run_id="{{ run_id }}"))
 
 
 build_marts()

@@ -113,8 +113,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.orchestration.tasks import build_audit_publish
 
     out = Output()
-    out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish)")
-    steps = ("dbt build", "GX audit", "publish")
+    out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish, "
+            "then the notifications)")
+    steps = ("dbt build", "GX audit", "publish", "notify")
     with out.bar("building", total=len(steps), unit="steps", info=steps[0], rate=False) as bar:
 
         def on_step(name: str) -> None:
@@ -233,6 +234,59 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, say=_say)
 
 
+def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.notify import deliver as notify
+    from pantau.notify.subscriptions import load_subscriptions
+
+    subs = load_subscriptions(settings)
+    if args.action == "check":
+        _say(f"{subs.path}: {len(subs.channels)} channels, {len(subs.subscriptions)} "
+             "subscriptions")
+        for name, channel in sorted(subs.channels.items()):
+            target = {"telegram": f"chat {channel.chat_id}", "email": ", ".join(channel.to or []),
+                      "webhook": str(channel.url), "slack": "webhook URL from PANTAU_NOTIFY_SECRETS",
+                      "file": channel.path or str(settings.notify_sink_path)}[channel.type]
+            _say(f"  channel {name}: {channel.type} ({target})")
+        for sub in subs.subscriptions:
+            scope = sub.resolved_scope
+            where = ("all" if scope.all else "national" if scope.national else
+                     f"polres {', '.join(scope.polres)}" if scope.polres is not None else
+                     f"polda {', '.join(scope.polda or [])}")
+            quiet = (f", quiet {sub.quiet_hours.start:%H:%M}-{sub.quiet_hours.end:%H:%M} "
+                     f"{sub.quiet_hours.timezone}" if sub.quiet_hours else "")
+            _say(f"  {sub.channel} <- {where}: {', '.join(sub.kinds)} "
+                 f"(severity {sub.min_severity}+{quiet})")
+        if not subs.configured:
+            _say(f"  no channel: every event goes to the local sink {settings.notify_sink_path}")
+        return 0
+    if args.action == "status":
+        state = notify.status(settings, failures=args.failures)
+        if not state.counts:
+            _say(f"No deliveries in {settings.notify_ledger_path} yet.")
+            return 0
+        _say(f"Deliveries in {settings.notify_ledger_path}:")
+        for channel_name, counts in state.counts.items():
+            _say(f"  {channel_name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        if state.held:
+            _say(f"  {state.held} held for quiet hours (sent as one digest when they end)")
+        if state.failures:
+            _say("Failures (newest first):")
+        for f in state.failures:
+            when = f"next attempt {f.next_attempt_at}" if f.next_attempt_at else "not retried"
+            _say(f"  {f.channel} {f.kind} {f.event_id}: {f.status}, {f.attempts} attempts, "
+                 f"{when}: {f.last_error}")
+        return 0
+    if args.handoff:
+        moved = notify.handoff(settings)
+        _say(f"Handed {moved.rows} outbox rows of {moved.builds} published builds to the "
+             f"ledger ({moved.new} new).")
+    report = notify.deliver(settings, subscriptions=subs)
+    _say(f"Notifications: {report.summary()}.")
+    for error in report.errors:
+        _say(f"  failed: {error}")
+    return 1 if report.errors and (report.retrying or report.failed) else 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.local.demo import run_demo
     from producers.scenario.demo import produce_scenario
@@ -302,13 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print loaded, rejected and lag this often (default 2; 0: every poll)")
     p.set_defaults(func=cmd_ingest)
 
-    p = commands.add_parser("build", help="dbt build, GX audit, then publish the marts snapshot",
+    p = commands.add_parser("build", help="dbt build, GX audit, publish the marts snapshot, "
+                            "notify",
                             description="Write-audit-publish, the `build_marts` DAG in one "
-                            "command: `dbt build` into the working warehouse, the Great "
+                            "command: `dbt build` into the working warehouse (and the "
+                            "notifications it found into the outbox), the Great "
                             "Expectations suites on raw, staging and marts (results in "
                             "audit.validation_results, Data Docs under <state>/gx/data_docs), "
                             "then copy the marts into a new file swapped atomically over "
-                            "PANTAU_PUBLISHED_PATH. On any failure the published snapshot stays "
+                            "PANTAU_PUBLISHED_PATH, then deliver the notifications of the "
+                            "published build (`pantau notify`). On any failure the published "
+                            "snapshot stays "
                             "as it was and the command exits 2 (75 when the warehouse is locked "
                             "by another writer: run it again later).")
     p.add_argument("--full-refresh", action="store_true",
@@ -389,6 +447,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "password (asked twice at a prompt; read from the first line of stdin "
                         "when it is not a terminal), then exit")
     p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("notify", help="deliver the notifications that are due",
+                            description="Send the published builds' notifications that are due "
+                            "to their channels (Telegram, Slack, email, webhooks, the local "
+                            "sink), each event once per channel, from the delivery ledger "
+                            "(PANTAU_NOTIFY_LEDGER_PATH). `status`: deliveries per channel and "
+                            "status, and the failures with their reasons. `check`: read the "
+                            "subscriptions file and summarise it (errors name the line). Exits 1 "
+                            "when a delivery failed (it is recorded and retried), 2 on a wrong "
+                            "subscriptions file, 75 when another run is delivering. See "
+                            "docs/notifications.md.")
+    p.add_argument("action", nargs="?", choices=("deliver", "status", "check"),
+                   default="deliver", help="deliver (default), status or check")
+    p.add_argument("--handoff", action="store_true",
+                   help="first copy the published builds' outbox rows from the warehouse into "
+                        "the ledger (publish does it; this opens the warehouse)")
+    p.add_argument("--failures", type=int, default=20, metavar="N",
+                   help="status: show the N newest failures (default 20)")
+    p.set_defaults(func=cmd_notify)
 
     p = commands.add_parser("demo", help="the whole story end to end on local defaults",
                             description="Start Kafka, produce a synthetic scenario (chatter, "

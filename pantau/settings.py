@@ -377,6 +377,11 @@ class Settings(_Group):
     notify_lookback_hours: int = setting(24,
         "Events older than this (before the newest post) are not notified: a first build on a "
         "long history does not announce every past issue.", ge=1)
+    notify_medium_growth: Number = setting(4,
+        "An event is of medium severity from this many times its baseline (an issue's peak hour "
+        "against the unit's usual hour, a viral post's growth against its platform's).", ge=1)
+    notify_high_growth: Number = setting(10,
+        "An event is of high severity from this many times its baseline.", ge=1)
     notify_ledger_path: ResolvedPath = setting("{state}/notify/ledger.sqlite3",
         "Where deliveries are recorded (one row per event and channel).")
     notify_sink_path: ResolvedPath = setting("{state}/notify/sink.jsonl",
@@ -397,6 +402,18 @@ class Settings(_Group):
     notify_smtp_password: Stripped = setting("", "SMTP password; never printed.", secret=True)
     notify_smtp_from: str = setting("pantau@localhost", "Sender address of emails.")
     notify_smtp_per_minute: int = setting(30, "Most emails sent per minute.", ge=1)
+    notify_smtp_ca_file: OptionalPath = setting("",
+        "CA bundle (PEM) that verifies the SMTP server's certificate (empty: the system's).")
+    notify_retry_s: Number = setting(60,
+        "First wait before a failed delivery is tried again (seconds; doubling per attempt).",
+        ge=0)
+    notify_retry_max_s: Number = setting(3600, "Longest wait between two delivery attempts "
+        "(seconds).", ge=0)
+    notify_max_attempts: int = setting(12,
+        "Attempts of one delivery before it is recorded as failed for good.", ge=1)
+    notify_max_wait_s: Number = setting(30,
+        "Longest a `pantau notify` run waits for a rate limit or a `retry_after`; what would "
+        "wait longer is left to the next run.", ge=0)
 
 
     @model_validator(mode="after")

@@ -146,6 +146,35 @@ def summarise(settings: Settings, say: Callable[[str], None]) -> None:
         con.close()
 
 
+def summarise_notifications(settings: Settings, say: Callable[[str], None]) -> None:
+    """What the scenario triggered: the messages delivered, by kind, and the first of its
+    issue messages. With no channel declared they are in the local sink."""
+    import json
+
+    from pantau.notify.deliver import status
+
+    counts = status(settings).counts if settings.notify_ledger_path.exists() else {}
+    sent = sum(by_status.get("sent", 0) for by_status in counts.values())
+    say(f"Notifications: {sent:,} delivered (ledger {settings.notify_ledger_path})")
+    path = settings.notify_sink_path
+    if not path.exists():
+        return
+    kinds: dict[str, int] = {}
+    first: dict[str, Any] | None = None
+    with path.open(encoding="utf-8") as sink:
+        for line in sink:
+            message = json.loads(line)
+            kinds[message.get("kind", "?")] = kinds.get(message.get("kind", "?"), 0) + 1
+            if first is None and message.get("kind") == "spike_opened":
+                first = message
+    say(f"  to the local sink {path} (no channel in {settings.notify_subscriptions.name}): "
+        + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items())))
+    if first is not None:
+        say("  the first issue message:")
+        for text_line in str(first.get("text", "")).splitlines()[:8]:
+            say(f"    {text_line}")
+
+
 def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
     """PostgreSQL, logged in as the reader, holds as many posts as the snapshot file."""
     from pantau.connections.postgres import reader_count
@@ -207,7 +236,8 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     say(f"[4/5] Airflow: DAG {INGEST_DAG} (Kafka -> raw.social_posts, exactly once)")
     say(f"      done (log: {airflow_local.test_dag(settings, INGEST_DAG)})")
     step(4, f"DAG {BUILD_DAG}")
-    say(f"[5/5] Airflow: DAG {BUILD_DAG} (dbt build -> GX audit -> publish the snapshot)")
+    say(f"[5/5] Airflow: DAG {BUILD_DAG} (dbt build -> GX audit -> publish the snapshot -> "
+        "notify)")
     say(f"      done (log: {airflow_local.test_dag(settings, BUILD_DAG)})")
     step(5, "done")
 
@@ -215,6 +245,7 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
     say(f"Done in {time.monotonic() - started:.0f}s. Published snapshot: "
         f"{settings.published_path}")
     summarise(settings, say)
+    summarise_notifications(settings, say)
     ok, line = exactly_once(settings, produced)
     say(line)
     if settings.pg_publish:

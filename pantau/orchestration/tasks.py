@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -47,19 +48,28 @@ def raw_watermark(settings: Settings) -> str | None:
     return newest.isoformat() if newest is not None else None
 
 
-def build(settings: Settings | None = None, *, full_refresh: bool | None = None) -> dict[str, Any]:
-    """``dbt build`` the warehouse; return dbt's counts and the raw watermark it saw.
+def build(settings: Settings | None = None, *, full_refresh: bool | None = None,
+          run_id: str | None = None) -> dict[str, Any]:
+    """``dbt build`` the warehouse, then write the notifications it found to the outbox;
+    return dbt's counts, the raw watermark it saw and the outbox's counts.
 
     ``full_refresh``: rebuild the incremental models; by default only when raw lost rows.
+    ``run_id``: the build's id in the outbox (the publish of this run records the same id).
+    The subscriptions file is checked before dbt runs: a broken one fails the build at once.
     """
+    from pantau.notify.outbox import write_outbox
+    from pantau.notify.subscriptions import load_subscriptions
     from pantau.transform.dbt import dbt_build
 
     settings = settings or Settings.from_env()
+    load_subscriptions(settings)
     watermark = raw_watermark(settings)
     started = time.perf_counter()
     result = dbt_build(settings, full_refresh=full_refresh)
+    outbox = write_outbox(settings, run_id or "manual")
     return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
-            "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2)}
+            "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2),
+            "notifications": {"events": outbox.events, "rows": outbox.rows}}
 
 
 def audit(settings: Settings | None = None, run_id: str | None = None,
@@ -89,17 +99,30 @@ def publish(settings: Settings | None = None, run_id: str | None = None) -> dict
                 "seconds": round(sent.seconds, 2)}}
 
 
+def notify(settings: Settings | None = None) -> dict[str, Any]:
+    """Deliver the notifications that are due (see :mod:`pantau.notify.deliver`): reads the
+    ledger publish filled, never the warehouse."""
+    from pantau.notify.deliver import deliver
+
+    report = deliver(settings or Settings.from_env())
+    log.info("notify: %s", report.summary())
+    return {"sent": report.sent, "messages": report.messages, "retrying": report.retrying,
+            "failed": report.failed, "held": report.held, "deferred": report.deferred}
+
+
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
                         on_step: Callable[[str], None] | None = None,
                         full_refresh: bool | None = None) -> dict[str, Any]:
     """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests).
 
-    ``on_step`` is called with ``"dbt build"``, ``"GX audit"`` and ``"publish"`` as each starts.
+    ``on_step`` is called with ``"dbt build"``, ``"GX audit"``, ``"publish"`` and ``"notify"``
+    as each starts.
     """
     step = on_step or (lambda _name: None)
+    run_id = run_id or str(uuid.uuid4())  # one id for the build's outbox and its publish
     step("dbt build")
-    built = build(settings, full_refresh=full_refresh)
+    built = build(settings, full_refresh=full_refresh, run_id=run_id)
     say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
         f"in {built['seconds']:.1f}s")
     step("GX audit")
@@ -115,4 +138,9 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
         sent = published["postgres"]
         say(f"published the marts into PostgreSQL at {sent['where']}: {sent['mode']}, "
             f"{sent['rows']:,} rows sent in {sent['seconds']:.1f}s")
-    return {"build": built, "audit": audited, "publish": published}
+    step("notify")
+    notified = notify(settings)
+    say(f"notify: {notified['sent']} sent in {notified['messages']} messages, "
+        f"{notified['retrying']} to retry, {notified['failed']} failed, {notified['held']} held "
+        "for quiet hours")
+    return {"build": built, "audit": audited, "publish": published, "notify": notified}

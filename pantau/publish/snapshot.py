@@ -136,9 +136,24 @@ def publish(settings: Settings, *, run_id: str | None = None) -> PublishResult:
             seconds=seconds, error=None)
     log.info("publish: %d tables, %d rows to %s in %.2fs", len(counts), result.total_rows, final,
              seconds)
+    _hand_off_notifications(settings)
     if settings.pg_publish:
         result.postgres = _publish_postgres(settings, run_id)
     return result
+
+
+def _hand_off_notifications(settings: Settings) -> None:
+    """The build is published: its outbox rows go to the notification ledger
+    (:func:`pantau.notify.deliver.handoff`). A failure here does not undo the publish: the rows
+    stay in the outbox and the next publish hands them off."""
+    from pantau.notify.deliver import handoff
+
+    try:
+        handoff(settings)
+    except Exception as error:
+        log.error("publish: the notifications were not handed to the ledger %s (%s: %s); the "
+                  "next publish hands them off", settings.notify_ledger_path,
+                  type(error).__name__, error)
 
 
 def _publish_postgres(settings: Settings, run_id: str) -> PgPublishResult:

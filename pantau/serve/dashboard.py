@@ -32,6 +32,8 @@ endpoint               answers
                        unknown): its amplification network, communities, top amplifiers,
                        campaigns and their share, hashtag war and news items
 ``/api/session``       who is logged in (``user``) and whether login is on (``login``)
+``/api/notifications`` notification deliveries per channel and status, and the failures with
+                       their reasons (the delivery ledger, read-only; docs/notifications.md)
 =====================  ====================================================================
 
 With users (:mod:`pantau.serve.auth`), every ``/api/*`` answers 401 and ``/`` redirects to
@@ -49,6 +51,7 @@ import html
 import json
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -351,7 +354,8 @@ Recorder = Callable[[Correction, str], Recorded]
 
 def create_app(snapshot: Path, *, users: Users | None = None, session_key: str | None = None,
                trusted_hosts: list[str] | None = None,
-               record_label: Recorder | None = None) -> FastAPI:
+               record_label: Recorder | None = None,
+               notify_ledger: Path | None = None) -> FastAPI:
     """The dashboard as an ASGI app on the snapshot at ``snapshot``.
 
     Args:
@@ -364,6 +368,8 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
             an open dashboard, against DNS rebinding); None: any.
         record_label: records an analyst's correction (``POST /api/label``, logged-in users
             only); None: corrections are off (503).
+        notify_ledger: the notification delivery ledger ``/api/notifications`` reads
+            (read-only); None: that endpoint answers no deliveries.
     """
     reader = SnapshotReader(snapshot, lock_down=True)
     sessions = Sessions()
@@ -452,6 +458,21 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
         """The labels each field may be corrected to."""
         return JSON({"fields": {field: list(allowed_values(field)) for field in FIELDS},
                      "enabled": record_label is not None and login})
+
+    @app.get("/api/notifications", include_in_schema=False)
+    def api_notifications(_user: User) -> Response:
+        """Deliveries per channel and status, and the 20 newest failures with their reasons."""
+        from pantau.notify.deliver import read_status
+
+        try:
+            state = read_status(notify_ledger, failures=20) if notify_ledger else None
+        except sqlite3.Error as error:
+            return JSON({"error": f"the notification ledger cannot be read: {error}"}, 503)
+        if state is None:
+            return JSON({"channels": {}, "failures": [], "failed": 0, "held": 0})
+        return JSON({"channels": state.counts, "held": state.held,
+                     "failed": sum(c.get("failed", 0) for c in state.counts.values()),
+                     "failures": [vars(f) for f in state.failures]})
 
     @app.get("/api/session", include_in_schema=False)
     def api_session(request: Request) -> Response:

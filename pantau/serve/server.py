@@ -145,7 +145,8 @@ def serve(settings: Settings, *, say: Callable[[str], None]) -> int:
     key = session_key(settings.serve_session_key, settings.state_dir) if users else None
     app = create_app(settings.published_path, users=users, session_key=key,
                      trusted_hosts=None if users else LOOPBACK_HOSTS,
-                     record_label=label_recorder(settings))
+                     record_label=label_recorder(settings),
+                     notify_ledger=settings.notify_ledger_path)
     sock = bind(host, settings.serve_port)
     port = int(sock.getsockname()[1])
     say(f"Dashboard on {url_of(host, port)}")

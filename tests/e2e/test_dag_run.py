@@ -66,7 +66,7 @@ def test_the_demo_runs_both_dags_and_ends_with_the_summary(ran):
     ingest_log = (ran.state_dir / "logs" / "ingest_social_posts.log").read_text()
     assert "end task task_id=ingest" in ingest_log
     build_log = (ran.state_dir / "logs" / "build_marts.log").read_text()
-    for task_id in ("build", "audit", "publish"):
+    for task_id in ("build", "audit", "publish", "notify"):
         assert f"end task task_id={task_id}" in build_log
 
 

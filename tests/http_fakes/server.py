@@ -1,9 +1,11 @@
 """A scripted HTTP server on 127.0.0.1 (a free port) that speaks like a real API.
 
-Each path gets a queue of :class:`Reply` objects, answered in order; every request is recorded
-with its query parameters and headers, so a test can assert what the client asked for. Nothing
-here sleeps for synchronisation: ``delay_s`` only makes one answer slower than the client's
-timeout.
+Each path gets a queue of :class:`Reply` objects, answered in order; every request (GET or
+POST) is recorded with its query parameters, headers and body, so a test can assert what the
+client asked for. Nothing here sleeps for synchronisation: ``delay_s`` only makes one answer
+slower than the client's timeout; :meth:`FakeApi.wait_for` waits on a condition until N requests
+arrived, and a reply with ``hold`` is answered only once the test sets that event (a request in
+flight, e.g. to kill the client mid-request).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -35,6 +38,11 @@ class Seen:
     path: str
     params: dict[str, str]
     headers: dict[str, str]
+    body: bytes = b""
+    received_at: float = 0.0  # the server's clock (time.monotonic) on arrival
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 class FakeApi:
@@ -44,17 +52,27 @@ class FakeApi:
         self.routes: dict[str, deque[Reply]] = {}
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.do_GET()
+
             def do_GET(self) -> None:
                 split = urllib.parse.urlsplit(self.path)
                 params = dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
                 with api._lock:
-                    api.requests.append(Seen(split.path, params, dict(self.headers.items())))
+                    api.requests.append(Seen(split.path, params, dict(self.headers.items()), body,
+                                             time.monotonic()))
                     queue = api.routes.get(split.path)
                     reply = queue.popleft() if queue else Reply(
                         {"error": f"no scripted reply for {split.path}"}, status=599)
+                    api._arrived.notify_all()
+                if reply.hold is not None:
+                    reply.hold.wait(timeout=60)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)  # an API slower than the client's timeout
                 body = reply.body if isinstance(reply.body, bytes) else json.dumps(
@@ -87,6 +105,17 @@ class FakeApi:
         """Queue answers for ``path`` (appended after those already queued)."""
         with self._lock:
             self.routes.setdefault(path, deque()).extend(replies)
+
+    def received(self, path: str) -> list[Seen]:
+        """Every request to ``path``, in order of arrival."""
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def wait_for(self, count: int, path: str | None = None, timeout: float = 30) -> bool:
+        """Wait until ``count`` requests (to ``path``, or in all) arrived; False on timeout."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(
+                [r for r in self.requests if path is None or r.path == path]) >= count, timeout)
 
     def params(self, path: str) -> list[dict[str, str]]:
         """Query parameters of every request to ``path``, in order."""

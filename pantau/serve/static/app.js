@@ -535,6 +535,17 @@ async function refresh() {
   }
 }
 
+// One line when notifications failed to go out (recorded and retried: docs/notifications.md).
+async function showNotificationFailures() {
+  const [response, state] = await getJson("/api/notifications");
+  const line = document.getElementById("notify-failures");
+  if (!response.ok || !state.failures.length) { line.hidden = true; return; }
+  const newest = state.failures[0];
+  line.textContent = `Notifications not delivered: ${state.failures.length} ` +
+    `(newest: ${text(newest.channel)}, ${text(newest.last_error)}) — see \`pantau notify status\`.`;
+  line.hidden = false;
+}
+
 async function showSession() {
   const [, session] = await getJson("/api/session");
   if (!session.login) return;
@@ -545,6 +556,7 @@ async function showSession() {
 async function start() {
   try {
     await showSession();
+    showNotificationFailures().catch(() => {});
     [, state.filters] = await getJson("/api/filters");
     if (state.filters.error) throw new Error(state.filters.error);
     [, state.choices] = await getJson("/api/label/choices");
