@@ -13,9 +13,10 @@ the end), then times, median of ``--repeat`` runs after one warm-up:
   DuckDB in-process, through SQLAlchemy + duckdb-engine, in PostgreSQL with psycopg as the
   reader role (an open connection; and connect + query), and `pantau sql -c` and `psql -c` as
   whole commands (process start included);
-- the analyst guide's ten questions in DuckDB (the snapshot) and in PostgreSQL (psycopg, the
+- the analyst guide's twelve questions in DuckDB (the snapshot) and in PostgreSQL (psycopg, the
   reader role), side by side, median of ``--question-repeat`` runs after one warm-up;
-- every dashboard JSON endpoint, and the page in headless Chromium until its charts are drawn.
+- every dashboard JSON endpoint (the issue view's for the issue with the biggest network), and
+  the page in headless Chromium until its charts are drawn.
 
 Figures, not pass/fail. Needs the local PostgreSQL's programs (``make install``; with
 ``PANTAU_PG_URL`` set there is no local server to create a database in) and Debian's chromium and
@@ -32,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -64,7 +66,7 @@ def guide_questions() -> list[tuple[str, str]]:
     for match in _BLOCK.finditer(text):
         heading = re.findall(r"^## (.+)$", text[:match.start()], re.M)[-1]
         found.append((heading.split(".")[0], match.group("sql").strip().rstrip(";")))
-    assert len(found) == 10, f"expected ten questions in {GUIDE}, found {len(found)}"
+    assert len(found) == 12, f"expected twelve questions in {GUIDE}, found {len(found)}"
     return found
 
 
@@ -204,8 +206,15 @@ def main() -> int:
         [sys.executable, "-m", "pantau.cli", "sql", "--format", "csv", "-c", query], env=env,
         check=True, capture_output=True), max(1, args.repeat // 2))))
 
+    posts = duckdb.connect(str(path), read_only=True)
+    busiest = posts.execute(  # the issue with the most accounts in its network
+        "select scope_id from marts.mart_issue_amplifiers where scope_type = 'issue' "
+        "group by scope_id order by count(*) desc, scope_id limit 1").fetchall()
+    posts.close()
+    issue_routes = ["/api/voice", "/api/voice?period=day",
+                    *(f"/api/issue?alert_id={urllib.parse.quote(alert_id)}" for (alert_id,) in busiest)]
     with start_dashboard(create_app(path)) as web:  # FastAPI on uvicorn, open (no users)
-        for route in ROUTES:
+        for route in [*ROUTES, *issue_routes]:
             url = f"http://127.0.0.1:{web.port}{route}"
             results.append((f"dashboard {route}", timed(lambda u=url: urllib.request.urlopen(
                 u, timeout=120).read(), args.repeat)))

@@ -188,6 +188,42 @@ def mart_hashtags_daily(_reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+def mart_polda_share_of_voice(reference: dict[str, Any]) -> list[Any]:
+    """Polda x period x Polres unique, seed units, shares within (0, 1] that add up to 1 per
+    Polda and period (``share_sum_error``), ranks from 1."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("polda_id", "polres_id", "period_type", "period_start", "mention_count",
+                  "share_of_voice"),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["polda_id", "period_type", "period_start", "polres_id"]),
+        seed_polres(reference),
+        seed_units(reference, "polda_id"),
+        gxe.ExpectColumnValuesToBeInSet(column="period_type", value_set=["day", "week"]),
+        *share("share_of_voice"),
+        gxe.ExpectColumnValuesToBeBetween(column="share_sum_error", max_value=1e-9),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="voice_rank", min_value=1),
+        *non_negative("mention_count", "positive_count", "negative_count"),
+    ]
+
+
+def mart_issue_hashtag_war(_reference: dict[str, Any]) -> list[Any]:
+    """Issue x hashtag unique, stances of the set, shares within [0, 1], ranks from 1."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("alert_id", "hashtag", "stance", "post_count", "share", "hashtag_rank"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["alert_id", "hashtag"]),
+        gxe.ExpectColumnValuesToBeInSet(column="stance", value_set=["pro", "contra", "neutral"]),
+        *share("share"),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="hashtag_rank", min_value=1),
+        *non_negative("post_count", "author_count", "engagement"),
+    ]
+
+
 def mart_unit_engagement_daily(reference: dict[str, Any]) -> list[Any]:
     """Unit x platform x day unique, seed units of every level, counts >= 0."""
     import great_expectations.expectations as gxe
@@ -302,4 +338,8 @@ def targets() -> tuple[AuditTarget, ...]:
         _whole("mart_unit_scorecard", mart_unit_scorecard),
         _whole("mart_top_authors", mart_top_authors),
         _whole("mart_hashtags_daily", mart_hashtags_daily),
+        _whole("mart_polda_share_of_voice", mart_polda_share_of_voice,
+               ", abs(sum(share_of_voice) over (partition by polda_id, period_type, "
+               "period_start) - 1) as share_sum_error"),
+        _whole("mart_issue_hashtag_war", mart_issue_hashtag_war),
     )

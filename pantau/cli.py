@@ -427,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "The text functions sentiment_label, sentiment_score, emotion, topic, "
                             "resolve_polres, resolve_polda, names_polri, resolve_units and "
                             "normalize_text are registered. The analyst guide "
-                            "(docs/analyst-guide.md) has ten questions answered in SQL.")
+                            "(docs/analyst-guide.md) has twelve questions answered in SQL.")
     p.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query and exit")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="output of results (default table)")

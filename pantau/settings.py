@@ -582,6 +582,9 @@ class MartTunables(_Group):
         "How far before the first spike hour an issue's first post may be.", ge=0)
     alert_response_window_hours: int = setting(48,
         "How long after an issue's start an official post can be its first response.", ge=1)
+    hashtag_stance_min_net: Number = setting(0.2,
+        "A hashtag of an issue stands pro the police when its posts' net sentiment is at least "
+        "this, contra when at most its negative (mart_issue_hashtag_war).", ge=0, le=1)
     dbt_threads: int = setting(4,
         "dbt threads (models and tests run in parallel on the one DuckDB connection).", ge=1)
     response_target_minutes: int = setting(240,

@@ -25,6 +25,12 @@ endpoint               answers
                        response and, for Polri and Polda, the Polda and Polres named most
 ``/api/scorecard``     each unit's latest weekly scorecard in range, with coordinates
                        (mart_unit_scorecard)
+``/api/voice``         each Polres' share of its Polda's mentions per ``period`` (``day`` or
+                       ``week``, the default; mart_polda_share_of_voice), for the Polda of the
+                       ``polda`` filter or the one with the most mentions in range
+``/api/issue``         one issue (``alert_id`` only, as mart_issue_alerts writes it; 404 when
+                       unknown): its amplification network, communities, top amplifiers,
+                       campaigns and their share, hashtag war and news items
 ``/api/session``       who is logged in (``user``) and whether login is on (``login``)
 ``/api/notifications`` notification deliveries per channel and status, and the failures with
                        their reasons (the delivery ledger, read-only; docs/notifications.md)
@@ -78,7 +84,17 @@ from pantau.ingest.corrections import (
     allowed_values,
 )
 from pantau.serve.auth import MAX_PASSWORD_LENGTH, Users
-from pantau.serve.queries import LEVELS, ROUTES, BadRequest, Filters
+from pantau.serve.queries import (
+    LEVELS,
+    ROUTES,
+    BadRequest,
+    Filters,
+    IssueQuery,
+    NotFound,
+    VoiceFilters,
+    api_issue,
+    api_voice,
+)
 from pantau.serve.snapshot import SnapshotMissingError, SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -128,6 +144,7 @@ class JSON(Response):
 # --- errors -----------------------------------------------------------------------------------
 
 _FILTER_NAMES = "level, polda, polres, platform, from, to"
+_ISSUE_PATH = "/api/issue"
 
 
 def _shown(value: Any) -> str:
@@ -135,12 +152,20 @@ def _shown(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def _validation_message(error: dict[str, Any]) -> str:
+def _validation_message(error: dict[str, Any], path: str = "") -> str:
     """One pydantic error of the filters as a sentence a person can act on."""
     name = str(error["loc"][-1]) if error.get("loc") else "query"
     value, kind = error.get("input"), error.get("type", "")
+    if kind == "extra_forbidden" and path == _ISSUE_PATH:
+        return f"unknown parameter {name!r}: {_ISSUE_PATH} takes only alert_id"
     if kind == "extra_forbidden":
-        return f"unknown filter {name!r}: the filters are {_FILTER_NAMES}"
+        return f"unknown filter {name!r}: the filters are {_FILTER_NAMES}" + (
+            ", period" if path == "/api/voice" else "")
+    if name == "alert_id" and kind in ("string_pattern_mismatch", "string_too_long"):
+        return (f"alert_id={_shown(value)} is not an alert id (unit_id:YYYYMMDDTHHMMSS, as "
+                "mart_issue_alerts writes it)")
+    if kind == "literal_error" and name == "period":
+        return f"period={_shown(value)} is not a period: day or week"
     if kind.startswith(("date_", "datetime_")):
         return f"{name}={_shown(value)} is not a date (YYYY-MM-DD)"
     if kind == "literal_error" and name == "level":
@@ -160,7 +185,7 @@ def _validation_message(error: dict[str, Any]) -> str:
 
 async def _on_validation_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    messages = [_validation_message(e) for e in error.errors()]
+    messages = [_validation_message(e, _request.url.path) for e in error.errors()]
     return JSON({"error": "; ".join(messages) or "bad request"}, 400)
 
 
@@ -271,18 +296,37 @@ def _require_user(request: Request) -> str | None:
     return user
 
 
-def _filters(request: Request, query: Annotated[Filters, Query()]) -> Filters:
-    """The filters of the query string; 400 when one is given twice."""
+def _given_once(request: Request) -> None:
+    """400 when a parameter of the query string is given twice."""
     counts = Counter(name for name, _ in request.query_params.multi_items())
     repeated = sorted(name for name, n in counts.items() if n > 1)
     if repeated:
         raise BadRequest(f"the filter {_shown(repeated[0])} is given more than once: give each "
                          f"filter once ({_FILTER_NAMES})")
+
+
+def _filters(request: Request, query: Annotated[Filters, Query()]) -> Filters:
+    """The filters of the query string; 400 when one is given twice."""
+    _given_once(request)
+    return query
+
+
+def _voice_filters(request: Request, query: Annotated[VoiceFilters, Query()]) -> VoiceFilters:
+    """The filters and ``period`` of ``/api/voice``; 400 when one is given twice."""
+    _given_once(request)
+    return query
+
+
+def _issue_query(request: Request, query: Annotated[IssueQuery, Query()]) -> IssueQuery:
+    """``/api/issue``'s ``alert_id``; 400 when given twice."""
+    _given_once(request)
     return query
 
 
 User = Annotated[str | None, Depends(_require_user)]
 Chosen = Annotated[Filters, Depends(_filters)]
+VoiceChosen = Annotated[VoiceFilters, Depends(_voice_filters)]
+IssueChosen = Annotated[IssueQuery, Depends(_issue_query)]
 
 
 def _page(name: str, message: str = "", status: int = 200) -> Response:
@@ -350,12 +394,14 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
     if trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
 
-    def answer(path: str, f: Filters) -> Response:
+    def answer(path: str, f: Any, query: Callable[..., dict[str, Any]] | None = None) -> Response:
         try:
             with reader.connection() as con:
-                payload = ROUTES[path](con, f)
+                payload = (query or ROUTES[path])(con, f)
         except SnapshotMissingError as error:
             return JSON({"error": str(error)}, 503)
+        except NotFound as error:
+            return JSON({"error": str(error)}, 404)
         except duckdb.Error as error:
             log.warning("dashboard query %s failed: %s", path, error)
             return JSON({"error": f"the snapshot does not answer {path}: {error}. Is it "
@@ -371,6 +417,14 @@ def create_app(snapshot: Path, *, users: Users | None = None, session_key: str |
     for path in ROUTES:
         app.add_api_route(path, endpoint_of(path), methods=["GET"],
                           name=path.removeprefix("/api/"), include_in_schema=False)
+
+    @app.get("/api/voice", include_in_schema=False)
+    def voice(_user: User, f: VoiceChosen) -> Response:
+        return answer("/api/voice", f, api_voice)
+
+    @app.get(_ISSUE_PATH, include_in_schema=False)
+    def issue(_user: User, q: IssueChosen) -> Response:
+        return answer(_ISSUE_PATH, q, api_issue)
 
     @app.post("/api/label", include_in_schema=False)
     def api_label(request: Request, user: User, body: LabelRequest) -> Response:

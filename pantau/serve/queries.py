@@ -233,3 +233,173 @@ ROUTES: dict[str, Callable[[duckdb.DuckDBPyConnection, Filters], dict[str, Any]]
     "/api/alerts": api_alerts,
     "/api/scorecard": api_scorecard,
 }
+
+
+# --- share of voice and the issue view (issue 18) ---------------------------------------------
+
+Period = Literal["day", "week"]
+VOICE_SERIES = 10  # Polres per share-of-voice chart: the loudest in range, the rest as "others"
+ISSUE_NODES = 150  # accounts of an issue's network graph: the top amplifiers
+ISSUE_EDGES = 400  # its edges between them, the heaviest first
+ISSUE_ROWS = 20  # rows of the issue view's tables
+ISSUE_NEWS = 50
+
+
+class NotFound(LookupError):
+    """A thing the request names (an alert) that the snapshot does not hold."""
+
+
+class VoiceFilters(Filters):
+    """The page's filters and the share of voice's ``period`` (``day`` or ``week``, the
+    default). ``level`` is accepted (the page sends it) but the chart is always of Polres."""
+
+    period: Period = "week"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any, info: ValidationInfo) -> Any:
+        if value == "" and info.field_name == "period":
+            return "week"
+        return super()._empty_is_none(value, info)
+
+
+class IssueQuery(BaseModel):
+    """``/api/issue``'s one parameter: ``alert_id``, as ``mart_issue_alerts`` writes it
+    (``unit_id:YYYYMMDDTHHMMSS``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alert_id: str = Field(max_length=120, pattern=r"^[a-z0-9_]{1,100}:[0-9]{8}T[0-9]{6}$")
+
+
+def api_voice(con: duckdb.DuckDBPyConnection, f: VoiceFilters) -> dict[str, Any]:
+    """Each Polres' share of its Polda's public mentions per period (mart_polda_share_of_voice):
+    the Polda of the ``polda`` filter, else the one with the most mentions in range; the
+    ``polres`` filter and the level do not narrow it (a share needs the whole Polda)."""
+    conditions: list[str] = ["period_type = ?"]
+    params: list[Any] = [f.period]
+    if f.date_from is not None:  # a week counts when it overlaps the range
+        last_day = "period_start + 6" if f.period == "week" else "period_start"
+        conditions.append(f"{last_day} >= ?")
+        params.append(f.date_from)
+    if f.date_to is not None:
+        conditions.append("period_start <= ?")
+        params.append(f.date_to)
+    where = " and ".join(conditions)
+    poldas = _rows(con, f"""
+        select polda_id, polda_name, sum(mention_count) as mention_count
+        from marts.mart_polda_share_of_voice where {where}
+        group by all order by mention_count desc, polda_name""", params)
+    chosen = [p for p in poldas if f.polda is None or p["polda_name"] == f.polda][:1]
+    if not chosen:
+        return {"period": f.period, "polda": None, "poldas": poldas, "labels": [],
+                "series": [], "polres": []}
+    polda = chosen[0]
+    rows = _rows(con, f"""
+        select period_start, polres_id, polres_name, mention_count, share_of_voice,
+               net_sentiment, positive_count, negative_count, voice_rank
+        from marts.mart_polda_share_of_voice
+        where {where} and polda_id = ?
+        order by period_start, voice_rank""", [*params, polda["polda_id"]])
+    totals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        t = totals.setdefault(r["polres_id"], {"polres_id": r["polres_id"],
+                                               "polres_name": r["polres_name"],
+                                               "mention_count": 0, "positive_count": 0,
+                                               "negative_count": 0})
+        for key in ("mention_count", "positive_count", "negative_count"):
+            t[key] += r[key]
+    all_mentions = sum(t["mention_count"] for t in totals.values()) or 1
+    ranked = sorted(totals.values(), key=lambda t: (-t["mention_count"], t["polres_id"]))
+    for t in ranked:
+        t["share_of_voice"] = round(t["mention_count"] / all_mentions, 4)
+        t["net_sentiment"] = round((t["positive_count"] - t["negative_count"])
+                                   / t["mention_count"], 3)
+    labels = sorted({r["period_start"] for r in rows})
+    index = {d: i for i, d in enumerate(labels)}
+    shown = [t["polres_id"] for t in ranked[:VOICE_SERIES]]
+    series = []
+    for polres_id in shown:
+        values: list[float] = [0.0] * len(labels)
+        for r in rows:
+            if r["polres_id"] == polres_id:
+                values[index[r["period_start"]]] = round(r["share_of_voice"], 4)
+        series.append({"polres_id": polres_id, "label": totals[polres_id]["polres_name"],
+                       "data": values})
+    if len(ranked) > VOICE_SERIES:
+        others = [0.0] * len(labels)
+        for r in rows:
+            if r["polres_id"] not in shown:
+                others[index[r["period_start"]]] += r["share_of_voice"]
+        series.append({"polres_id": None, "label": f"{len(ranked) - VOICE_SERIES} others",
+                       "data": [round(v, 4) for v in others]})
+    return {"period": f.period, "polda": polda, "poldas": poldas, "labels": labels,
+            "series": series, "polres": ranked}
+
+
+def api_issue(con: duckdb.DuckDBPyConnection, q: IssueQuery) -> dict[str, Any]:
+    """One issue alert: its amplification network (the top :data:`ISSUE_NODES` amplifiers and
+    the edges between them, mart_issue_amplifiers and mart_network_edges of scope ``issue``),
+    its communities, top amplifiers, coordinated campaigns with their share of it, its hashtag
+    war, and the news items naming its unit while it ran (platform ``news`` posts of fct_posts,
+    from its start to its end, to the latest data while open)."""
+    alerts = _rows(con, """
+        select alert_id, unit_id, unit_level, unit_name, polda_name, topic, started_at, peak_at,
+               ended_at, is_open, negative_post_count, news_site_count, news_item_count,
+               organic_share, top_post_url, first_response_url, response_minutes
+        from marts.mart_issue_alerts where alert_id = ?""", [q.alert_id])
+    if not alerts:
+        raise NotFound(f"no issue alert {q.alert_id!r} in the snapshot")
+    alert = alerts[0]
+    scope = ["issue", q.alert_id]
+    nodes = _rows(con, """
+        select author_key, author_label, is_official_author, author_followers, post_count,
+               amplify_count, followers_reached, engagement_earned, community_id,
+               community_stance, amplifier_rank
+        from marts.mart_issue_amplifiers
+        where scope_type = ? and scope_id = ? and amplifier_rank <= ?
+        order by amplifier_rank""", [*scope, ISSUE_NODES])
+    node_count = _rows(con, """
+        select count(*) as n from marts.mart_issue_amplifiers
+        where scope_type = ? and scope_id = ?""", scope)[0]["n"]
+    edges = _rows(con, """
+        select e.source_author_key as source, e.target_author_key as target, e.edge_type,
+               e.post_count, e.engagement
+        from marts.mart_network_edges as e
+        where e.scope_type = ? and e.scope_id = ?
+          and e.source_author_key in (select author_key from marts.mart_issue_amplifiers
+                                      where scope_type = ? and scope_id = ? and amplifier_rank <= ?)
+          and e.target_author_key in (select author_key from marts.mart_issue_amplifiers
+                                      where scope_type = ? and scope_id = ? and amplifier_rank <= ?)
+        order by e.post_count desc, e.engagement desc, e.source_author_key, e.target_author_key,
+                 e.edge_type
+        limit ?""", [*scope, *scope, ISSUE_NODES, *scope, ISSUE_NODES, ISSUE_EDGES])
+    communities = _rows(con, """
+        select community_id, account_count, post_count, positive_count, negative_count,
+               net_sentiment, stance, top_author_labels
+        from marts.mart_network_communities
+        where scope_type = ? and scope_id = ?
+        order by account_count desc, community_id limit ?""", [*scope, ISSUE_ROWS])
+    campaigns = _rows(con, """
+        select campaign_id, direction, account_count, post_count, first_at, last_at,
+               span_minutes, share_of_issue, median_author_followers, median_account_age_days,
+               coordination_score, sample_text
+        from marts.mart_coordinated_campaigns where alert_id = ?
+        order by share_of_issue desc nulls last, post_count desc, campaign_id
+        limit ?""", [q.alert_id, ISSUE_ROWS])
+    hashtags = _rows(con, """
+        select hashtag, post_count, author_count, engagement, positive_count, negative_count,
+               net_sentiment, stance, share, hashtag_rank
+        from marts.mart_issue_hashtag_war where alert_id = ?
+        order by hashtag_rank limit ?""", [q.alert_id, ISSUE_ROWS])
+    news = _rows(con, """
+        select p.post_key, p.author_label, p.url, p.post_text, p.sentiment_label, p.created_at
+        from marts.fct_posts as p
+        where p.platform = 'news' and list_contains(p.unit_ids, ?)
+          and p.created_at >= ? and (?::timestamp is null or p.created_at < ?::timestamp)
+        order by p.created_at, p.post_key limit ?""",
+                 [alert["unit_id"], alert["started_at"], alert["ended_at"], alert["ended_at"],
+                  ISSUE_NEWS])
+    return {"alert": alert, "nodes": nodes, "node_count": node_count, "edges": edges,
+            "communities": communities, "amplifiers": nodes[:ISSUE_ROWS],
+            "campaigns": campaigns, "hashtags": hashtags, "news": news}

@@ -165,6 +165,18 @@ create or replace table marts.mart_coordinated_campaigns as
 create or replace table marts.mart_campaign_posts as
     select 'cmp-a' as campaign_id, post_key
     from (select post_key from staging.stg_social_posts order by post_key limit 5);
+create or replace table marts.mart_polda_share_of_voice as
+    select d.polda_id, r.polres_id, 'week' as period_type, date '2026-01-05' as period_start,
+        2 as mention_count, 1 as positive_count, 0 as negative_count, 0.5 as net_sentiment,
+        2 / sum(2) over (partition by d.polda_id) as share_of_voice,
+        row_number() over (partition by d.polda_id order by r.polres_id) as voice_rank
+    from reference.polres as r
+    inner join reference.polda as d on d.polda_name = r.polda_name;
+create or replace table marts.mart_issue_hashtag_war as
+    select a.alert_id, 'tag' || i as hashtag, 'contra' as stance, 2 as post_count,
+        2 as author_count, 5 as engagement, -1.0 as net_sentiment, 0.5 as share,
+        i + 1 as hashtag_rank
+    from marts.mart_issue_alerts as a, range(3) as t(i);
 """
 
 #: One corruption per marts suite, and an expectation it must break.
@@ -212,6 +224,13 @@ CORRUPTIONS = {
     "marts.mart_hashtags_daily": (
         "insert into marts.mart_hashtags_daily select * from marts.mart_hashtags_daily limit 1",
         "expect_compound_columns_to_be_unique(['hashtag', 'activity_date'])"),
+    "marts.mart_polda_share_of_voice": (  # one Polres' share too big: its Polda's sum is not 1
+        "update marts.mart_polda_share_of_voice set share_of_voice = 0.9 "
+        "where polres_id = (select min(polres_id) from reference.polres)",
+        "expect_column_values_to_be_between(share_sum_error)"),
+    "marts.mart_issue_hashtag_war": (
+        "update marts.mart_issue_hashtag_war set stance = 'buzzer' where hashtag = 'tag0'",
+        "expect_column_values_to_be_in_set(stance)"),
 }
 
 

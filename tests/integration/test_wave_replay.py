@@ -123,6 +123,15 @@ def test_the_timestamped_wave_publishes_attributes_and_alerts_at_the_national_le
         select count(*) from marts.mart_issue_alerts
         where peak_at < timestamp '{wave_start.isoformat()}'""")[0][0] == 0
 
+    # the wave's hashtag war: its tag, in any case, leads the national issue, against the police
+    war = query(settings, f"""
+        select w.hashtag, w.stance, w.share from marts.mart_issue_hashtag_war as w
+        inner join marts.mart_issue_alerts as a on a.alert_id = w.alert_id
+        where a.unit_level = 'national' and a.started_at = timestamp '{started_at.isoformat()}'
+        order by w.hashtag_rank""")
+    assert war[0][:2] == ("percumalaporpolisi", "contra"), war[:5]
+    assert ("noviralnojustice", "contra") in [row[:2] for row in war[:3]], war[:5]
+
     # picked up by the news: two portals write about Polri while the national issue runs (one
     # twice), a third wrote before it; the alert counts the two and their three items
     assert _news_on_the_alert(settings, started_at) == (2, 3)

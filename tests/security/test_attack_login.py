@@ -22,7 +22,8 @@ from tests.security.attack_client import PASSWORD, USER, get, post_login
 
 pytestmark = pytest.mark.integration
 
-API = [*sorted(ROUTES), "/api/volume?polres=polres_bogor"]
+API = [*sorted(ROUTES), "/api/volume?polres=polres_bogor", "/api/voice?period=day",
+       "/api/issue?alert_id=polres_bogor:20261117T012300"]  # an alert of the snapshot
 
 
 def _log_in(port: int) -> str:

@@ -57,7 +57,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.parametrize("route", sorted([*ROUTES, "/api/voice"]))
 @pytest.mark.parametrize(("query", "says"), BAD, ids=[q[:30] for q, _ in BAD])
 def test_bad_filters_are_400_json_with_the_reason(open_dashboard, route, query, says):
     reply = get(open_dashboard.port, f"{route}?{query}")
@@ -65,6 +65,43 @@ def test_bad_filters_are_400_json_with_the_reason(open_dashboard, route, query, 
     error = reply.json()["error"]
     assert says in error, error
     assert len(error) < 400  # the hostile value is not echoed in full
+
+
+ISSUE_BAD = [
+    ("alert_id=" + quote("polres_bogor:20261117T012300' or 1=1 --"), 400, "is not an alert id"),
+    ("alert_id=" + quote("x' union select * from marts.fct_posts --"), 400, "is not an alert id"),
+    ("alert_id=" + quote("polres_bogor:20261117T012300\x00"), 400, "is not an alert id"),
+    ("alert_id=" + quote("polres_b\u043egor:20261117T012300"), 400, "is not an alert id"),
+    ("alert_id=" + quote("<script>alert(1)</script>"), 400, "is not an alert id"),
+    ("alert_id=" + "a" * 10_000 + ":20261117T012300", 400, "is not an alert id"),
+    ("alert_id=%ff%fe", 400, "is not an alert id"),
+    ("alert_id=", 400, "is not an alert id"),
+    ("", 400, "alert_id is missing"),
+    ("alert_id=polres_bogor:20261117T012300&alert_id=polres_gresik:20261114T091600", 400,
+     "more than once"),
+    ("alert_id=polres_bogor:20261117T012300&level=national", 400, "takes only alert_id"),
+    ("alert_id[]=polres_bogor:20261117T012300", 400, "takes only alert_id"),
+    ("alert_id=polres_atlantis:20261117T012300", 404, "no issue alert"),
+    ("alert_id=polres_bogor:20261117T012301", 404, "no issue alert"),
+]
+
+
+@pytest.mark.parametrize(("query", "status", "says"), ISSUE_BAD, ids=[q[:40] for q, *_ in ISSUE_BAD])
+def test_bad_alert_ids_are_400_or_404_json_with_the_reason(open_dashboard, query, status, says):
+    reply = get(open_dashboard.port, f"/api/issue?{query}")
+    assert reply.status == status, (query[:60], reply.status, reply.body[:300])
+    error = reply.json()["error"]
+    assert says in error, error
+    assert len(error) < 400
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("period=month", "is not a period"), ("period=" + quote("week' or 1=1 --"), "is not a period"),
+    ("period=WEEK", "is not a period"), ("period=day&period=week", "more than once"),
+    ("period=" + "d" * 10_000, "is not a period")])
+def test_bad_periods_of_the_share_of_voice_are_400(open_dashboard, query, says):
+    reply = get(open_dashboard.port, f"/api/voice?{query}")
+    assert reply.status == 400 and says in reply.json()["error"], reply.body[:300]
 
 
 def test_the_error_is_valid_json_even_for_markup(open_dashboard):

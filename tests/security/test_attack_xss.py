@@ -14,6 +14,7 @@ import pytest
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from pantau.serve.dashboard import create_app
+from pantau.serve.queries import ISSUE_ROWS
 from pantau.serve.server import RunningServer, start_in_thread
 from tests.browser import console_errors
 from tests.serving_snapshot import write_snapshot
@@ -53,6 +54,21 @@ def hostile_snapshot(tmp_path: Path) -> Path:
                 "where polres_id = 'polres_gresik'", [NAME])
     con.execute("update marts.mart_unit_scorecard set unit_name = ? "
                 "where unit_id = 'polres_gresik'", [NAME])
+    # issue 18's views: account labels, hashtags, campaign texts, news items, Polres names
+    con.execute("update marts.mart_issue_amplifiers set author_label = ?, "
+                "author_key = author_key || ? where scope_type = 'issue'", [TEXT, TEXT])
+    con.execute("update marts.mart_network_edges set source_label = ?, target_label = ?, "
+                "source_author_key = source_author_key || ?, "
+                "target_author_key = target_author_key || ?", [TEXT, TEXT, TEXT, TEXT])
+    con.execute("update marts.mart_network_communities set top_author_labels = [?, ?]",
+                [TEXT, NAME])
+    con.execute("update marts.mart_issue_hashtag_war set hashtag = ? || hashtag_rank",
+                [TOPIC])
+    con.execute("update marts.mart_coordinated_campaigns set sample_text = ?", [TEXT])
+    con.execute("update marts.fct_posts set post_text = ?, author_label = ?, url = ? "
+                "where platform = 'news'", [TEXT, NAME, f"javascript:{PWN}"])
+    con.execute("update marts.mart_polda_share_of_voice set polres_name = ?, polda_name = ? "
+                "where polres_id = 'polres_gresik'", [NAME, NAME])
     con.close()
     return path
 
@@ -104,5 +120,59 @@ def test_hostile_texts_and_urls_stay_inert(hostile_dashboard, browser):
     national = browser.find_element("css selector", "#alerts tbody")
     assert NAME in national.text and TEXT in national.text
     assert not national.find_elements("css selector", "a, img, script")
+    assert browser.execute_script("return document.body.dataset.pwned") is None
+    assert [m for m in console_errors(browser) if "Content Security Policy" in m] == []
+
+
+def test_hostile_labels_hashtags_campaigns_and_news_stay_inert_in_the_issue_view(
+        hostile_dashboard, hostile_snapshot, browser):
+    con = duckdb.connect(str(hostile_snapshot), read_only=True)
+    [(alert_id,)] = con.execute(
+        "select alert_id from marts.mart_issue_alerts where unit_level = 'polres' and alert_id in "
+        "(select alert_id from marts.mart_coordinated_campaigns) and news_item_count > 0 "
+        "and polda_name = 'Polda Jawa Timur' "
+        "order by alert_id limit 1").fetchall()
+    con.close()
+    browser.get(hostile_dashboard.url)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.body.dataset.state") in ("ready", "error"))
+    # the share of voice: a hostile Polres or Polda name is text in the table and the chart
+    Select(browser.find_element("id", "f-polda")).select_by_visible_text("Polda Jawa Timur")
+    WebDriverWait(browser, 30).until(
+        lambda d: NAME in d.find_element("css selector", "#voice tbody").text)
+    assert browser.execute_script(
+        "return window.pantau.charts['chart-voice'].data.datasets.some(d => d.label === arguments[0])",
+        NAME)
+    browser.find_element("css selector", f"button.issue-link[data-alert-id='{alert_id}']").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.body.dataset.issue") in ("ready", "error"))
+    assert browser.execute_script("return document.body.dataset.issue") == "ready", \
+        browser.find_element("id", "issue-status").text
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return window.pantau.cy !== null && window.pantau.cy.nodes().length > 0"))
+
+    assert browser.execute_script("return document.body.dataset.pwned") is None
+    # the graph's labels are the hostile texts, drawn on its canvas, not parsed
+    assert browser.execute_script(
+        "return window.pantau.cy.nodes().every(n => n.data('label') === arguments[0])", TEXT)
+    amplifiers = browser.find_element("css selector", "#issue-amplifiers tbody").text
+    assert amplifiers.count(TEXT) == min(ISSUE_ROWS, len(
+        browser.find_elements("css selector", "#issue-amplifiers tbody tr")))
+    assert TOPIC in browser.find_element("css selector", "#issue-hashtags tbody").text
+    assert TEXT in browser.find_element("css selector", "#issue-campaigns tbody").text
+    communities = browser.find_element("css selector", "#issue-communities tbody").text
+    assert TEXT in communities and NAME in communities
+    news = browser.find_element("css selector", "#issue-news tbody")
+    assert TEXT in news.text and NAME in news.text
+    assert not news.find_elements("css selector", "a")  # a javascript: URL is no link
+    injected = browser.execute_script(
+        "return document.querySelectorAll('main img, main script, main svg svg, main iframe, "
+        "main [onerror], main [onload]').length")
+    assert injected == 0
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+    for row in browser.find_elements("css selector", "#issue-news tbody td.post")[:2]:
+        row.click()
     assert browser.execute_script("return document.body.dataset.pwned") is None
     assert [m for m in console_errors(browser) if "Content Security Policy" in m] == []

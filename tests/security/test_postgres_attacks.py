@@ -32,10 +32,12 @@ from pantau.settings import Settings
 pytestmark = pytest.mark.integration
 
 MARTS = ("dim_police_units", "dim_polres", "fct_post_metrics_hourly", "fct_posts",
-         "mart_hashtags_daily", "mart_issue_alerts", "mart_polres_engagement_daily",
-         "mart_polres_scorecard", "mart_polres_sentiment_daily", "mart_top_authors",
-         "mart_unit_engagement_daily", "mart_unit_scorecard", "mart_unit_sentiment_daily",
-         "mart_viral_posts")
+         "mart_campaign_posts", "mart_coordinated_campaigns", "mart_hashtags_daily",
+         "mart_issue_alerts", "mart_issue_amplifiers", "mart_issue_hashtag_war",
+         "mart_network_communities", "mart_network_edges", "mart_polda_share_of_voice",
+         "mart_polres_engagement_daily", "mart_polres_scorecard", "mart_polres_sentiment_daily",
+         "mart_top_authors", "mart_unit_engagement_daily", "mart_unit_scorecard",
+         "mart_unit_sentiment_daily", "mart_viral_posts")
 PERMISSION = r"permission denied|must be owner|must be superuser|read-only transaction"
 #: A query that runs far longer than any test waits (600^4 rows).
 ENDLESS = ("select count(*) from marts.fct_posts a, marts.fct_posts b, marts.fct_posts c, "

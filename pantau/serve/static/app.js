@@ -1,9 +1,10 @@
-// Pantau dashboard: reads /api/* (JSON from the published snapshot) and draws with Chart.js.
-// Every value from the API reaches the page as text (textContent, new Option, SVG text), never
-// as HTML; a URL becomes a link only when it is http: or https:.
+// Pantau dashboard: reads /api/* (JSON from the published snapshot) and draws with Chart.js;
+// an issue's amplification network (#issue=<alert_id>) with Cytoscape.js.
+// Every value from the API reaches the page as text (textContent, new Option, SVG text, canvas
+// labels), never as HTML; a URL becomes a link only when it is http: or https:.
 "use strict";
 
-const state = { filters: null, charts: {}, version: 0, pending: 0 };
+const state = { filters: null, charts: {}, version: 0, pending: 0, cy: null, issue: null, issueTicket: 0 };
 const palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
 
 function params() {
@@ -22,8 +23,10 @@ async function getJson(url) {
   return [response, await response.json()];
 }
 
-async function api(path) {
-  const [response, payload] = await getJson(`/api/${path}?${params()}`);
+async function api(path, extra) {
+  const query = new URLSearchParams(params());
+  for (const [key, value] of Object.entries(extra || {})) query.set(key, value);
+  const [response, payload] = await getJson(`/api/${path}?${query.toString()}`);
   if (!response.ok) throw new Error(payload.error || `${path}: HTTP ${response.status}`);
   return payload;
 }
@@ -215,8 +218,17 @@ function drawAlerts(payload) {
     cell(row, alert.negative_post_count, "num");
     cell(row, alert.first_response_url ? link(alert.first_response_url, minutes(alert.response_minutes))
       : minutes(alert.response_minutes, alert.is_open));
+    // a button, not a link: the page's only hrefs are checked http(s) URLs
+    const view = document.createElement("button");
+    view.type = "button";
+    view.className = "issue-link";
+    view.dataset.alertId = text(alert.alert_id);
+    view.textContent = "view";
+    view.title = "the issue view: amplification network, campaigns, hashtags, news";
+    view.addEventListener("click", () => { window.location.hash = `issue=${encodeURIComponent(text(alert.alert_id))}`; });
+    cell(row, view);
   }
-  if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 7;
+  if (!payload.alerts.length) cell(body.insertRow(), "No alert in this selection.").colSpan = 8;
 }
 
 function drawScorecard(payload) {
@@ -297,15 +309,216 @@ function drawScorecard(payload) {
   }
 }
 
+// --- share of voice ---------------------------------------------------------------------------
+
+function percent(value) { return `${(100 * Number(value)).toFixed(1)}%`; }
+
+function drawVoice(payload) {
+  document.getElementById("voice-polda").textContent = payload.polda ? payload.polda.polda_name : "no Polda";
+  const datasets = payload.series.map((s, i) => ({
+    label: s.label, data: s.data, backgroundColor: s.polres_id === null ? "#b8c2cc" : palette[i % palette.length],
+  }));
+  const existing = state.charts["chart-voice"];
+  if (existing) {
+    existing.data.labels = payload.labels;
+    existing.data.datasets = datasets;
+    existing.update();
+  } else {
+    state.charts["chart-voice"] = new Chart(document.getElementById("chart-voice"), {
+      type: "bar",
+      data: { labels: payload.labels, datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { position: "right", labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${percent(item.raw)}` } } },
+        scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 1, title: { display: true, text: "share of voice" } } },
+      },
+    });
+  }
+  const body = document.querySelector("#voice tbody");
+  body.replaceChildren();
+  payload.polres.forEach((p, i) => {
+    const row = body.insertRow();
+    cell(row, i + 1, "num");
+    cell(row, p.polres_name);
+    cell(row, p.mention_count, "num");
+    cell(row, percent(p.share_of_voice), "num");
+    cell(row, Number(p.net_sentiment).toFixed(2), p.net_sentiment >= 0 ? "num positive" : "num negative");
+  });
+  if (!payload.polres.length) cell(body.insertRow(), "No mention in this selection.").colSpan = 5;
+}
+
+// --- the issue view (#issue=<alert_id>) --------------------------------------------------------
+
+const stanceColours = { pro: "#1a7f4b", contra: "#c0392b", neutral: "#8896a5" };
+const stances = new Set(Object.keys(stanceColours));
+
+function stanceCell(row, stance) {
+  cell(row, stance, stances.has(stance) ? `stance-${stance}` : "");
+}
+
+function issueId() {
+  const hash = window.location.hash;
+  if (!hash.startsWith("#issue=")) return null;
+  try {
+    return decodeURIComponent(hash.slice("#issue=".length));
+  } catch (error) {
+    return "";
+  }
+}
+
+function route() {
+  const id = issueId();
+  document.getElementById("overview").hidden = id !== null;
+  document.getElementById("issue-view").hidden = id === null;
+  document.getElementById("filters").hidden = id !== null;
+  if (id !== null) loadIssue(id);
+}
+
+async function loadIssue(id) {
+  const status = document.getElementById("issue-status");
+  const ticket = ++state.issueTicket;
+  document.body.dataset.issue = "loading";
+  status.className = ""; status.textContent = "Loading…";
+  try {
+    const [response, payload] = await getJson(`/api/issue?${new URLSearchParams({ alert_id: id }).toString()}`);
+    if (!response.ok) throw new Error(payload.error || `issue: HTTP ${response.status}`);
+    if (ticket !== state.issueTicket) return;
+    state.issue = payload;
+    drawIssue(payload);
+    status.textContent = "";
+    document.body.dataset.issue = "ready";
+  } catch (error) {
+    if (ticket !== state.issueTicket) return;
+    status.className = "error"; status.textContent = error.message;
+    document.body.dataset.issue = "error";
+  }
+}
+
+function drawIssue(payload) {
+  const alert = payload.alert;
+  document.getElementById("issue-title").textContent = `${text(alert.unit_name)} · ${text(alert.topic)}`;
+  const until = alert.is_open ? "still open" : `until ${text(alert.ended_at)}`;
+  const organic = alert.organic_share === null || alert.organic_share === undefined ? "" : ` · ${percent(alert.organic_share)} organic`;
+  document.getElementById("issue-summary").textContent =
+    `Started ${text(alert.started_at)}, ${until} · ${text(alert.negative_post_count)} negative posts · `
+    + `picked up by ${text(alert.news_site_count)} news sites${organic}`;
+  document.getElementById("issue-organic").textContent = organic ? `(${percent(alert.organic_share)} of the issue organic)` : "";
+  drawNetwork(payload);
+
+  let body = document.querySelector("#issue-amplifiers tbody");
+  body.replaceChildren();
+  for (const a of payload.amplifiers) {
+    const row = body.insertRow();
+    cell(row, a.amplifier_rank, "num");
+    cell(row, a.is_official_author ? `${text(a.author_label)} (official)` : a.author_label);
+    cell(row, Number(a.followers_reached).toLocaleString(), "num");
+    cell(row, a.amplify_count, "num");
+    cell(row, Number(a.engagement_earned).toLocaleString(), "num");
+    stanceCell(row, a.community_stance);
+  }
+  if (!payload.amplifiers.length) cell(body.insertRow(), "No account replied, quoted or reposted in this issue.").colSpan = 6;
+
+  body = document.querySelector("#issue-campaigns tbody");
+  body.replaceChildren();
+  for (const c of payload.campaigns) {
+    const row = body.insertRow();
+    cell(row, c.direction, c.direction === "praise" ? "positive" : c.direction === "attack" ? "negative" : "");
+    cell(row, c.sample_text, "post");
+    cell(row, c.account_count, "num");
+    cell(row, c.post_count, "num");
+    cell(row, minutes(c.span_minutes, false), "num");
+    cell(row, c.share_of_issue === null ? "—" : percent(c.share_of_issue), "num");
+  }
+  if (!payload.campaigns.length) cell(body.insertRow(), "No coordinated campaign found in this issue.").colSpan = 6;
+
+  body = document.querySelector("#issue-hashtags tbody");
+  body.replaceChildren();
+  for (const h of payload.hashtags) {
+    const row = body.insertRow();
+    cell(row, h.hashtag_rank, "num");
+    cell(row, `#${text(h.hashtag)}`);
+    stanceCell(row, h.stance);
+    cell(row, h.post_count, "num");
+    cell(row, h.author_count, "num");
+    cell(row, percent(h.share), "num");
+    cell(row, Number(h.net_sentiment).toFixed(2), h.net_sentiment >= 0 ? "num positive" : "num negative");
+  }
+  if (!payload.hashtags.length) cell(body.insertRow(), "No hashtag in this issue.").colSpan = 7;
+
+  body = document.querySelector("#issue-communities tbody");
+  body.replaceChildren();
+  for (const c of payload.communities) {
+    const row = body.insertRow();
+    cell(row, c.community_id, "num");
+    stanceCell(row, c.stance);
+    cell(row, c.account_count, "num");
+    cell(row, c.post_count, "num");
+    cell(row, Number(c.net_sentiment).toFixed(2), c.net_sentiment >= 0 ? "num positive" : "num negative");
+    cell(row, (c.top_author_labels || []).map(text).join(", "));
+  }
+  if (!payload.communities.length) cell(body.insertRow(), "No community in this issue.").colSpan = 6;
+
+  document.getElementById("issue-news-count").textContent = `(${payload.news.length} items)`;
+  body = document.querySelector("#issue-news tbody");
+  body.replaceChildren();
+  for (const n of payload.news) {
+    const row = body.insertRow();
+    cell(row, n.created_at);
+    cell(row, n.author_label);
+    cell(row, link(n.url, n.post_text), "post");
+    cell(row, n.sentiment_label, sentimentClasses.has(n.sentiment_label) ? n.sentiment_label : "");
+  }
+  if (!payload.news.length) cell(body.insertRow(), "No news item named the unit during the issue.").colSpan = 4;
+}
+
+// The network: a node per account (colour: its community's stance, size: followers reached),
+// an arrow per (account, account, kind) from the one who replied, quoted or reposted. Labels
+// are drawn on the canvas by Cytoscape (text, never HTML).
+function drawNetwork(payload) {
+  const note = document.getElementById("issue-network-note");
+  note.textContent = payload.node_count > payload.nodes.length
+    ? `(the top ${payload.nodes.length} of ${payload.node_count} accounts by reach)` : `(${payload.nodes.length} accounts)`;
+  if (state.cy) { state.cy.destroy(); state.cy = null; }
+  const reach = payload.nodes.map((n) => Number(n.followers_reached) || 0);
+  const most = Math.max(1, ...reach);
+  const elements = [
+    ...payload.nodes.map((n) => ({ data: {
+      id: `n:${text(n.author_key)}`, label: text(n.author_label),
+      colour: stanceColours[n.community_stance] || stanceColours.neutral,
+      size: 14 + 46 * Math.sqrt((Number(n.followers_reached) || 0) / most),
+    } })),
+    ...payload.edges.map((e, i) => ({ data: {
+      id: `e:${i}`, source: `n:${text(e.source)}`, target: `n:${text(e.target)}`, kind: text(e.edge_type),
+      width: 1 + Math.min(6, Math.log2(1 + Number(e.post_count))),
+    } })),
+  ];
+  state.cy = cytoscape({
+    container: document.getElementById("issue-graph"),
+    elements,
+    style: [
+      { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)",
+        label: "data(label)", "font-size": 9, color: "#1d2733", "text-valign": "bottom", "text-margin-y": 2 } },
+      { selector: "edge", style: { width: "data(width)", "line-color": "#b8c2cc", "target-arrow-color": "#b8c2cc",
+        "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8 } },
+      { selector: "edge[kind = 'repost'], edge[kind = 'quote']", style: { "line-color": "#7a8ea3", "target-arrow-color": "#7a8ea3" } },
+    ],
+    layout: { name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true },
+  });
+  document.getElementById("issue-graph").dataset.nodes = String(state.cy.nodes().length);
+}
+
 async function refresh() {
   const status = document.getElementById("status");
   const ticket = ++state.pending;  // an answer to an older selection is not drawn
   document.body.dataset.state = "loading";
   status.className = ""; status.textContent = "Loading…";
   try {
-    const [volume, sentiment, viral, alerts, scorecard] = await Promise.all(
-      ["volume", "sentiment", "viral", "alerts", "scorecard"].map(api));
+    const [volume, sentiment, viral, alerts, scorecard, voice] = await Promise.all([
+      ...["volume", "sentiment", "viral", "alerts", "scorecard"].map((path) => api(path)),
+      api("voice", { period: document.getElementById("voice-period").value })]);
     if (ticket !== state.pending) return;
+    drawVoice(voice);
     lineChart("chart-volume", volume, "posts");
     lineChart("chart-sentiment", sentiment, "net sentiment", { scales: { y: { min: -1, max: 1, title: { display: true, text: "net sentiment" } } } });
     drawViral(viral); drawAlerts(alerts); drawScorecard(scorecard);
@@ -364,6 +577,9 @@ async function start() {
   // before the form's listener below: the disabled filters are left out of that refresh
   document.getElementById("f-level").addEventListener("change", applyLevel);
   document.getElementById("filters").addEventListener("change", refresh);
+  document.getElementById("voice-period").addEventListener("change", refresh);
+  window.addEventListener("hashchange", route);
+  document.getElementById("issue-back").addEventListener("click", () => { window.location.hash = ""; });
   document.getElementById("f-reset").addEventListener("click", () => {
     document.getElementById("filters").reset();
     applyLevel();
@@ -371,6 +587,7 @@ async function start() {
     refresh();
   });
   applyLevel();  // the browser may have kept a level from before a reload
+  route();
   await refresh();
 }
 

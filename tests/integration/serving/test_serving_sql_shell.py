@@ -124,8 +124,9 @@ def test_interactive_shell_completes_names_and_keeps_history(serving_settings):
     deadline = time.monotonic() + 60
     try:
         _read_until(leader, b"pantau> ", deadline)
-        # Tab completes "marts.mart_issue_a" to marts.mart_issue_alerts
-        os.write(leader, b"select count(*) as open_alerts from marts.mart_issue_a\t where is_open;\n")
+        # Tab completes "marts.mart_issue_al" to marts.mart_issue_alerts ("mart_issue_a" would be
+        # ambiguous with mart_issue_amplifiers)
+        os.write(leader, b"select count(*) as open_alerts from marts.mart_issue_al\t where is_open;\n")
         screen = _read_until(leader, b"pantau> ", deadline)
         assert b"open_alerts" in screen and b"Catalog Error" not in screen, screen.decode()
         os.write(leader, b"select 40 + 2 as answer;\n")
