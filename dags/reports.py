@@ -8,6 +8,8 @@ complete ISO week, each into
 `PANTAU_REPORTS_DIR/<period>/<day or week>/<unit_id>.{html,pdf}` (docs/reports.md). A period whose
 `manifest.json` exists was made already and is skipped, so each day's and each week's reports are
 made once; trigger the DAG by hand with `force` set to make them again over the same files.
+Email subscriptions with `reports: [daily, weekly]` then get them, PDF attached, once per report
+and channel (docs/notifications.md).
 
 The tasks only read the published snapshot (read-only), so they run outside the `duckdb_writer`
 pool and never hold up a build. Failures raise an alert (`audit.alerts`).
@@ -39,17 +41,17 @@ PUBLISHED_MARTS = Asset(name="published_marts", uri=PUBLISHED_MARTS_URI)
 def reports() -> None:
     @task
     def daily() -> dict:
-        from pantau.reports import make_due
+        from pantau.orchestration import tasks as pipeline
 
         force = bool(get_current_context()["params"].get("force"))
-        return make_due(Settings.from_env(), "day", force=force)
+        return pipeline.reports(period="day", force=force)
 
     @task
     def weekly(_daily: dict) -> dict:
-        from pantau.reports import make_due
+        from pantau.orchestration import tasks as pipeline
 
         force = bool(get_current_context()["params"].get("force"))
-        return make_due(Settings.from_env(), "week", force=force)
+        return pipeline.reports(period="week", force=force)
 
     weekly(daily())
 

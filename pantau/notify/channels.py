@@ -329,6 +329,15 @@ class EmailSender:
         mail["X-Pantau-Event-Id"] = clean_text(delivery_id, 200)
         mail.set_content(message.text)
         mail.add_alternative(message.html, subtype="html")
+        for attachment in message.attachments:  # a report's PDF, made by Pantau itself
+            try:
+                data = Path(attachment).read_bytes()
+            except OSError as error:
+                raise DeliveryError(f"the report {Path(attachment).name} cannot be read "
+                                    f"({error.strerror}); make it again with `pantau report`",
+                                    permanent=True) from None
+            mail.add_attachment(data, maintype="application", subtype="pdf",
+                                filename=Path(attachment).name)
         try:
             with smtplib.SMTP(s.notify_smtp_host, s.notify_smtp_port,
                               timeout=s.http_timeout_s) as smtp:

@@ -81,6 +81,8 @@ TEXT: dict[str, dict[str, str]] = {
         "digest": "Ringkasan {count} notifikasi selama jam tenang",
         "digest_more": "… dan {count} lainnya (lihat dasbor)",
         "no_excerpt": "(tanpa teks)",
+        "report_day": "Laporan harian", "report_week": "Laporan mingguan",
+        "report_body": "{title} {unit} untuk {label} terlampir (PDF).",
     },
     "en": {
         "spike_opened": "Negative spike",
@@ -104,6 +106,8 @@ TEXT: dict[str, dict[str, str]] = {
         "digest": "Digest of {count} notifications from quiet hours",
         "digest_more": "… and {count} more (see the dashboard)",
         "no_excerpt": "(no text)",
+        "report_day": "Daily report", "report_week": "Weekly report",
+        "report_body": "The {title} of {unit} for {label} is attached (PDF).",
     },
 }
 
@@ -484,6 +488,8 @@ class Rendered:
     subject: str = ""
     html: str = ""
     body: dict[str, Any] | None = None
+    #: email: files attached (a report's PDF)
+    attachments: tuple[str, ...] = ()
 
 
 def render(channel_type: str, payloads: list[dict[str, Any]], settings: Settings) -> Rendered:
@@ -491,6 +497,10 @@ def render(channel_type: str, payloads: list[dict[str, Any]], settings: Settings
     (telegram, slack, email, webhook or file)."""
     if not payloads:
         raise ValueError("nothing to render")
+    if any(p.get("kind") == "report" for p in payloads):
+        if channel_type != "email" or len(payloads) != 1:
+            raise ValueError("a report goes alone, to an email channel")
+        return report_email(payloads[0], settings)
     items = [facts(p, settings) for p in payloads]
     ids = tuple(str(p.get("event_id")) for p in payloads)
     t = TEXT[settings.notify_language]
@@ -524,3 +534,22 @@ def render(channel_type: str, payloads: list[dict[str, Any]], settings: Settings
                 "text": plain, "payloads": payloads}
         return Rendered(plain, ids, body=body)
     raise ValueError(f"unknown channel type {channel_type!r}")
+
+
+def report_email(payload: dict[str, Any], settings: Settings) -> Rendered:
+    """The email of one report made for a subscription's ``reports``: a line saying what it
+    is, with the report's PDF attached."""
+    t = TEXT[settings.notify_language]
+    unit = _mapping(payload.get("unit"))
+    title = t["report_week" if payload.get("period") == "week" else "report_day"]
+    name = clean_text(unit.get("unit_name") or unit.get("unit_id"), 120)
+    label = clean_text(payload.get("label"), 40)
+    subject = "[Pantau] " + _one_line(f"{title} — {name} — {label}")
+    text = t["report_body"].format(title=title.lower() if settings.notify_language == "en"
+                                   else title, unit=name, label=label)
+    files = tuple(str(f) for f in payload.get("files") or [] if str(f).endswith(".pdf"))
+    if not files:
+        raise ValueError("the report has no PDF")
+    page = f"<p>{html.escape(text)}</p>"
+    return Rendered(text, (str(payload.get("event_id")),), subject=subject, html=page,
+                    attachments=files)

@@ -110,6 +110,26 @@ def notify(settings: Settings | None = None) -> dict[str, Any]:
             "failed": report.failed, "held": report.held, "deferred": report.deferred}
 
 
+def reports(settings: Settings | None = None, *, period: str, force: bool = False
+            ) -> dict[str, Any]:
+    """The scheduled reports of the last complete ``period`` (``day`` or ``week``), then the
+    emails of the subscriptions that asked for them (queued in the ledger and sent at once; when
+    another run is delivering, the next notify run sends them)."""
+    from pantau.exceptions import TransientError
+    from pantau.notify.report_mail import enqueue_reports
+    from pantau.reports import make_due
+
+    settings = settings or Settings.from_env()
+    summary = make_due(settings, period, force=force)  # type: ignore[arg-type]
+    summary["emails_queued"] = enqueue_reports(settings, summary)
+    if summary["emails_queued"]:
+        try:
+            summary["notify"] = notify(settings)
+        except TransientError as busy:
+            log.info("%s", busy)
+    return summary
+
+
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
                         on_step: Callable[[str], None] | None = None,
