@@ -178,6 +178,20 @@ def mart_top_authors(_reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+def mart_network_communities(_reference: dict[str, Any]) -> list[Any]:
+    """Scope x community unique, stances of the closed set, net sentiment in [-1, 1]."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("scope_type", "scope_id", "community_id", "stance", "account_count"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["scope_type", "scope_id",
+                                                         "community_id"]),
+        gxe.ExpectColumnValuesToBeInSet(column="stance", value_set=["pro", "contra", "neutral"]),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="account_count", min_value=1),
+    ]
+
+
 def mart_hashtags_daily(_reference: dict[str, Any]) -> list[Any]:
     import great_expectations.expectations as gxe
 
@@ -247,6 +261,45 @@ def dim_polres(reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+NETWORK_COUNTED = ("authors_without_followers", "self_loops", "parents_never_seen",
+                   "reposts_of_missing_posts")
+
+
+def network_input(_reference: dict[str, Any]) -> list[Any]:
+    """The network's bad input is counted (never a failure): authors without a follower count,
+    self-loops (dropped), replies and quotes whose parent was never seen, reposts of a post
+    that is not in the warehouse (deleted before it was collected). What the marts promise
+    about it must hold: no self-loop edge, every account of a scope in a community."""
+    return [*zero("self_loop_edges", "accounts_without_community"),
+            *non_negative(*NETWORK_COUNTED)]
+
+
+NETWORK_INPUT_SQL = """
+    with posts as (select post_key, parent_post_key, post_type, author_key, author_followers
+                   from marts.fct_posts),
+    answers as (
+        select posts.post_type, posts.parent_post_key is null
+            or not exists (select 1 from posts as parents
+                           where parents.post_key = posts.parent_post_key) as parent_missing
+        from posts
+        where posts.post_type <> 'post'
+    )
+    select
+        (select count(distinct author_key) from posts where author_followers is null)
+            as authors_without_followers,
+        (select count(distinct (post_key, interaction_type, target_author_key))
+         from intermediate.int_network_interactions where is_self_loop) as self_loops,
+        (select count(*) from answers where parent_missing and post_type <> 'repost')
+            as parents_never_seen,
+        (select count(*) from answers where parent_missing and post_type = 'repost')
+            as reposts_of_missing_posts,
+        (select count(*) from marts.mart_network_edges
+         where source_author_key = target_author_key) as self_loop_edges,
+        (select count(*) from marts.mart_issue_amplifiers where community_id is null)
+            as accounts_without_community
+"""
+
+
 def _whole(table: str, expectations: Any, extra: str = "") -> AuditTarget:
     return AuditTarget(f"marts.{table}", "marts", f"marts.{table}",
                        f"select *{extra} from marts.{table}", expectations)
@@ -271,4 +324,7 @@ def targets() -> tuple[AuditTarget, ...]:
         _whole("mart_unit_scorecard", mart_unit_scorecard),
         _whole("mart_top_authors", mart_top_authors),
         _whole("mart_hashtags_daily", mart_hashtags_daily),
+        AuditTarget("marts.network.input", "marts", "marts.mart_network_edges",
+                    NETWORK_INPUT_SQL, network_input, counted=NETWORK_COUNTED),
+        _whole("mart_network_communities", mart_network_communities),
     )
