@@ -348,6 +348,10 @@ class Settings(_Group):
     x_api_url: Url = setting("https://api.x.com", "Base URL of the X API.")
     youtube_api_url: Url = setting("https://www.googleapis.com/youtube/v3",
         "Base URL of the YouTube Data API v3.")
+    youtube_channel_details: bool = setting(True,
+        "Ask the YouTube Data API for the commenters' channels (`channels.list`, 1 quota unit "
+        "per 50 new channels) to fill the author's subscriber count and account creation date; "
+        "false saves that quota and leaves both empty.")
     mastodon_url: Url = setting("https://mastodon.social",
         "Mastodon instance whose public hashtag timelines are read.")
     news_max_feed_bytes: int = setting(
@@ -361,6 +365,38 @@ class Settings(_Group):
     rate_limit_max_wait_s: Number = setting(900,
         "Longest wait for a rate-limit window to reset; longer ones stop the run with a temporary"
         " error.", ge=0)
+    # notifications (pantau.notify): who hears of what, and how it is delivered
+    notify_subscriptions: ResolvedPath = setting(
+        PROJECT_DIR / "notifications" / "subscriptions.yml",
+        "The subscriptions file (channels, and which scopes and kinds each receives); see "
+        "docs/notifications.md.", shown="`notifications/subscriptions.yml`")
+    notify_language: Annotated[Literal["id", "en"], Lower] = setting(
+        "id", "Language of notifications and reports: `id` (Indonesian) or `en`.")
+    notify_dashboard_url: str = setting("http://127.0.0.1:8050",
+        "Base URL of the dashboard that notifications link to (an issue's view).")
+    notify_lookback_hours: int = setting(24,
+        "Events older than this (before the newest post) are not notified: a first build on a "
+        "long history does not announce every past issue.", ge=1)
+    notify_ledger_path: ResolvedPath = setting("{state}/notify/ledger.sqlite3",
+        "Where deliveries are recorded (one row per event and channel).")
+    notify_sink_path: ResolvedPath = setting("{state}/notify/sink.jsonl",
+        "The local sink: messages of `file` channels, and of every event when no channel is "
+        "configured.")
+    notify_telegram_bot_token: Stripped = setting("",
+        "Token of the Telegram bot that sends to `telegram` channels; never printed.", secret=True)
+    notify_telegram_api_url: Url = setting("https://api.telegram.org",
+        "Base URL of the Telegram Bot API.")
+    notify_secrets: Stripped = setting("",
+        "Per-channel secrets as JSON, e.g. `{\"ops-slack\": \"https://hooks.slack.com/…\", "
+        "\"siem\": \"<HMAC key>\"}`: a `slack` channel's webhook URL, a `webhook` channel's "
+        "HMAC key; never printed.", secret=True)
+    notify_smtp_host: str = setting("", "SMTP server of `email` channels.")
+    notify_smtp_port: int = setting(587, "SMTP port.", ge=1, le=65535)
+    notify_smtp_starttls: Flag = setting(True, "Upgrade the SMTP connection with STARTTLS.")
+    notify_smtp_username: str = setting("", "SMTP user name (empty: no authentication).")
+    notify_smtp_password: Stripped = setting("", "SMTP password; never printed.", secret=True)
+    notify_smtp_from: str = setting("pantau@localhost", "Sender address of emails.")
+    notify_smtp_per_minute: int = setting(30, "Most emails sent per minute.", ge=1)
 
 
     @model_validator(mode="after")

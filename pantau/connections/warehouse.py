@@ -105,6 +105,10 @@ create table if not exists audit.publish_log (
     "at" timestamp not null,
     target varchar default 'duckdb'  -- duckdb (the snapshot file) or postgres
 );
+-- Contract revision 1.1: the account's creation time (optional). Added after the other columns
+-- in new warehouses too, so every warehouse has the same column order.
+alter table raw.social_posts add column if not exists author_created_at timestamp;
+
 -- Warehouses of earlier releases: publish_log had no target (every row was the snapshot file).
 alter table audit.publish_log add column if not exists target varchar default 'duckdb';
 
@@ -133,6 +137,25 @@ create table if not exists audit.label_corrections (
     corrected_by varchar not null,
     corrected_at timestamp not null,  -- UTC, when it was recorded
     source varchar not null  -- cli, file or dashboard
+);
+
+-- Notifications (pantau.notify): what each build found worth telling each subscribed channel.
+-- One row per event, channel and build; the notify task delivers, from the builds the publish
+-- log marks published, each (event_id, channel) once (its ledger: PANTAU_NOTIFY_LEDGER_PATH).
+create table if not exists ops.notification_outbox (
+    build_id varchar not null,  -- the run id of the build (audit.publish_log.run_id)
+    event_id varchar not null,  -- stable across builds: the same event has the same id
+    channel varchar not null,  -- a channel name of the subscriptions file
+    kind varchar not null,  -- spike_opened, viral_negative_post, ..., issue_closed
+    severity varchar not null,  -- low, medium or high
+    unit_id varchar,
+    unit_level varchar,  -- polres, polda or national
+    polres_id varchar,
+    polda_id varchar,
+    occurred_at timestamp not null,  -- UTC: when it happened (spike start, post, breach)
+    quiet_hours json,  -- the subscription's {"start", "end", "timezone"}, or null
+    payload json not null,  -- the message's facts (pantau.notify.events)
+    written_at timestamp not null
 );
 
 create table if not exists ops.kafka_lag (

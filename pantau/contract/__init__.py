@@ -74,8 +74,9 @@ def _schema_violation(event: Any, error: fastjsonschema.JsonSchemaValueException
 _UTC_SUFFIX = re.compile(r"(Z|[+-]00:?00)$")
 
 
-def _timestamp(event: Event, field: str, now: datetime) -> datetime:
-    value: str = event[field]
+def _timestamp(event: Event, key: str, now: datetime, *, field: str | None = None) -> datetime:
+    value: str = event[key]
+    field = field or key
     if not _UTC_SUFFIX.search(value):
         raise ContractViolation(f"{field} must be UTC (end in Z or +00:00), got {value!r}", field)
     try:
@@ -165,7 +166,10 @@ class _FastPath:
             if type(value) is not str or not self._UTC.fullmatch(value):
                 return False
         author = event["author"]
+        account_created = author.get("created_at") if type(author) is dict else None
         if (type(author) is not dict or not self.author_required <= author.keys()
+                or (account_created is not None and (
+                    type(account_created) is not str or not self._UTC.fullmatch(account_created)))
                 or not string(author["id"], self.max_author_id, minimum=1)
                 or not string(author["handle"], self.max_handle, minimum=1)
                 or not string(author["display_name"], self.max_display, nullable=True)
@@ -231,6 +235,14 @@ def validate(event: Any, *, now: datetime | None = None) -> Event:
         raise ContractViolation(
             f"observed_at ({event['observed_at']}) is before created_at ({event['created_at']})",
             "observed_at")
+    account_created = event["author"].get("created_at")
+    if account_created is not None:
+        field = "author.created_at"
+        account = _timestamp(event["author"], "created_at", now, field=field)
+        if account > created:
+            raise ContractViolation(
+                f"{field} ({account_created}) is after the post's created_at "
+                f"({event['created_at']}): an account cannot post before it exists", field)
     if "\x00" in event["text"]:
         raise ContractViolation("text contains a NUL character (U+0000)", "text")
     return event

@@ -138,6 +138,12 @@ def staging_sql() -> str:
         timestamp("created_at"),
         timestamp("observed_at"),
         "observed_at_ts >= created_at_ts",
+        # optional (revision 1.1): absent, null, or a UTC time not after the post's
+        f"({kind('author.created_at')} is null or {kind('author.created_at')} = 'NULL' or "
+        f"({kind('author.created_at')} = 'VARCHAR' "
+        f"and strlen(v.author.created_at) <= {author['created_at']['maxLength']} "
+        f"and regexp_full_match(v.author.created_at, {_q(_TIMESTAMP)}) "
+        "and author_created_at_ts is not null and author_created_at_ts <= created_at_ts))",
         string("author.id", author["id"]),
         string("author.handle", author["handle"]),
         string("author.display_name", author["display_name"]),
@@ -166,6 +172,7 @@ timed as (
         *,
         try_cast(rtrim(v.created_at, 'Z') as timestamp) as created_at_ts,
         try_cast(rtrim(v.observed_at, 'Z') as timestamp) as observed_at_ts,
+        try_cast(rtrim(v.author.created_at, 'Z') as timestamp) as author_created_at_ts,
         {(","+chr(10)+"        ").join(parse_list(n) for n in lists)}
     from typed
 )
@@ -187,6 +194,7 @@ select
     v.author.followers as author_followers,
     v.author.verified as author_verified,
     v.author.is_official as author_is_official,
+    author_created_at_ts as author_created_at,
     v.text as text,
     v.lang as lang,
     created_at_ts as created_at,
@@ -213,7 +221,7 @@ from timed
 POST_COLUMNS = (
     "event_id", "schema_version", "platform", "post_id", "url", "post_type", "parent_post_id",
     "root_post_id", "author_id", "author_handle", "author_display_name", "author_followers",
-    "author_verified", "author_is_official", "text", "lang", "created_at", "observed_at",
+    "author_verified", "author_is_official", "author_created_at", "text", "lang", "created_at", "observed_at",
     "likes", "replies", "shares", "quotes", "views", "hashtags", "mentions", "media_urls",
     "source_name", "source_version", "extra", "kafka_topic", "kafka_partition", "kafka_offset",
     "kafka_timestamp", "ingested_at",

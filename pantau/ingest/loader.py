@@ -29,6 +29,7 @@ from pantau.exceptions import ContractViolation, KafkaUnavailableError
 from pantau.ingest import bulk
 from pantau.ingest.batch import Batch, Message
 from pantau.ingest.schema import (
+    POST_SCHEMA,
     RAW_BATCH_SCHEMA,
     REJECT_SCHEMA,
     as_text,
@@ -70,7 +71,7 @@ class IngestReport:
 #: cheap (DuckDB builds the hash table on the batch and streams raw's event_id column through
 #: it) and stays so.
 _INSERT_NEW = """
-    insert into raw.social_posts
+    insert into raw.social_posts ({columns})
     select distinct on (event_id) {columns}
     from (select * from {batch}) as batch
     where not exists (
@@ -86,12 +87,12 @@ _KNOWN_IDS = """
 """
 #: The insert of a batch whose event_ids are all new and distinct (the usual case).
 _INSERT_ALL = """
-    insert into raw.social_posts select {columns} from {batch} as batch
+    insert into raw.social_posts ({columns}) select {columns} from {batch} as batch
 """
 #: The insert of a batch without a repeated event_id but with some raw holds: no distinct-on,
 #: whose sort of the whole wide batch cost more than the rest of the insert.
 _INSERT_UNIQUE = """
-    insert into raw.social_posts
+    insert into raw.social_posts ({columns})
     select {columns}
     from {batch} as batch
     where not exists (
@@ -373,7 +374,8 @@ class Loader:
             if rows:
                 valid += len(rows)
                 con.register("batch_posts", posts_table(rows, now))
-                con.execute(_INSERT_NEW.format(columns="*", batch="batch_posts"))
+                con.execute(_INSERT_NEW.format(columns=", ".join(POST_SCHEMA.names),
+                                               batch="batch_posts"))
                 con.unregister("batch_posts")
             after = warehouse.scalar(con, "select count(*) from raw.social_posts")
             if rejects:

@@ -1,8 +1,9 @@
 """The Arrow schemas of the loader and the conversions of messages into their rows.
 
-``POST_SCHEMA`` is the column order of ``raw.social_posts``; ``post_row`` and ``posts_table``
-turn events the Python validator accepted into it, ``rejection_row`` a message it refused into a
-row of ``REJECT_SCHEMA`` (``raw.rejected_messages``).
+``POST_SCHEMA`` names the columns of ``raw.social_posts`` (the loader inserts by name, so column
+order does not matter); ``post_row`` and ``posts_table`` turn events the Python validator
+accepted into it, ``rejection_row`` a message it refused into a row of ``REJECT_SCHEMA``
+(``raw.rejected_messages``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ POST_SCHEMA = pa.schema([
     ("author_id", pa.string()), ("author_handle", pa.string()),
     ("author_display_name", pa.string()), ("author_followers", pa.int64()),
     ("author_verified", pa.bool_()), ("author_is_official", pa.bool_()),
-    ("text", pa.string()), ("lang", pa.string()),
+    ("author_created_at", pa.timestamp("us")), ("text", pa.string()), ("lang", pa.string()),
     ("created_at", pa.timestamp("us")), ("observed_at", pa.timestamp("us")),
     ("likes", pa.int64()), ("replies", pa.int64()), ("shares", pa.int64()),
     ("quotes", pa.int64()), ("views", pa.int64()),
@@ -83,7 +84,9 @@ def post_row(event: dict[str, Any], message: Any) -> tuple[Any, ...]:
         event["event_id"], event["schema_version"], event["platform"], event["post_id"],
         event["url"], event["post_type"], event["parent_post_id"], event["root_post_id"],
         author["id"], author["handle"], author["display_name"], author["followers"],
-        author["verified"], author["is_official"], event["text"], event["lang"],
+        author["verified"], author["is_official"],
+        naive_utc(account_created) if (account_created := author.get("created_at")) else None,
+        event["text"], event["lang"],
         naive_utc(event["created_at"]), naive_utc(event["observed_at"]),
         metrics["likes"], metrics["replies"], metrics["shares"], metrics["quotes"],
         metrics["views"], event["hashtags"], event["mentions"], event["media_urls"],

@@ -236,6 +236,15 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             and names the log.
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    from pantau.connections import warehouse
+
+    # the raw tables as this release reads them, before dbt does: a warehouse of an earlier
+    # release gains the new raw columns (author_created_at) even before the loader runs
+    con = warehouse.connect(settings.warehouse_path)
+    try:
+        warehouse.ensure_raw(con)
+    finally:
+        con.close()
     version = model_version()  # the PANTAU_TEXT_* variables dbt's plugin reads too
     if full_refresh is None:
         reason = _full_refresh_reason(settings, version)

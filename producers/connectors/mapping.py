@@ -71,6 +71,15 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def optional_time(value: Any, field: str) -> datetime | None:
+    """:func:`parse_time` for a field an event can do without (the account's creation time):
+    missing or unreadable is ``None``, never a reason to refuse the post."""
+    try:
+        return parse_time(value, field)
+    except (UnmappableError, OverflowError, OSError, ValueError):
+        return None
+
+
 def parse_time(value: Any, field: str, *, default_tz: Any = UTC) -> datetime:
     """Parse the timestamps the sources write into an aware UTC datetime.
 
@@ -219,6 +228,7 @@ def build_event(*, platform: str, post_id: Any, url: str | None, post_type: str,
                 parent_post_id: str | None = None, root_post_id: str | None = None,
                 author_id: Any, handle: Any, display_name: str | None = None,
                 followers: int | None = None, verified: bool = False,
+                author_created_at: datetime | None = None,
                 text: str, lang: str | None, created_at: datetime, observed_at: datetime,
                 metrics: dict[str, int | None], hashtags: list[str] | None = None,
                 mentions: list[str] | None = None, media_urls: list[str] | None = None,
@@ -227,6 +237,10 @@ def build_event(*, platform: str, post_id: Any, url: str | None, post_type: str,
 
     ``observed_at`` earlier than ``created_at`` (a file copied with old timestamps) is raised to
     ``created_at``; ``hashtags``/``mentions`` default to those written in the text.
+    ``author_created_at`` (the account's creation, contract revision 1.1) is written only when
+    known and not after the post: an account cannot post before it exists, so a later value is a
+    platform or file error and is left out rather than refusing the post. Left out, the event is
+    the same as before the revision (and so is its ``event_id``).
 
     Raises:
         UnmappableError: no post id or no author.
@@ -265,5 +279,7 @@ def build_event(*, platform: str, post_id: Any, url: str | None, post_type: str,
         "media_urls": [u for u in (media_urls or []) if u][:50],
         "source": {"name": source_name, "version": COLLECTOR_VERSION},
     }
+    if author_created_at is not None and author_created_at.astimezone(UTC) <= created:
+        event["author"]["created_at"] = utc_iso(author_created_at.astimezone(UTC))
     event["event_id"] = event_id_for(event)
     return event

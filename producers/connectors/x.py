@@ -22,6 +22,7 @@ from producers.connectors.mapping import (
     UnmappableError,
     build_event,
     normalise_lang,
+    optional_time,
     parse_count,
     parse_time,
     require_text,
@@ -32,7 +33,7 @@ SOURCE_NAME = "pantau-x-recent-search"
 SEARCH_PATH = "/2/tweets/search/recent"
 TWEET_FIELDS = ("created_at,public_metrics,entities,lang,conversation_id,referenced_tweets,"
                 "author_id,attachments,note_tweet")
-USER_FIELDS = "username,name,public_metrics,verified"
+USER_FIELDS = "username,name,public_metrics,verified,created_at"
 MEDIA_FIELDS = "url,preview_image_url,type"
 EXPANSIONS = "author_id,attachments.media_keys"
 _TYPES = {"replied_to": "reply", "quoted": "quote", "retweeted": "repost"}
@@ -120,6 +121,7 @@ def map_tweet(item: Mapping[str, Any], observed_at: datetime, *,
         author_id=author_id, handle=handle, display_name=user.get("name"),
         followers=parse_count(user_metrics.get("followers_count"), "user.followers_count"),
         verified=bool(user.get("verified")),
+        author_created_at=optional_time(user.get("created_at"), "user.created_at"),
         text=text, lang=normalise_lang(tweet.get("lang")),
         created_at=created, observed_at=observed_at,
         metrics={

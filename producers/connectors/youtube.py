@@ -10,12 +10,19 @@ mark moves only after the last page is acknowledged (no gap).
 Replies: the ``replies`` part carries up to five replies per thread; those are published as
 comments too (parent: the top-level comment). Replies added later to an older thread are not
 seen by this connector.
+
+Authors: a comment names its author's channel but not the channel's subscribers or creation
+date. With ``PANTAU_YOUTUBE_CHANNEL_DETAILS`` (the default) each page's new channel ids are
+looked up with ``GET /channels`` (50 ids per request, cached for the run), filling the author's
+``followers`` (``statistics.subscriberCount``, none when hidden) and ``created_at``
+(``snippet.publishedAt``). A channel the API does not return keeps both empty.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +33,7 @@ from producers.connectors.http import HttpClient
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
+    optional_time,
     parse_count,
     parse_time,
     require_text,
@@ -36,6 +44,9 @@ from producers.connectors.pages import Connector, Page
 
 SOURCE_NAME = "pantau-youtube-comments"
 THREADS_PATH = "/commentThreads"
+CHANNELS_PATH = "/channels"
+#: ``channels.list`` takes at most 50 ids per request.
+CHANNELS_PER_REQUEST = 50
 #: 403 reasons that pass by themselves within seconds: retried with backoff.
 TRANSIENT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 #: 403 reasons that pass only when the daily quota resets (midnight Pacific time): not retried.
@@ -92,8 +103,50 @@ def youtube_client(settings: Settings, **kwargs: Any) -> HttpClient:
                          describe_error=_describe_youtube_error, **kwargs)
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What ``channels.list`` says of a commenter's channel."""
+
+    subscribers: int | None
+    created_at: datetime | None
+
+
+def read_channel(resource: Any) -> tuple[str, Channel] | None:
+    """One ``youtube#channel`` resource as (id, :class:`Channel`); ``None`` when it has no id.
+    Unreadable counts or dates become empty: they describe the author, not the comment."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("id"), str):
+        return None
+    statistics = resource.get("statistics") if isinstance(resource.get("statistics"), dict) else {}
+    snippet = resource.get("snippet") if isinstance(resource.get("snippet"), dict) else {}
+    subscribers = None
+    if not statistics.get("hiddenSubscriberCount"):
+        try:
+            subscribers = parse_count(statistics.get("subscriberCount"), "subscriberCount")
+        except UnmappableError:
+            subscribers = None
+    return resource["id"], Channel(subscribers, optional_time(snippet.get("publishedAt"),
+                                                               "snippet.publishedAt"))
+
+
+def _channel_ids(thread: Any) -> Iterator[str]:
+    """The author channel ids of a thread's comments (the top-level one and its replies)."""
+    if not isinstance(thread, dict) or not isinstance(thread.get("snippet"), dict):
+        return
+    comments = [thread["snippet"].get("topLevelComment")]
+    replies = thread.get("replies")
+    if isinstance(replies, dict) and isinstance(replies.get("comments"), list):
+        comments += replies["comments"]
+    for comment in comments:
+        snippet = comment.get("snippet") if isinstance(comment, dict) else None
+        author = snippet.get("authorChannelId") if isinstance(snippet, dict) else None
+        value = author.get("value") if isinstance(author, dict) else None
+        if isinstance(value, str) and value:
+            yield value
+
+
 def _comment_event(comment: dict[str, Any], *, parent: str | None, root: str | None,
-                   replies: int | None, observed_at: datetime) -> dict[str, Any]:
+                   replies: int | None, observed_at: datetime,
+                   channels: dict[str, Channel] | None = None) -> dict[str, Any]:
     snippet = comment.get("snippet")
     if not isinstance(snippet, dict):
         raise UnmappableError("comment has no snippet", "snippet")
@@ -104,12 +157,14 @@ def _comment_event(comment: dict[str, Any], *, parent: str | None, root: str | N
     channel = (snippet.get("authorChannelId") or {}).get("value")
     display = snippet.get("authorDisplayName")
     comment_id = comment.get("id")
+    details = (channels or {}).get(channel) if channel else None
     return build_event(
         platform="youtube", post_id=comment_id,
         url=f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else None,
         post_type="comment", parent_post_id=parent or video, root_post_id=root or video,
         author_id=channel or display, handle=display, display_name=display,
-        followers=None, verified=False,
+        followers=details.subscribers if details else None, verified=False,
+        author_created_at=details.created_at if details else None,
         text=require_text(text, "snippet.textOriginal"), lang=None,
         created_at=parse_time(snippet.get("publishedAt"), "snippet.publishedAt"),
         observed_at=observed_at,
@@ -118,8 +173,10 @@ def _comment_event(comment: dict[str, Any], *, parent: str | None, root: str | N
         source_name=SOURCE_NAME)
 
 
-def map_thread(thread: Any, observed_at: datetime) -> list[dict[str, Any]]:
-    """One ``commentThread`` resource: its top-level comment, then the replies it carries.
+def map_thread(thread: Any, observed_at: datetime,
+               channels: dict[str, Channel] | None = None) -> list[dict[str, Any]]:
+    """One ``commentThread`` resource: its top-level comment, then the replies it carries;
+    ``channels`` (from ``channels.list``) fills the authors' subscribers and creation dates.
 
     Raises:
         UnmappableError: no top-level comment, text or date; unreadable counts.
@@ -130,12 +187,13 @@ def map_thread(thread: Any, observed_at: datetime) -> list[dict[str, Any]]:
     if not isinstance(top, dict):
         raise UnmappableError("comment thread has no topLevelComment", "snippet.topLevelComment")
     replies = parse_count(thread["snippet"].get("totalReplyCount"), "snippet.totalReplyCount")
-    events = [_comment_event(top, parent=None, root=None, replies=replies, observed_at=observed_at)]
+    events = [_comment_event(top, parent=None, root=None, replies=replies, observed_at=observed_at,
+                             channels=channels)]
     video = (top.get("snippet") or {}).get("videoId") or thread["snippet"].get("videoId")
     for reply in (thread.get("replies") or {}).get("comments") or []:
         if isinstance(reply, dict):
             events.append(_comment_event(reply, parent=str(top.get("id")), root=video, replies=None,
-                                         observed_at=observed_at))
+                                         observed_at=observed_at, channels=channels))
     return events
 
 
@@ -169,6 +227,7 @@ class YouTubeComments(Connector):
             raise TerminalError("PANTAU_YOUTUBE_API_KEY is not set — create an API key with the "
                                 "YouTube Data API v3 enabled and export it.")
         super().__init__(client=client or youtube_client(settings), settings=settings, **kwargs)
+        self.channels: dict[str, Channel] = {}
 
     def target(self) -> str:
         return f"video-{self.video_id}" if self.video_id else f"channel-{self.channel_id}"
@@ -214,9 +273,25 @@ class YouTubeComments(Connector):
                     ids = sorted(boundary | set(pending_ids))
                 next_state = {"high_water": new_mark, "boundary_ids": ids, "page_token": None,
                               "pending_high_water": None, "pending_boundary_ids": []}
+            if self.settings.youtube_channel_details:
+                self._look_up_channels(fresh)
             yield Page(fresh, next_state)
             if not token:
                 return
 
+    def _look_up_channels(self, threads: list[Any]) -> None:
+        """``channels.list`` for the page's channel ids not looked up yet in this run."""
+        wanted = sorted({c for t in threads for c in _channel_ids(t)} - self.channels.keys())
+        for start in range(0, len(wanted), CHANNELS_PER_REQUEST):
+            ids = wanted[start:start + CHANNELS_PER_REQUEST]
+            body = self.client.get_json(CHANNELS_PATH, {
+                "part": "snippet,statistics", "id": ",".join(ids), "maxResults": len(ids),
+                "key": self.settings.youtube_api_key or None}).data
+            found = [read_channel(r) for r in
+                     (body.get("items") or [] if isinstance(body, dict) else [])]
+            self.channels.update(pair for pair in found if pair is not None)
+            for missing in set(ids) - self.channels.keys():  # deleted or hidden: asked once
+                self.channels[missing] = Channel(None, None)
+
     def map_item(self, item: Any, observed_at: datetime) -> list[dict[str, Any]]:
-        return map_thread(item, observed_at)
+        return map_thread(item, observed_at, self.channels)

@@ -25,6 +25,7 @@ def x_tweet(tweet_id: int, *, author: str = "2244994945", minute: int = 0,
 
 X_USERS = [
     {"id": "2244994945", "name": "Warga Jaksel", "username": "wargajaksel", "verified": False,
+     "created_at": "2021-08-17T03:45:00.000Z",
      "public_metrics": {"followers_count": 120, "following_count": 80, "tweet_count": 900,
                         "listed_count": 0}},
     {"id": "1120004567890123777", "name": "Polres Metro Jakarta Selatan",
@@ -90,6 +91,29 @@ def youtube_page(items: list[dict[str, Any]], *, next_token: str | None = None) 
     if next_token:
         body["nextPageToken"] = next_token
     return body
+
+
+def youtube_channel(channel_id: str, *, subscribers: str | None = "1520",
+                    published: str | None = "2015-06-01T08:00:00Z") -> dict[str, Any]:
+    """A channel resource with part=snippet,statistics (counts are strings in the real API;
+    ``subscribers=None`` is a channel that hides its count)."""
+    statistics: dict[str, Any] = {"viewCount": "48211", "videoCount": "12",
+                                  "hiddenSubscriberCount": subscribers is None}
+    if subscribers is not None:
+        statistics["subscriberCount"] = subscribers
+    snippet: dict[str, Any] = {"title": "Warga Baik", "description": "", "customUrl": "@wargabaik",
+                               "thumbnails": {}, "country": "ID"}
+    if published is not None:
+        snippet["publishedAt"] = published
+    return {"kind": "youtube#channel", "etag": "e", "id": channel_id, "snippet": snippet,
+            "statistics": statistics}
+
+
+def youtube_channels(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A ``channels.list`` answer (ids the API does not know are simply absent)."""
+    return {"kind": "youtube#channelListResponse", "etag": "e",
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+            "items": items}
 
 
 def youtube_error(code: int, reason: str, message: str) -> dict[str, Any]:

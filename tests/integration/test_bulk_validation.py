@@ -39,7 +39,8 @@ _VALUES = st.one_of(
 _PATHS = [(name,) for name in contract.schema()["required"]] + [("extra_field",)] + [
     ("author", name) for name in contract.schema()["properties"]["author"]["required"]] + [
     ("metrics", name) for name in contract.schema()["properties"]["metrics"]["required"]] + [
-    ("source", name) for name in contract.schema()["properties"]["source"]["required"]]
+    ("source", name) for name in contract.schema()["properties"]["source"]["required"]] + [
+    ("author", "created_at")]
 
 
 def mutate(edits) -> dict:
@@ -101,6 +102,33 @@ def test_valid_synthetic_events_pass_the_sql_check_with_python_identical_values(
     for offset, (payload, row) in enumerate(zip(payloads, rows, strict=True)):
         expected = python_row(payload, offset)
         assert row[1:] == (*expected[:-1], NOW.replace(tzinfo=None))
+
+
+def test_the_account_creation_time_passes_the_sql_check_with_python_identical_values(con):
+    events = list(synthetic.generate(6, seed=4, start=datetime(2026, 5, 30, tzinfo=UTC)))
+    account_times = [None, "2019-03-04T05:06:07Z", "2019-03-04T05:06:07.250000Z",
+                     events[3]["created_at"], "no date", events[5]["observed_at"]]
+    for event, account_created in zip(events, account_times, strict=True):
+        event["author"]["created_at"] = account_created
+    del events[0]["author"]["created_at"]  # absent, as every event before revision 1.1
+    events[5]["observed_at"] = events[5]["created_at"] = events[4]["created_at"]
+    events[5]["author"]["created_at"] = "2026-06-01T00:00:00Z"  # after its own post
+    payloads = [json.dumps(e) for e in events]
+    rows = stage(con, payloads)
+    assert [row[0] for row in rows] == [True, True, True, True, False, False]
+    for offset, (payload, row) in enumerate(zip(payloads, rows, strict=True)):
+        expected = python_row(payload, offset)
+        if row[0]:
+            assert row[1:] == (*expected[:-1], NOW.replace(tzinfo=None))
+        else:  # what SQL does not pass, the Python validator refuses, naming the field
+            assert expected is None
+            with pytest.raises(ContractViolation) as refused:
+                contract.decode_and_validate(payload.encode(), now=NOW)
+            assert refused.value.field == "author.created_at"
+    column = 1 + bulk.POST_COLUMNS.index("author_created_at")
+    assert [row[column] for row in rows[:4]] == [
+        None, datetime(2019, 3, 4, 5, 6, 7), datetime(2019, 3, 4, 5, 6, 7, 250000),
+        datetime.fromisoformat(events[3]["created_at"].rstrip("Z"))]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -99,8 +99,12 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     [(old_ingested,)] = query(settings, "select max(ingested_at) from raw.social_posts")
 
     # This release, on the same state directory: 100 more posts, then build, audit and publish.
+    # half of them with the contract's optional account creation time (revision 1.1)
+    new_events = list(synthetic.generate(NEW_POSTS, seed=20260101))
+    for event in new_events[::2]:
+        event["author"]["created_at"] = "2020-02-02T02:02:02Z"
     with Publisher(settings, source="test") as publisher:
-        assert publisher.publish_all(synthetic.generate(NEW_POSTS, seed=20260101)).ok
+        assert publisher.publish_all(new_events).ok
     Loader(settings).run()
     step = time.monotonic()
     result = build_audit_publish(settings, run_id="upgrade-1", say=print)
@@ -147,6 +151,13 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
                                       "where label_source = 'model'")
     assert model_rows == OLD_POSTS + NEW_POSTS
     assert query(settings, "select count(*) from audit.label_corrections") == [(0,)]
+    # the account creation time (contract revision 1.1): a new raw column, filled for the new
+    # events that carry it, empty for the old rows and the events without it
+    [(with_age, without_age)] = query(settings, """
+        select count(*) filter (where author_created_at = timestamp '2020-02-02 02:02:02'),
+               count(*) filter (where author_created_at is null)
+        from marts.fct_posts""")
+    assert (with_age, without_age) == (NEW_POSTS // 2, OLD_POSTS + NEW_POSTS // 2)
 
     # the amplification network (issue 18): its marts, built on the old posts too, published,
     # and the audit's counts recorded in the old audit table

@@ -14,6 +14,8 @@ from http_fakes.shapes import (
     mastodon_status,
     x_page,
     x_tweet,
+    youtube_channel,
+    youtube_channels,
     youtube_error,
     youtube_page,
     youtube_reply,
@@ -35,7 +37,12 @@ from producers.connectors import (
 from producers.connectors.http import USER_AGENT, HttpClient, parse_link_header
 from producers.connectors.mastodon import MASTODON_PLATFORM, MastodonHashtag, map_status
 from producers.connectors.x import SEARCH_PATH, XRecentSearch, x_client
-from producers.connectors.youtube import THREADS_PATH, YouTubeComments, youtube_client
+from producers.connectors.youtube import (
+    CHANNELS_PATH,
+    THREADS_PATH,
+    YouTubeComments,
+    youtube_client,
+)
 
 NOW = datetime(2024, 12, 1, 6, 0, tzinfo=UTC)
 
@@ -235,8 +242,10 @@ def test_x_pages_with_next_token_then_resumes_with_since_id(api, conf):
     for event in sink.events:
         validate(event, now=NOW)
     assert sink.events[0]["author"]["handle"] == "wargajaksel"
+    assert sink.events[0]["author"]["created_at"] == "2021-08-17T03:45:00Z"
     assert sink.events[0]["mentions"] == ["polres_jaksel"]
     first, second = api.params(SEARCH_PATH)
+    assert "created_at" in first["user.fields"].split(",")
     assert first["query"] == "polres lang:id" and "since_id" not in first
     assert "author_id" in first["expansions"] and "public_metrics" in first["tweet.fields"]
     assert second["next_token"] == "tok2" and "since_id" not in second
@@ -357,6 +366,10 @@ def test_youtube_threads_and_replies_page_with_page_token_and_stop_at_the_high_w
                Reply(youtube_page([youtube_thread("c3", second=30, replies=[
                    youtube_reply("r1", "c3")]), youtube_thread("c2", second=20)], next_token="p2")),
                Reply(youtube_page([youtube_thread("c1", second=10)])))
+    # the commenters' channels, looked up once per run: the police channel hides its count
+    api.script(CHANNELS_PATH, Reply(youtube_channels([
+        youtube_channel("UCauthor123"),
+        youtube_channel("UCpolres", subscribers=None, published="2012-02-03T04:05:06Z")])))
     sink = FakeSink()
     connector = YouTubeComments(settings=conf, video_id="dQw4w9WgXcQ", client=client,
                                 now=lambda: NOW)
@@ -375,6 +388,13 @@ def test_youtube_threads_and_replies_page_with_page_token_and_stop_at_the_high_w
     assert first["key"] == "test-key" and "pageToken" not in first
     assert second["pageToken"] == "p2"
     assert connector.cursor.load()["high_water"] == "2024-11-01T10:00:30Z"
+    (lookup,) = api.params(CHANNELS_PATH)
+    assert (lookup["id"], lookup["part"], lookup["key"]) == (
+        "UCauthor123,UCpolres", "snippet,statistics", "test-key")
+    assert (top["author"]["followers"], top["author"]["created_at"]) == (
+        1520, "2015-06-01T08:00:00Z")
+    assert (reply["author"]["followers"], reply["author"]["created_at"]) == (
+        None, "2012-02-03T04:05:06Z")
 
     api.script(THREADS_PATH, Reply(youtube_page([
         youtube_thread("c5", second=50), youtube_thread("c4", second=40),
@@ -388,12 +408,46 @@ def test_youtube_channel_threads_and_broken_items(api, conf):
     api.script(THREADS_PATH, Reply(youtube_page([youtube_thread("ok", second=5),
                                                  youtube_thread("notext", second=4, text=None)
                                                  | {"snippet": {"videoId": "v"}}])))
+    api.script(CHANNELS_PATH, Reply(youtube_channels([])))  # a deleted channel: not returned
     sink = FakeSink()
     YouTubeComments(settings=conf, channel_id="UCchan", client=youtube_client(conf)).run(sink)
     assert api.params(THREADS_PATH)[0]["allThreadsRelatedToChannelId"] == "UCchan"
     assert [e["post_id"] for e in sink.events] == ["ok"]
     assert sink.dead[0][:2] == ("youtube: comment thread has no topLevelComment",
                                 "snippet.topLevelComment")
+    author = sink.events[0]["author"]
+    assert author["followers"] is None and "created_at" not in author
+
+
+@pytest.mark.parametrize(("channel", "followers", "created"), [
+    # unreadable or impossible details describe the author, not the comment: left empty
+    ({"kind": "youtube#channel", "id": "UCauthor123", "statistics": {"subscriberCount": "-3"},
+      "snippet": {"publishedAt": "kemarin sore"}}, None, None),
+    ({"kind": "youtube#channel", "id": "UCauthor123", "statistics": "hidden", "snippet": None},
+     None, None),
+    # a channel "created" after the comment (a platform or file error) is not an account age
+    (youtube_channel("UCauthor123", subscribers="9", published="2030-01-01T00:00:00Z"), 9, None),
+    (youtube_channel("UCauthor123", subscribers="0", published="2024-11-01T10:00:05Z"), 0,
+     "2024-11-01T10:00:05Z"),
+])
+def test_youtube_channel_details_that_make_no_sense_are_left_empty(api, conf, channel, followers,
+                                                                   created):
+    api.script(THREADS_PATH, Reply(youtube_page([youtube_thread("c1", second=5)])))
+    api.script(CHANNELS_PATH, Reply(youtube_channels([channel, "not a channel"])))
+    sink = FakeSink()
+    YouTubeComments(settings=conf, video_id="v", client=youtube_client(conf),
+                    now=lambda: NOW).run(sink)
+    (event,) = sink.events
+    validate(event, now=NOW)
+    assert (event["author"]["followers"], event["author"].get("created_at")) == (followers, created)
+
+
+def test_youtube_channel_details_can_be_switched_off_to_save_quota(api, conf):
+    api.script(THREADS_PATH, Reply(youtube_page([youtube_thread("c1", second=5)])))
+    sink = FakeSink()
+    frugal = conf.replace(youtube_channel_details=False)
+    YouTubeComments(settings=frugal, video_id="v", client=youtube_client(frugal)).run(sink)
+    assert len(sink.events) == 1 and api.params(CHANNELS_PATH) == []
 
 
 def test_youtube_quota_exceeded_is_temporary_and_not_retried_and_a_bad_key_is_terminal(api, conf):

@@ -36,7 +36,9 @@ def test_schema_lists_every_field_of_the_design():
                  "observed_at", "metrics", "hashtags", "mentions", "media_urls", "source"):
         assert name in properties
     assert set(properties["author"]["properties"]) == {
-        "id", "handle", "display_name", "followers", "verified", "is_official"}
+        "id", "handle", "display_name", "followers", "verified", "is_official", "created_at"}
+    # revision 1.1's account creation time is optional: events without it stay valid
+    assert "created_at" not in properties["author"]["required"]
     assert set(properties["metrics"]["properties"]) == {"likes", "replies", "shares", "quotes", "views"}
 
 
@@ -58,6 +60,16 @@ def test_schema_lists_every_field_of_the_design():
     (lambda e: e.update(observed_at="9999-01-01T00:00:00Z"), "observed_at", "in the future"),
     (lambda e: e.update(observed_at="2020-01-01T00:00:00Z"), "observed_at", "before created_at"),
     (lambda e: e.update(text="a\x00b"), "text", "NUL"),
+    (lambda e: e["author"].update(created_at="kemarin"), "author.created_at",
+     "author.created_at must be date-time"),
+    (lambda e: e["author"].update(created_at=1700000000), "author.created_at",
+     "author.created_at must be string or null"),
+    (lambda e: e["author"].update(created_at="2020-01-01T07:00:00+07:00"), "author.created_at",
+     "must be UTC"),
+    (lambda e: e["author"].update(created_at="9999-01-01T00:00:00Z"), "author.created_at",
+     "in the future"),
+    (lambda e: e["author"].update(created_at=e["observed_at"]), "author.created_at",
+     "an account cannot post before it exists"),
 ])
 def test_each_violation_names_its_field(event: dict, mutate, field: str, words: str):
     broken = copy.deepcopy(event)
@@ -65,6 +77,18 @@ def test_each_violation_names_its_field(event: dict, mutate, field: str, words: 
     error = violation(broken)
     assert error.field == field
     assert words in error.reason
+
+
+@pytest.mark.parametrize("account_created", [None, "2019-03-04T05:06:07Z",
+                                             "2019-03-04T05:06:07.250000Z"])
+def test_the_account_creation_time_is_optional(event: dict, account_created: str | None):
+    event["author"]["created_at"] = account_created
+    assert contract.validate(event, now=NOW)
+    assert contract._fast_path()(event)
+    event["author"]["created_at"] = event["created_at"]  # created the moment it posted
+    assert contract.validate(event, now=NOW)
+    del event["author"]["created_at"]
+    assert contract.validate(event, now=NOW)
 
 
 def test_unknown_extra_fields_are_allowed(event: dict):
@@ -118,7 +142,8 @@ _VALUES = st.one_of(
 _PATHS = [(name,) for name in contract.schema()["required"]] + [
     ("author", name) for name in contract.schema()["properties"]["author"]["required"]] + [
     ("metrics", name) for name in contract.schema()["properties"]["metrics"]["required"]] + [
-    ("source", name) for name in contract.schema()["properties"]["source"]["required"]]
+    ("source", name) for name in contract.schema()["properties"]["source"]["required"]] + [
+    ("author", "created_at")]
 
 
 @given(st.lists(st.tuples(st.sampled_from(_PATHS), st.booleans(), _VALUES), min_size=1,

@@ -134,6 +134,8 @@ def test_x_api_response_joins_users_and_media_and_dead_letters_incomplete_tweets
     assert reply["post_type"] == "reply"
     assert reply["parent_post_id"] == reply["root_post_id"] == "1852000000000000001"
     assert reply["author"]["handle"] == "wargasby_" and reply["author"]["followers"] == 310
+    assert reply["author"]["created_at"] == "2019-07-01T02:03:04Z"
+    assert "created_at" not in quote["author"]  # the user object does not say
     assert reply["metrics"]["views"] == 812 and reply["hashtags"] == ["Surabaya"]
     assert quote["post_type"] == "quote" and quote["parent_post_id"] == "1851999999999999999"
     assert quote["media_urls"] == ["https://pbs.twimg.com/media/GbQwErTy.jpg"]

@@ -109,6 +109,7 @@ final as (
 
         -- timestamps
         posts.created_at,
+        posts.author_created_at,
         posts.first_observed_at,
         posts.observed_at as last_observed_at,
         posts.last_ingested_at

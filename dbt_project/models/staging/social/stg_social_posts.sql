@@ -91,6 +91,7 @@ renamed as (
 
         -- timestamps
         latest_observation.created_at,
+        latest_observation.author_created_at,
         observation_counts.first_observed_at,
         latest_observation.observed_at,
         observation_counts.last_ingested_at

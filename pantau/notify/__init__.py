@@ -1,0 +1,1 @@
+"""Notifications: subscriptions, the outbox the build writes, and delivery."""
