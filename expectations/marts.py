@@ -261,12 +261,13 @@ def dim_polres(reference: dict[str, Any]) -> list[Any]:
     ]
 
 
-NETWORK_COUNTED = ("authors_without_followers", "self_loops", "parents_never_seen",
-                   "reposts_of_missing_posts")
+NETWORK_COUNTED = ("authors_without_followers", "authors_without_created_at", "self_loops",
+                   "parents_never_seen", "reposts_of_missing_posts")
 
 
 def network_input(_reference: dict[str, Any]) -> list[Any]:
-    """The network's bad input is counted (never a failure): authors without a follower count,
+    """The network's bad input is counted (never a failure): authors none of whose posts carries
+    a follower count, or an account creation time (the contract's optional author.created_at),
     self-loops (dropped), replies and quotes whose parent was never seen, reposts of a post
     that is not in the warehouse (deleted before it was collected). What the marts promise
     about it must hold: no self-loop edge, every account of a scope in a community."""
@@ -275,8 +276,15 @@ def network_input(_reference: dict[str, Any]) -> list[Any]:
 
 
 NETWORK_INPUT_SQL = """
-    with posts as (select post_key, parent_post_key, post_type, author_key, author_followers
+    with posts as (select post_key, parent_post_key, post_type, author_key, author_followers,
+                          author_created_at
                    from marts.fct_posts),
+    authors as (
+        select count(author_followers) = 0 as without_followers,
+            count(author_created_at) = 0 as without_created_at
+        from posts
+        group by author_key
+    ),
     answers as (
         select posts.post_type, posts.parent_post_key is null
             or not exists (select 1 from posts as parents
@@ -285,8 +293,10 @@ NETWORK_INPUT_SQL = """
         where posts.post_type <> 'post'
     )
     select
-        (select count(distinct author_key) from posts where author_followers is null)
+        (select count(*) filter (where without_followers) from authors)
             as authors_without_followers,
+        (select count(*) filter (where without_created_at) from authors)
+            as authors_without_created_at,
         (select count(distinct (post_key, interaction_type, target_author_key))
          from intermediate.int_network_interactions where is_self_loop) as self_loops,
         (select count(*) from answers where parent_missing and post_type <> 'repost')

@@ -5,8 +5,8 @@ marts (mart_network_edges, mart_issue_amplifiers, mart_network_communities) are 
 the posts the warehouse holds: edges point from the replier to the replied-to author, no
 self-loops, the top amplifier of each planted viral post really reposted or quoted it, every
 account of a scope has a community, and non-official accounts stay pseudonyms. The audit counts
-the network's bad input (authors without followers, self-loops, parents never seen, reposts of
-posts that are gone) without failing.
+the network's bad input (authors without followers or an account creation time, self-loops,
+parents never seen, reposts of posts that are gone) without failing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pantau.transform.dbt import dbt_build
 from producers import Publisher
 from producers.scenario import Scenario, ScenarioConfig, read_truth
 from producers.scenario.truth import TruthWriter
+from tests.support import query
 
 END = datetime(2026, 11, 22, tzinfo=UTC)
 PSEUDONYM = re.compile(r"^user_[0-9a-f]{12}$")
@@ -204,5 +205,8 @@ def test_network_marts_on_a_seeded_scenario(settings: Settings, tmp_path: Path) 
     assert network.counts["self_loops"] == len(self_loops)
     # the scenario's own posts all have a parent and a follower count: those are the planted ones
     assert network.counts["authors_without_followers"] == 1
+    # no author of the scenario or the planted posts gives an account creation time
+    [(authors,)] = query(settings, "select count(distinct author_key) from marts.fct_posts")
+    assert network.counts["authors_without_created_at"] == authors
     assert network.counts["parents_never_seen"] == 2
     assert network.counts["reposts_of_missing_posts"] == 1
