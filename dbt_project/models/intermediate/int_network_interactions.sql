@@ -390,6 +390,25 @@ final as (
         target_is_official_author,
         coalesce(author_key = target_author_key, false) as is_self_loop,
 
+        -- signature: a hash of what the marts read of the scope's rows (they rebuild a
+        -- scope when it changes)
+        bit_xor(hash({
+            'post_key': post_key,
+            'interaction_type': interaction_type,
+            'author_key': author_key,
+            'author_label': author_label,
+            'is_official_author': is_official_author,
+            'author_followers': author_followers,
+            'engagement': engagement,
+            'sentiment_label': sentiment_label,
+            'post_type': post_type,
+            'parent_post_type': parent_post_type,
+            'target_author_key': target_author_key,
+            'target_label': target_label,
+            'target_is_official_author': target_is_official_author,
+            'created_at': created_at
+        })) over (partition by scope_type, scope_id) as scope_signature,
+
         -- timestamps
         scope_started_at,
         scope_ended_at,

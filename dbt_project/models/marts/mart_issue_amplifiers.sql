@@ -12,20 +12,51 @@
 -- author_followers is the most followers seen on its posts in the scope (null for an account
 -- only replied to or mentioned there, or whose platform gives no count). Community and
 -- stance come from int_network_communities and mart_network_communities.
-{{ config(tags=['network']) }}
+-- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
+-- left without an edge.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope_type', 'scope_id'],
+    tags=['network'],
+    post_hook="{{ network_delete_stale_scopes() }}",
+) }}
 
 with
 
+{% if is_incremental() %}
+scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
+{% endif %}
+
 interactions as (
-    select * from {{ ref('int_network_interactions') }}
+    select all_interactions.*
+    from {{ ref('int_network_interactions') }} as all_interactions
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_interactions.scope_type = scopes_to_rebuild.scope_type
+        and all_interactions.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 communities as (
-    select * from {{ ref('int_network_communities') }}
+    select all_communities.*
+    from {{ ref('int_network_communities') }} as all_communities
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_communities.scope_type = scopes_to_rebuild.scope_type
+        and all_communities.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 community_stances as (
-    select * from {{ ref('mart_network_communities') }}
+    select all_stances.*
+    from {{ ref('mart_network_communities') }} as all_stances
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_stances.scope_type = scopes_to_rebuild.scope_type
+        and all_stances.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 edges as (
@@ -105,6 +136,14 @@ cascade_reach as (
     group by cascades.scope_type, cascades.scope_id, cascades.author_key
 ),
 
+signatures as (
+    select distinct
+        scope_type,
+        scope_id,
+        scope_signature
+    from interactions
+),
+
 amplifiers as (
     select
         accounts.scope_type,
@@ -121,8 +160,12 @@ amplifiers as (
             else 0
         end + coalesce(cascade_reach.followers, 0) as followers_reached,
         coalesce(account_posts.engagement_earned, 0) as engagement_earned,
-        communities.community_id
+        communities.community_id,
+        signatures.scope_signature
     from accounts
+    inner join signatures
+        on accounts.scope_type = signatures.scope_type
+        and accounts.scope_id = signatures.scope_id
     left join account_posts
         on accounts.scope_type = account_posts.scope_type
         and accounts.scope_id = account_posts.scope_id
@@ -165,7 +208,10 @@ final as (
         ) as amplifier_rank,
 
         -- booleans
-        amplifiers.is_official_author
+        amplifiers.is_official_author,
+
+        -- signature
+        amplifiers.scope_signature
 
     from amplifiers
     left join community_stances

@@ -7,16 +7,41 @@
 --                  when <= its negative, else neutral
 -- top_author_labels: up to five members, most posts in the scope first (then followers, then
 -- label).
-{{ config(tags=['network']) }}
+-- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
+-- left without an edge.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope_type', 'scope_id'],
+    tags=['network'],
+    post_hook="{{ network_delete_stale_scopes() }}",
+) }}
 
 with
 
+{% if is_incremental() %}
+scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
+{% endif %}
+
 interactions as (
-    select * from {{ ref('int_network_interactions') }}
+    select all_interactions.*
+    from {{ ref('int_network_interactions') }} as all_interactions
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_interactions.scope_type = scopes_to_rebuild.scope_type
+        and all_interactions.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 communities as (
-    select * from {{ ref('int_network_communities') }}
+    select all_communities.*
+    from {{ ref('int_network_communities') }} as all_communities
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_communities.scope_type = scopes_to_rebuild.scope_type
+        and all_communities.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 member_posts as (
@@ -86,6 +111,14 @@ community_counts as (
     group by scope_type, scope_id, community_id
 ),
 
+signatures as (
+    select distinct
+        scope_type,
+        scope_id,
+        scope_signature
+    from interactions
+),
+
 community_sentiment as (
     select
         *,
@@ -99,29 +132,40 @@ community_sentiment as (
 final as (
     select
         -- ids
-        scope_type,
-        scope_id,
-        community_id,
+        community_sentiment.scope_type,
+        community_sentiment.scope_id,
+        community_sentiment.community_id,
 
         -- strings
         case
-            when net_sentiment >= {{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }} then 'pro'
-            when net_sentiment <= -{{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }}
+            when
+                community_sentiment.net_sentiment
+                >= {{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }}
+                then 'pro'
+            when
+                community_sentiment.net_sentiment
+                <= -{{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }}
                 then 'contra'
             else 'neutral'
         end as stance,
 
         -- numerics
-        account_count,
-        post_count,
-        positive_count,
-        negative_count,
-        net_sentiment,
+        community_sentiment.account_count,
+        community_sentiment.post_count,
+        community_sentiment.positive_count,
+        community_sentiment.negative_count,
+        community_sentiment.net_sentiment,
 
         -- lists
-        top_author_labels
+        community_sentiment.top_author_labels,
+
+        -- signature
+        signatures.scope_signature
 
     from community_sentiment
+    inner join signatures
+        on community_sentiment.scope_type = signatures.scope_type
+        and community_sentiment.scope_id = signatures.scope_id
 )
 
 select * from final

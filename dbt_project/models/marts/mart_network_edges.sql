@@ -4,12 +4,31 @@
 -- reposted or mentioned; a reply to, or mention of, oneself is no edge (the audit counts
 -- them). post_count counts the source's posts making the edge, engagement sums theirs.
 -- Non-official accounts appear as pseudonyms (fct_posts' author_key and author_label).
-{{ config(tags=['network']) }}
+-- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
+-- left without an edge.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope_type', 'scope_id'],
+    tags=['network'],
+    post_hook="{{ network_delete_stale_scopes() }}",
+) }}
 
 with
 
+{% if is_incremental() %}
+scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
+{% endif %}
+
 interactions as (
-    select * from {{ ref('int_network_interactions') }}
+    select all_interactions.*
+    from {{ ref('int_network_interactions') }} as all_interactions
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_interactions.scope_type = scopes_to_rebuild.scope_type
+        and all_interactions.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
 ),
 
 edges as (
@@ -31,11 +50,15 @@ edges as (
 
         -- timestamps
         min(created_at) as first_at,
-        max(created_at) as last_at
+        max(created_at) as last_at,
+
+        -- signature
+        scope_signature
 
     from interactions
     where interaction_type <> 'post' and not is_self_loop
-    group by scope_type, scope_id, author_key, target_author_key, interaction_type
+    group by
+        scope_type, scope_id, author_key, target_author_key, interaction_type, scope_signature
 )
 
 select * from edges
