@@ -10,11 +10,12 @@ models read the marts), then:
 
 * full: ``dbt build --select tag:network --full-refresh`` (every scope): the network models'
   seconds (dbt's execution times) and their data tests';
-* incremental: 1% new posts are ingested and the project is built as `pantau build` does; the
-  network models' seconds in that build, and the scopes holding a new post against all
-  scopes;
+* incremental: 1% new posts, written after the N at the same rate (the next 1.7 hours of a
+  week's stream), are ingested and the project is built as `pantau build` does; the network
+  models' seconds in that build, and the scopes holding a new post against all scopes;
 * the community step (``pantau.transform.network.communities``) on the scope with the most
-  interactions: its seconds and peak Python memory (tracemalloc: networkx is pure Python).
+  interactions, in a child process: its seconds and the peak memory it added (the peak resident
+  set during it, less the resident set before it; igraph works in C).
 
 With ``--state DIR`` the loaded warehouse (and the 1% waiting in its topic) is kept in DIR and
 reused by a later run with the same DIR.
@@ -24,13 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import multiprocessing
 import shutil
 import tempfile
 import time
-import tracemalloc
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -43,10 +43,13 @@ from pantau.transform.network import communities
 from producers import Publisher
 from producers.scenario import Scenario, ScenarioConfig
 
+END = datetime(2026, 11, 20, tzinfo=UTC)
+DAYS = 7.0
 
-def _produce(settings: Settings, count: int, seed: int) -> None:
-    scenario = Scenario(ScenarioConfig(count=count, seed=seed,
-                                       end=datetime(2026, 11, 20, tzinfo=UTC)))
+
+def _produce(settings: Settings, count: int, seed: int, *, days: float = DAYS,
+             end: datetime = END) -> None:
+    scenario = Scenario(ScenarioConfig(count=count, seed=seed, days=days, end=end))
     with Publisher(settings, source="bench") as publisher:
         publisher.publish_all(scenario.generate())
 
@@ -92,17 +95,34 @@ def _largest_scope(settings: Settings) -> None:
             group by all order by all""", [scope[0], scope[1]]).fetchall()
     finally:
         con.close()
-    tracemalloc.start()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        seconds, found, before, peak = pool.apply(_community_step, (edges,))
+    print(f"community step on the largest scope ({scope[0]} {scope[1]}: {scope[2]:,} "
+          f"interactions, {len(edges):,} account pairs, {found[0]:,} accounts, "
+          f"{found[1]:,} communities): {seconds:.2f}s, peak memory added "
+          f"{(peak - before) / 2**20:.1f} MiB (resident {before / 2**20:.0f} MiB before it, "
+          f"{peak / 2**20:.0f} MiB at its peak)")
+
+
+def _status_bytes(field: str) -> int:
+    """A ``/proc/self/status`` size (VmRSS, VmHWM) in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _community_step(edges: list[tuple[str, str, int]]) -> tuple[float, tuple[int, int], int, int]:
+    """In a fresh process: the step's seconds, (accounts, communities), the resident set before
+    it and the peak resident set during it (bytes): the peak is reset to the current resident
+    set first (``/proc/self/clear_refs``), as a process's peak includes its start."""
+    before = _status_bytes("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
     started = time.monotonic()
     found = communities(edges)
     seconds = time.monotonic() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"community step on the largest scope ({scope[0]} {scope[1]}: {scope[2]:,} "
-          f"interactions, {len(edges):,} account pairs, {len(found):,} accounts, "
-          f"{len(set(found.values())):,} communities): {seconds:.2f}s, peak "
-          f"{peak / 2**20:.1f} MiB (Python allocations); process max RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    peak = _status_bytes("VmHWM")
+    return seconds, (len(found), len(set(found.values()))), before, peak
 
 
 def _run(state: Path, count: int, seed: int) -> None:
@@ -123,7 +143,10 @@ def _run(state: Path, count: int, seed: int) -> None:
         started = time.monotonic()
         _produce(settings, count, seed)
         Loader(settings).run()
-        _produce(settings, extra, seed + 1)  # waits in the topic until after the full build
+        # the 1% that arrives next, at the same rate, after the N (as a stream brings it): it
+        # waits in the topic until after the full build
+        span = DAYS * extra / count
+        _produce(settings, extra, seed + 1, days=span, end=END + timedelta(days=span))
         dbt_build(settings)
         print(f"produced, ingested and built {count:,} posts in "
               f"{time.monotonic() - started:.0f}s (not timed below)", flush=True)
