@@ -29,6 +29,9 @@ class AuditTarget:
             ingested up to the build) are filled in by :func:`pantau.quality.audit.audit`.
         expectations: receives reference values (``polres_ids``, ``unit_ids``, ``platforms``, ``post_types``,
             ``text_max_length``, ``freshness_hours``) and returns GX expectation objects.
+        counted: columns of a one-row frame that count bad input the build handles (never a
+            failure by themselves): the audit records their values with the result
+            (``audit.validation_results.counts``) and logs them.
     """
 
     suite_name: str
@@ -36,6 +39,7 @@ class AuditTarget:
     table: str
     query: str
     expectations: Callable[[dict[str, Any]], list[Any]]
+    counted: tuple[str, ...] = ()
 
 
 @cache

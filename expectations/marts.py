@@ -178,6 +178,20 @@ def mart_top_authors(_reference: dict[str, Any]) -> list[Any]:
     ]
 
 
+def mart_network_communities(_reference: dict[str, Any]) -> list[Any]:
+    """Scope x community unique, stances of the closed set, net sentiment in [-1, 1]."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *not_null("scope_type", "scope_id", "community_id", "stance", "account_count"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["scope_type", "scope_id",
+                                                         "community_id"]),
+        gxe.ExpectColumnValuesToBeInSet(column="stance", value_set=["pro", "contra", "neutral"]),
+        gxe.ExpectColumnValuesToBeBetween(column="net_sentiment", min_value=-1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="account_count", min_value=1),
+    ]
+
+
 def mart_hashtags_daily(_reference: dict[str, Any]) -> list[Any]:
     import great_expectations.expectations as gxe
 
@@ -312,6 +326,55 @@ CAMPAIGNS_SQL = """
 """
 
 
+NETWORK_COUNTED = ("authors_without_followers", "authors_without_created_at", "self_loops",
+                   "parents_never_seen", "reposts_of_missing_posts")
+
+
+def network_input(_reference: dict[str, Any]) -> list[Any]:
+    """The network's bad input is counted (never a failure): authors none of whose posts carries
+    a follower count, or an account creation time (the contract's optional author.created_at),
+    self-loops (dropped), replies and quotes whose parent was never seen, reposts of a post
+    that is not in the warehouse (deleted before it was collected). What the marts promise
+    about it must hold: no self-loop edge, every account of a scope in a community."""
+    return [*zero("self_loop_edges", "accounts_without_community"),
+            *non_negative(*NETWORK_COUNTED)]
+
+
+NETWORK_INPUT_SQL = """
+    with posts as (select post_key, parent_post_key, post_type, author_key, author_followers,
+                          author_created_at
+                   from marts.fct_posts),
+    authors as (
+        select count(author_followers) = 0 as without_followers,
+            count(author_created_at) = 0 as without_created_at
+        from posts
+        group by author_key
+    ),
+    answers as (
+        select posts.post_type, posts.parent_post_key is null
+            or not exists (select 1 from posts as parents
+                           where parents.post_key = posts.parent_post_key) as parent_missing
+        from posts
+        where posts.post_type <> 'post'
+    )
+    select
+        (select count(*) filter (where without_followers) from authors)
+            as authors_without_followers,
+        (select count(*) filter (where without_created_at) from authors)
+            as authors_without_created_at,
+        (select count(distinct (post_key, interaction_type, target_author_key))
+         from intermediate.int_network_interactions where is_self_loop) as self_loops,
+        (select count(*) from answers where parent_missing and post_type <> 'repost')
+            as parents_never_seen,
+        (select count(*) from answers where parent_missing and post_type = 'repost')
+            as reposts_of_missing_posts,
+        (select count(*) from marts.mart_network_edges
+         where source_author_key = target_author_key) as self_loop_edges,
+        (select count(*) from marts.mart_issue_amplifiers where community_id is null)
+            as accounts_without_community
+"""
+
+
 def _whole(table: str, expectations: Any, extra: str = "") -> AuditTarget:
     return AuditTarget(f"marts.{table}", "marts", f"marts.{table}",
                        f"select *{extra} from marts.{table}", expectations)
@@ -342,4 +405,7 @@ def targets() -> tuple[AuditTarget, ...]:
                ", abs(sum(share_of_voice) over (partition by polda_id, period_type, "
                "period_start) - 1) as share_sum_error"),
         _whole("mart_issue_hashtag_war", mart_issue_hashtag_war),
+        AuditTarget("marts.network.input", "marts", "marts.mart_network_edges",
+                    NETWORK_INPUT_SQL, network_input, counted=NETWORK_COUNTED),
+        _whole("mart_network_communities", mart_network_communities),
     )

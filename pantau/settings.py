@@ -564,6 +564,10 @@ class MartTunables(_Group):
         "…and at least this share of its author's followers.", ge=0)
     viral_min_spread: int = setting(5,
         "…and at least this many posts replied to, quoted or reposted it.", ge=0)
+    network_stance_min_net: Number = setting(0.2,
+        "A network community is pro the Polres when its members' posts' net sentiment "
+        "((positive - negative) / posts) is at least this, contra when at most its negative.",
+        ge=0, le=1)
     alert_min_posts: int = setting(8, "Least negative public posts in an hour for a spike.", ge=1)
     alert_sigma: Number = setting(4,
         "A spike hour is this many standard deviations above the unit's median hour (Polres, "

@@ -80,8 +80,11 @@ create table if not exists audit.validation_results (
     evaluated_expectations integer not null,
     failed_expectations integer not null,
     failures json,
-    validated_at timestamp not null
+    validated_at timestamp not null,
+    counts json  -- bad input a suite counts without failing (AuditTarget.counted), else null
 );
+-- Warehouses of earlier releases: validation_results had no counts.
+alter table audit.validation_results add column if not exists counts json;
 
 create table if not exists audit.alerts (
     dag_id varchar not null,

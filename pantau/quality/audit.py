@@ -38,7 +38,8 @@ DOCS_SITE = "pantau"
 @dataclass(frozen=True)
 class SuiteResult:
     """Outcome of one suite: ``failed`` holds one line per failed expectation; ``seconds``
-    covers the query in DuckDB and the GX validation."""
+    covers the query in DuckDB and the GX validation; ``counts`` the bad input the suite counts
+    (its target's ``counted`` columns)."""
 
     suite_name: str
     table: str
@@ -46,6 +47,7 @@ class SuiteResult:
     evaluated: int
     failed: tuple[str, ...]
     seconds: float = 0.0
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def docs_dir(settings: Settings) -> Path:
@@ -214,17 +216,26 @@ def audit(settings: Settings, *, run_id: str | None = None, raw_watermark: str |
                 outcome = _missing(target, error)
             else:
                 outcome = validator.validate(target, frame, reference)
+                if target.counted and len(frame) == 1:
+                    outcome = dataclasses.replace(outcome, counts={
+                        column: int(frame[column].iloc[0]) for column in target.counted})
             outcome = dataclasses.replace(outcome,
                                           seconds=round(time.perf_counter() - started, 3))
-            log.info("audit: %s %s in %.2fs (%d expectations)", target.suite_name,
+            log.info("audit: %s %s in %.2fs (%d expectations)%s", target.suite_name,
                      "passed" if outcome.success else "FAILED", time.perf_counter() - started,
-                     outcome.evaluated)
+                     outcome.evaluated,
+                     "; counted: " + ", ".join(f"{name} {value:,}"
+                                               for name, value in outcome.counts.items())
+                     if outcome.counts else "")
             results.append(outcome)
             con.execute(
-                "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into audit.validation_results (run_id, suite_name, data_asset, success, "
+                "evaluated_expectations, failed_expectations, failures, validated_at, counts) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, outcome.suite_name, outcome.table, outcome.success, outcome.evaluated,
                  len(outcome.failed), json.dumps(list(outcome.failed)),
-                 datetime.now(UTC).replace(tzinfo=None)])
+                 datetime.now(UTC).replace(tzinfo=None),
+                 json.dumps(outcome.counts) if target.counted else None])
     finally:
         con.close()
     index = validator.build_docs()

@@ -65,7 +65,8 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
     assert {r["unique_id"].split(".")[2] for r in unit_results} >= {
         "int_issue_spikes_clustered", "int_issue_origins_found", "int_issue_responses_matched",
         "int_unit_negative_hours", "int_post_velocity", "mart_viral_posts",
-        "mart_unit_scorecard", "mart_polda_share_of_voice", "mart_issue_hashtag_war"}
+        "mart_unit_scorecard", "mart_polda_share_of_voice", "mart_issue_hashtag_war",
+        "int_network_interactions", "mart_issue_amplifiers"}
     assert all(r["status"] == "pass" for r in unit_results) and len(unit_results) >= 10
 
     # the documentation: `dbt docs generate` works and every column of every model is described

@@ -96,6 +96,8 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert old_runs, "the previous release recorded no publish"
     assert settings.published_path.exists()
 
+    [(old_ingested,)] = query(settings, "select max(ingested_at) from raw.social_posts")
+
     # This release, on the same state directory: 100 more posts, then build, audit and publish.
     # half of them with the contract's optional account creation time (revision 1.1)
     new_events = list(synthetic.generate(NEW_POSTS, seed=20260101))
@@ -156,6 +158,24 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
                count(*) filter (where author_created_at is null)
         from marts.fct_posts""")
     assert (with_age, without_age) == (NEW_POSTS // 2, OLD_POSTS + NEW_POSTS // 2)
+
+    # the amplification network (issue 18): its marts, built on the old posts too, published,
+    # and the audit's counts recorded in the old audit table
+    [(old_sources,)] = query(settings, f"""
+        select count(distinct interactions.post_key)
+        from intermediate.int_network_interactions as interactions
+        inner join marts.fct_posts as posts
+            on interactions.post_key = posts.post_key
+        where interactions.interaction_type <> 'post'
+            and posts.last_ingested_at <= '{old_ingested}'""")
+    assert old_sources > 0
+    for mart in ("mart_network_edges", "mart_issue_amplifiers", "mart_network_communities"):
+        [(rows,)] = query(settings, f"select count(*) from marts.{mart}")
+        assert rows > 0 and reader_count(settings, f"marts.{mart}") == rows, mart
+    [(counts,)] = query(settings, """select counts from audit.validation_results
+                                     where run_id = 'upgrade-1'
+                                         and suite_name = 'marts.network.input'""")
+    assert "self_loops" in counts
 
     elapsed = time.monotonic() - started
     print(f"upgrade in place from {release}: {elapsed:.1f}s; "

@@ -1,0 +1,171 @@
+-- One row per community of a network scope (int_network_communities: Louvain on the scope's
+-- accounts and their replies, quotes, reposts and mentions) with its stance towards the
+-- Polres from its members' posts in the scope:
+--   net_sentiment  (positive - negative) / posts, 0 for a community without posts (accounts
+--                  only replied to or mentioned)
+--   stance         pro when net_sentiment >= PANTAU_NETWORK_STANCE_MIN_NET (0.2), contra
+--                  when <= its negative, else neutral
+-- top_author_labels: up to five members, most posts in the scope first (then followers, then
+-- label).
+-- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
+-- left without an edge.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope_type', 'scope_id'],
+    tags=['network'],
+    post_hook="{{ network_delete_stale_scopes() }}",
+) }}
+
+with
+
+{% if is_incremental() %}
+scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
+{% endif %}
+
+interactions as (
+    select all_interactions.*
+    from {{ ref('int_network_interactions') }} as all_interactions
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_interactions.scope_type = scopes_to_rebuild.scope_type
+        and all_interactions.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
+),
+
+communities as (
+    select all_communities.*
+    from {{ ref('int_network_communities') }} as all_communities
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_communities.scope_type = scopes_to_rebuild.scope_type
+        and all_communities.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
+),
+
+member_posts as (
+    select
+        communities.scope_type,
+        communities.scope_id,
+        communities.community_id,
+        communities.author_key,
+        count(interactions.post_key) as post_count,
+        count(interactions.post_key) filter (where interactions.sentiment_label = 'positive')
+            as positive_count,
+        count(interactions.post_key) filter (where interactions.sentiment_label = 'negative')
+            as negative_count,
+        max(interactions.author_followers) as author_followers,
+        max(interactions.author_label) as author_label
+    from communities
+    left join interactions
+        on communities.scope_type = interactions.scope_type
+        and communities.scope_id = interactions.scope_id
+        and communities.author_key = interactions.author_key
+        and interactions.interaction_type = 'post'
+    group by
+        communities.scope_type,
+        communities.scope_id,
+        communities.community_id,
+        communities.author_key
+),
+
+-- the labels of members without posts in the scope (targets only)
+target_labels as (
+    select
+        scope_type,
+        scope_id,
+        target_author_key as author_key,
+        max(target_label) as author_label
+    from interactions
+    where interaction_type <> 'post'
+    group by scope_type, scope_id, target_author_key
+),
+
+members as (
+    select
+        member_posts.* replace (
+            coalesce(member_posts.author_label, target_labels.author_label) as author_label
+        )
+    from member_posts
+    left join target_labels
+        on member_posts.scope_type = target_labels.scope_type
+        and member_posts.scope_id = target_labels.scope_id
+        and member_posts.author_key = target_labels.author_key
+),
+
+community_counts as (
+    select
+        scope_type,
+        scope_id,
+        community_id,
+        count(*) as account_count,
+        cast(sum(post_count) as bigint) as post_count,
+        cast(sum(positive_count) as bigint) as positive_count,
+        cast(sum(negative_count) as bigint) as negative_count,
+        list(
+            author_label
+            order by post_count desc, author_followers desc nulls last, author_label asc
+        )[1:5] as top_author_labels
+    from members
+    group by scope_type, scope_id, community_id
+),
+
+signatures as (
+    select distinct
+        scope_type,
+        scope_id,
+        scope_signature
+    from interactions
+),
+
+community_sentiment as (
+    select
+        *,
+        case
+            when post_count > 0 then (positive_count - negative_count) / post_count
+            else 0
+        end as net_sentiment
+    from community_counts
+),
+
+final as (
+    select
+        -- ids
+        community_sentiment.scope_type,
+        community_sentiment.scope_id,
+        community_sentiment.community_id,
+
+        -- strings
+        case
+            when
+                community_sentiment.net_sentiment
+                >= {{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }}
+                then 'pro'
+            when
+                community_sentiment.net_sentiment
+                <= -{{ pantau_setting('NETWORK_STANCE_MIN_NET', 0.2) }}
+                then 'contra'
+            else 'neutral'
+        end as stance,
+
+        -- numerics
+        community_sentiment.account_count,
+        community_sentiment.post_count,
+        community_sentiment.positive_count,
+        community_sentiment.negative_count,
+        community_sentiment.net_sentiment,
+
+        -- lists
+        community_sentiment.top_author_labels,
+
+        -- signature
+        signatures.scope_signature
+
+    from community_sentiment
+    inner join signatures
+        on community_sentiment.scope_type = signatures.scope_type
+        and community_sentiment.scope_id = signatures.scope_id
+)
+
+select * from final

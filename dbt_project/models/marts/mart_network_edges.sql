@@ -1,0 +1,64 @@
+-- One row per network scope, source account, target account and edge type: the replies,
+-- quotes, reposts and mentions from one account to another in the scope (issue, viral_post
+-- or polres_day; see int_network_scopes). The source is the account that replied, quoted,
+-- reposted or mentioned; a reply to, or mention of, oneself is no edge (the audit counts
+-- them). post_count counts the source's posts making the edge, engagement sums theirs.
+-- Non-official accounts appear as pseudonyms (fct_posts' author_key and author_label).
+-- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
+-- left without an edge.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope_type', 'scope_id'],
+    tags=['network'],
+    post_hook="{{ network_delete_stale_scopes() }}",
+) }}
+
+with
+
+{% if is_incremental() %}
+scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
+{% endif %}
+
+interactions as (
+    select all_interactions.*
+    from {{ ref('int_network_interactions') }} as all_interactions
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_interactions.scope_type = scopes_to_rebuild.scope_type
+        and all_interactions.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
+),
+
+edges as (
+    select
+        -- ids
+        scope_type,
+        scope_id,
+        author_key as source_author_key,
+        max(author_label) as source_label,
+        target_author_key,
+        max(target_label) as target_label,
+
+        -- strings
+        interaction_type as edge_type,
+
+        -- numerics
+        count(distinct post_key) as post_count,
+        cast(sum(engagement) as bigint) as engagement,
+
+        -- timestamps
+        min(created_at) as first_at,
+        max(created_at) as last_at,
+
+        -- signature
+        scope_signature
+
+    from interactions
+    where interaction_type <> 'post' and not is_self_loop
+    group by
+        scope_type, scope_id, author_key, target_author_key, interaction_type, scope_signature
+)
+
+select * from edges
