@@ -660,7 +660,7 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
                any_value(s.author_label) as source_label,
                parent.author_key as target_author_key,
                any_value(parent.author_label) as target_label,
-               s.post_type as edge_type, count(*) as post_count, sum(s.engagement) as engagement,
+               s.post_type as edge_type, count(*) as post_count, sum(s.engagement)::bigint as engagement,
                min(s.created_at) as first_at, max(s.created_at) as last_at
         from scoped_posts as s
         inner join marts.fct_posts as parent on parent.post_key = s.parent_post_key
@@ -699,8 +699,8 @@ def _write_issue_18(con: duckdb.DuckDBPyConnection) -> None:
         select a.scope_type, a.scope_id, a.author_key, w.author_label, w.is_official_author,
                w.author_followers, coalesce(i.post_count, 0) as post_count,
                coalesce(i.amplify_count, 0) as amplify_count,
-               coalesce(i.followers_reached, 0) as followers_reached,
-               coalesce(i.engagement_earned, 0) as engagement_earned,
+               coalesce(i.followers_reached, 0)::bigint as followers_reached,
+               coalesce(i.engagement_earned, 0)::bigint as engagement_earned,
                -- the account's leaning: its posts in the scope, else all its posts
                case when coalesce(i.post_count, 0) > 0
                     then sign(i.positive_count - i.negative_count)
