@@ -34,7 +34,7 @@ from producers.scenario.truth import TruthWriter
 END = datetime(2026, 11, 20, tzinfo=UTC)
 SEEDS = (5, 11, 23)
 TARGET_MINUTES = 90
-SLICES = 3
+SLICES = 2
 
 
 def _subscriptions(path: Path, polres_id: str) -> None:
