@@ -27,3 +27,16 @@
         where interaction_type <> 'post' and not is_self_loop
     )
 {%- endmacro %}
+
+{#- The rows of `relation` (with scope_type and scope_id) that a run of a network mart reads:
+    every row in a full build, those of the scopes to rebuild in an incremental one (the model
+    names network_scopes_to_rebuild() as its CTE scopes_to_rebuild). -#}
+{% macro network_rows_to_rebuild(relation) -%}
+    select all_rows.*
+    from {{ relation }} as all_rows
+    {% if is_incremental() %}
+    semi join scopes_to_rebuild
+        on all_rows.scope_type = scopes_to_rebuild.scope_type
+        and all_rows.scope_id = scopes_to_rebuild.scope_id
+    {% endif %}
+{%- endmacro %}

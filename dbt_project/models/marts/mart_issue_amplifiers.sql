@@ -30,33 +30,15 @@ scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
 {% endif %}
 
 interactions as (
-    select all_interactions.*
-    from {{ ref('int_network_interactions') }} as all_interactions
-    {% if is_incremental() %}
-    semi join scopes_to_rebuild
-        on all_interactions.scope_type = scopes_to_rebuild.scope_type
-        and all_interactions.scope_id = scopes_to_rebuild.scope_id
-    {% endif %}
+    {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
 ),
 
 communities as (
-    select all_communities.*
-    from {{ ref('int_network_communities') }} as all_communities
-    {% if is_incremental() %}
-    semi join scopes_to_rebuild
-        on all_communities.scope_type = scopes_to_rebuild.scope_type
-        and all_communities.scope_id = scopes_to_rebuild.scope_id
-    {% endif %}
+    {{ network_rows_to_rebuild(ref('int_network_communities')) }}
 ),
 
 community_stances as (
-    select all_stances.*
-    from {{ ref('mart_network_communities') }} as all_stances
-    {% if is_incremental() %}
-    semi join scopes_to_rebuild
-        on all_stances.scope_type = scopes_to_rebuild.scope_type
-        and all_stances.scope_id = scopes_to_rebuild.scope_id
-    {% endif %}
+    {{ network_rows_to_rebuild(ref('mart_network_communities')) }}
 ),
 
 edges as (
