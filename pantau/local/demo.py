@@ -8,6 +8,7 @@ responded, and a check that every produced post is in the warehouse exactly once
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -231,6 +232,10 @@ def _postgres_agrees(settings: Settings, say: Callable[[str], None]) -> bool:
 Produce = Callable[..., Produced]
 
 
+#: The demo's scenario covers seven days (ScenarioConfig's default): a lookback of eight.
+DEMO_LOOKBACK_HOURS = 8 * 24
+
+
 def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produce,
              say: Callable[[str], None] = print,
              on_step: Callable[[int, str], None] | None = None) -> int:
@@ -246,6 +251,10 @@ def run_demo(settings: Settings, *, count: int, seed: int | None, produce: Produ
 
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    if "PANTAU_NOTIFY_LOOKBACK_HOURS" not in os.environ:
+        # the scenario is a week of posts arriving at once: its notifications are the week's
+        # (a live deployment announces only the last PANTAU_NOTIFY_LOOKBACK_HOURS)
+        settings = settings.replace(notify_lookback_hours=DEMO_LOOKBACK_HOURS)
 
     step = on_step or (lambda _done, _name: None)
     step(0, "Kafka and PostgreSQL")

@@ -65,6 +65,10 @@ def test_the_demo_runs_both_dags_and_ends_with_the_summary(ran):
                  "pantau serve", "pantau sql", "OK PostgreSQL: 400 rows of marts.fct_posts",
                  "psql \"host=", "Report (PDF, ", "pantau report --polres "):
         assert step in out, f"{step!r} missing from the demo's output:\n{out}"
+    # the notify task delivered the week's events to the local sink (no channel declared)
+    delivered = int(out.split("Notifications: ", 1)[1].split(" delivered", 1)[0].replace(",", ""))
+    sink = ran.notify_sink_path.read_text(encoding="utf-8").splitlines()
+    assert delivered == len(sink) > 0 and "to the local sink" in out
     pdf = Path(out.split("Report (PDF, ")[1].split("): ", 1)[1].splitlines()[0])
     assert pdf.is_relative_to(ran.reports_dir / "week") and pdf.stat().st_size > 10_000
     ingest_log = (ran.state_dir / "logs" / "ingest_social_posts.log").read_text()
