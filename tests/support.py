@@ -64,10 +64,12 @@ TEST_DATABASE = "pantau_test"
 def state_paths(state: Path) -> dict[str, Path]:
     """Every setting whose default lies under the state directory (``{state}/…``), under
     ``state``: the settings a test builds from another's ``environment()`` would otherwise keep
-    that one's files (its warehouse, ledger, cursors, reports)."""
+    that one's files (its warehouse, ledger, cursors, reports). Not ``pg_dir``: the session's
+    PostgreSQL server is shared (each test has its own database)."""
     return {name: Path(str(field.default).replace("{state}", str(state)))
             for name, field in Settings.model_fields.items()
-            if isinstance(field.default, str) and "{state}" in field.default}
+            if isinstance(field.default, str) and "{state}" in field.default
+            and name != "pg_dir"}  # the session's one PostgreSQL server (tests: own databases)
 
 
 def isolated_settings(base: Settings, state: Path, **overrides: object) -> Settings:

@@ -177,6 +177,16 @@ create or replace table marts.mart_issue_hashtag_war as
         2 as author_count, 5 as engagement, -1.0 as net_sentiment, 0.5 as share,
         i + 1 as hashtag_rank
     from marts.mart_issue_alerts as a, range(3) as t(i);
+create or replace table marts.mart_network_edges as
+    select 'issue' as scope_type, 'a1' as scope_id, 'u1' as source_author_key,
+        'u2' as target_author_key, 'reply' as edge_type, 1 as post_count;
+create or replace table marts.mart_issue_amplifiers as
+    select 'issue' as scope_type, 'a1' as scope_id, 'u' || i as author_key,
+        'c1' as community_id
+    from range(1, 3) as t(i);
+create or replace table marts.mart_network_communities as
+    select 'issue' as scope_type, 'a1' as scope_id, 'c1' as community_id, 'pro' as stance,
+        2 as account_count, 0.5 as net_sentiment;
 """
 
 #: One corruption per marts suite, and an expectation it must break.
@@ -228,6 +238,12 @@ CORRUPTIONS = {
         "update marts.mart_polda_share_of_voice set share_of_voice = 0.9 "
         "where polres_id = (select min(polres_id) from reference.polres)",
         "expect_column_values_to_be_between(share_sum_error)"),
+    "marts.network.input": (  # a reply of an account to itself reached the edges
+        "insert into marts.mart_network_edges values ('issue', 'a1', 'u3', 'u3', 'reply', 1)",
+        "expect_column_values_to_be_between(self_loop_edges)"),
+    "marts.mart_network_communities": (
+        "update marts.mart_network_communities set stance = 'buzzer'",
+        "expect_column_values_to_be_in_set(stance)"),
     "marts.mart_issue_hashtag_war": (
         "update marts.mart_issue_hashtag_war set stance = 'buzzer' where hashtag = 'tag0'",
         "expect_column_values_to_be_in_set(stance)"),
