@@ -109,7 +109,9 @@ create or replace table marts.fct_posts as
     select post_key, platform, post_id, post_type,
         (select min(polres_id) from reference.polres) as polres_id,
         'neutral' as sentiment_label, 0.0 as sentiment_score, likes, replies, shares, quotes,
-        coalesce(views, 0) as views, engagement, created_at, observed_at as last_observed_at
+        coalesce(views, 0) as views, engagement, created_at, observed_at as last_observed_at,
+        parent_post_key, 'author-' || author_id as author_key, author_followers,
+        author_created_at
     from staging.stg_social_posts;
 create or replace table marts.fct_post_metrics_hourly as
     select post_key, date_trunc('hour', observed_at) as hour_at, likes, replies, shares, quotes,
