@@ -158,6 +158,13 @@ create table if not exists ops.notification_outbox (
     written_at timestamp not null
 );
 
+-- The seeds the last successful dbt build loaded (pantau.transform.dbt.seed_fingerprint): a build
+-- whose seed files, seed configuration and dbt versions are the same does not load them again.
+create table if not exists ops.dbt_seed_state (
+    fingerprint varchar not null,
+    loaded_at timestamp not null
+);
+
 create table if not exists ops.kafka_lag (
     reported_at timestamp not null,
     topic varchar not null,
