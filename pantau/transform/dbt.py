@@ -213,7 +213,7 @@ def seed_fingerprint(project_dir: Path) -> str:
     import hashlib
     from importlib.metadata import version as installed
 
-    import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
+    import yaml
 
     digest = hashlib.sha256()
     seeds = project_dir / "seeds"
