@@ -22,7 +22,7 @@ from tests.support import query, sha256
 
 pytestmark = pytest.mark.integration
 
-CYCLES = 5
+CYCLES = 3  # the first publish creates the snapshot, the next two swap it under the reader
 POSTS_PER_CYCLE = 40
 
 
@@ -57,7 +57,7 @@ def announce_and_publish(settings: Settings, expected: Path, cycle: int) -> dict
     return state
 
 
-def test_a_reader_process_sees_only_whole_snapshots_during_five_build_cycles(settings, tmp_path):
+def test_a_reader_process_sees_only_whole_snapshots_during_three_build_cycles(settings, tmp_path):
     expected, out = tmp_path / "expected.jsonl", tmp_path / "reader"
     out.mkdir()
     expected.touch()
