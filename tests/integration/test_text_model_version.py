@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from pantau.ingest import Loader
-from pantau.orchestration.tasks import build_audit_publish
+from pantau.transform.dbt import dbt_build
 from pantau.transform.text.linear import LinearModel
 from pantau.transform.text.settings import MODELS_DIR
 from pantau.transform.text.versions import model_version
@@ -24,7 +24,7 @@ def test_new_models_make_the_next_build_read_every_post_again(settings, tmp_path
     with Publisher(settings, source="test") as publisher:
         assert publisher.publish_all(synthetic.generate(150, seed=11)).ok
     Loader(settings).run()
-    build_audit_publish(settings, say=lambda _m: None)
+    dbt_build(settings)
     shipped = model_version()
     [(versions, others_before)] = query(settings, """
         select list(distinct model_version), count(*) filter (where topic = 'lainnya')
@@ -42,7 +42,7 @@ def test_new_models_make_the_next_build_read_every_post_again(settings, tmp_path
     assert retrained != shipped
 
     with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
-        build_audit_publish(settings, say=lambda _m: None)
+        dbt_build(settings)
     assert "text models or rules changed" in caplog.text and "full refresh" in caplog.text
     [(versions, others)] = query(settings, """
         select list(distinct model_version), count(*) filter (where topic = 'lainnya')
@@ -52,5 +52,5 @@ def test_new_models_make_the_next_build_read_every_post_again(settings, tmp_path
 
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
-        build_audit_publish(settings, say=lambda _m: None)  # same models: incremental again
+        dbt_build(settings)  # same models: incremental again
     assert "full refresh" not in caplog.text

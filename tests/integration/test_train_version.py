@@ -10,7 +10,7 @@ import pytest
 from pantau.cli import main
 from pantau.ingest import Loader
 from pantau.ingest.corrections import Correction, record
-from pantau.orchestration.tasks import build_audit_publish
+from pantau.transform.dbt import dbt_build
 from pantau.transform.text.settings import MODELS_DIR
 from pantau.transform.text.versions import model_version
 from producers import Publisher, synthetic
@@ -24,7 +24,7 @@ def test_train_writes_a_new_version_with_the_corrections_and_compares_it(setting
     with Publisher(settings, source="test") as publisher:
         assert publisher.publish_all(synthetic.generate(120, seed=3)).ok
     Loader(settings).run()
-    build_audit_publish(settings, say=lambda _m: None)
+    dbt_build(settings)
     keys = [k for (k,) in query(settings, "select post_key from marts.fct_posts "
                                           "order by post_key limit 3")]
     record(settings, [Correction(keys[0], "topic", "pungli_pemerasan"),
