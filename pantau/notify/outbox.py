@@ -110,24 +110,27 @@ def _keep_ids(con: duckdb.DuckDBPyConnection, events: list[Event], since: dateti
 
 
 def write_outbox(settings: Settings, build_id: str,
-                 con: duckdb.DuckDBPyConnection | None = None) -> OutboxResult:
+                 con: duckdb.DuckDBPyConnection | None = None,
+                 subscriptions: Subscriptions | None = None) -> OutboxResult:
     """Write this build's notifications into ``ops.notification_outbox``.
 
     Args:
         build_id: the build's run id (what ``audit.publish_log`` records at publish).
         con: an open connection to the warehouse (else one is opened and closed).
+        subscriptions: the subscriptions file as loaded (else it is loaded here).
 
     Raises:
         SubscriptionError: the subscriptions file is broken (nothing is written).
     """
-    subscriptions = load_subscriptions(settings)
+    if subscriptions is None:
+        subscriptions = load_subscriptions(settings)
     if con is None:
         from pantau.connections import warehouse
 
         own = warehouse.connect(settings.warehouse_path)
         try:
             warehouse.ensure_raw(own)
-            return write_outbox(settings, build_id, own)
+            return write_outbox(settings, build_id, own, subscriptions)
         finally:
             own.close()
     events = find_events(con, settings)

@@ -62,11 +62,11 @@ def build(settings: Settings | None = None, *, full_refresh: bool | None = None,
     from pantau.transform.dbt import dbt_build
 
     settings = settings or Settings.from_env()
-    load_subscriptions(settings)
+    subscriptions = load_subscriptions(settings)
     watermark = raw_watermark(settings)
     started = time.perf_counter()
     result = dbt_build(settings, full_refresh=full_refresh)
-    outbox = write_outbox(settings, run_id or "manual")
+    outbox = write_outbox(settings, run_id or "manual", subscriptions=subscriptions)
     return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
             "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2),
             "notifications": {"events": outbox.events, "rows": outbox.rows}}
