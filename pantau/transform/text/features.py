@@ -59,6 +59,10 @@ class Words:
     #: n -> :meth:`ngrams` (the features and both lexicons read the same runs of words)
     _ngrams: dict[int, tuple[pa.Array, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    #: :func:`police_domain` of these posts (the features, the domain head and the promotion
+    #: rule all ask; computed once per batch)
+    _domain: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_posts(self) -> int:
@@ -403,11 +407,15 @@ def _domain_words() -> pa.Array:
 
 
 def police_domain(words: Words) -> np.ndarray:
-    """Whether each post has a word of ``lexicon/domain.tsv`` (a bool per post)."""
-    found = np.zeros(words.n_posts, dtype=bool)
-    if len(words.words):
-        found[words.post_of[lookup(words.words, _domain_words()) >= 0]] = True
-    return found
+    """Whether each post has a word of ``lexicon/domain.tsv`` (a bool per post; computed once
+    per batch of words)."""
+    if "police" not in words._domain:
+        found = np.zeros(words.n_posts, dtype=bool)
+        if len(words.words):
+            found[words.post_of[lookup(words.words, _domain_words()) >= 0]] = True
+        found.flags.writeable = False  # shared by every reader of the batch
+        words._domain["police"] = found
+    return words._domain["police"]
 
 
 def _tf_idf(matrix: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
