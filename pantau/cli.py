@@ -121,10 +121,35 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _follow(settings: Settings, out: Output) -> int:
+    import signal
+    import threading
+
+    from pantau.orchestration.tasks import follow
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        out.say(f"  … {signal.Signals(signum).name}: finishing the current cycle, then stopping")
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    out.say(f"Following {settings.topic_posts} into {settings.warehouse_path}: load, then build, "
+            f"audit, publish and notify when anything new arrived, at most every "
+            f"{settings.follow_interval_s:g}s, dbt kept warm between builds (Ctrl-C or SIGTERM "
+            "stops after the current cycle)")
+    builds = follow(settings, stop=stop, say=out.say)
+    out.say(f"Stopped after {builds} builds.")
+    return 0
+
+
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from pantau.orchestration.tasks import build_audit_publish
 
     out = Output()
+    if args.follow:
+        return _follow(settings, out)
     out.say(f"Building {settings.warehouse_path} (dbt build, then the GX audit, then publish, "
             "then the notifications)")
     steps = ("dbt build", "GX audit", "publish", "notify")
@@ -414,10 +439,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "snapshot stays "
                             "as it was and the command exits 2 (75 when the warehouse is locked "
                             "by another writer: run it again later).")
-    p.add_argument("--full-refresh", action="store_true",
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--full-refresh", action="store_true",
                    help="rebuild the incremental models from raw (done automatically when raw "
                    "lost rows since the last build, e.g. after retention; needed by hand after "
                    "upgrading Pantau to models of a new shape)")
+    how.add_argument("--follow", action="store_true",
+                   help="run until stopped, in cycles: load what Kafka holds, then build, audit, "
+                   "publish and notify when anything new arrived (at most every "
+                   "PANTAU_FOLLOW_INTERVAL_S); dbt stays loaded between builds, which saves "
+                   "about 3 s of each. Not beside the Airflow DAGs on the same warehouse.")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("sql", help="query the published marts (or the warehouse) read-only",

@@ -291,6 +291,14 @@ class Settings(_Group):
     raw_retention_days: int = setting(30,
         "The daily `maintenance` DAG deletes raw observations older than this, except the latest "
         "observation of each post (so no post leaves the marts).", ge=1)
+    follow_interval_s: Number = setting(15,
+        "`pantau build --follow`: the least time between the starts of two cycles (load what "
+        "Kafka holds, then build, audit, publish and notify when anything new was loaded).",
+        ge=0)
+    dbt_warm_builds: int = setting(200,
+        "`pantau build --follow` keeps dbt loaded in one worker process between builds; after "
+        "this many builds the worker is replaced by a new one (what dbt caches stays bounded).",
+        ge=1)
     freshness_hours: int = setting(48,
         "The audit fails when the newest observation of the live sources is older than this "
         "(hours); replayed archives (sources `pantau-replay-*`) keep their own clock.", ge=1)

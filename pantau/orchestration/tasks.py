@@ -8,12 +8,16 @@ only after the dbt build and the audit passed.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantau.settings import Settings
+
+if TYPE_CHECKING:
+    from pantau.transform.warm import WarmDbt
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +53,13 @@ def raw_watermark(settings: Settings) -> str | None:
 
 
 def build(settings: Settings | None = None, *, full_refresh: bool | None = None,
-          run_id: str | None = None) -> dict[str, Any]:
+          run_id: str | None = None, warm: WarmDbt | None = None) -> dict[str, Any]:
     """``dbt build`` the warehouse, then write the notifications it found to the outbox;
     return dbt's counts, the raw watermark it saw and the outbox's counts.
 
     ``full_refresh``: rebuild the incremental models; by default only when raw lost rows.
     ``run_id``: the build's id in the outbox (the publish of this run records the same id).
+    ``warm``: run dbt in this long-lived worker (``pantau build --follow``), not a new process.
     The subscriptions file is checked before dbt runs: a broken one fails the build at once.
     """
     from pantau.notify.outbox import write_outbox
@@ -65,7 +70,7 @@ def build(settings: Settings | None = None, *, full_refresh: bool | None = None,
     subscriptions = load_subscriptions(settings)
     watermark = raw_watermark(settings)
     started = time.perf_counter()
-    result = dbt_build(settings, full_refresh=full_refresh)
+    result = dbt_build(settings, full_refresh=full_refresh, warm=warm)
     outbox = write_outbox(settings, run_id or "manual", subscriptions=subscriptions)
     return {"passed": result.passed, "failed": result.failed, "skipped": result.skipped,
             "raw_watermark": watermark, "seconds": round(time.perf_counter() - started, 2),
@@ -133,7 +138,8 @@ def reports(settings: Settings | None = None, *, period: str, force: bool = Fals
 def build_audit_publish(settings: Settings, *, run_id: str | None = None,
                         say: Callable[[str], None] = log.info,
                         on_step: Callable[[str], None] | None = None,
-                        full_refresh: bool | None = None) -> dict[str, Any]:
+                        full_refresh: bool | None = None,
+                        warm: WarmDbt | None = None) -> dict[str, Any]:
     """The whole ``build_marts`` DAG in one call (`pantau build`, the benchmark, tests).
 
     ``on_step`` is called with ``"dbt build"``, ``"GX audit"``, ``"publish"`` and ``"notify"``
@@ -142,7 +148,7 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
     step = on_step or (lambda _name: None)
     run_id = run_id or str(uuid.uuid4())  # one id for the build's outbox and its publish
     step("dbt build")
-    built = build(settings, full_refresh=full_refresh, run_id=run_id)
+    built = build(settings, full_refresh=full_refresh, run_id=run_id, warm=warm)
     say(f"dbt build: {built['passed']} passed, {built['skipped']} skipped "
         f"in {built['seconds']:.1f}s")
     step("GX audit")
@@ -164,3 +170,42 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
         f"{notified['retrying']} to retry, {notified['failed']} failed, {notified['held']} held "
         "for quiet hours")
     return {"build": built, "audit": audited, "publish": published, "notify": notified}
+
+
+def follow(settings: Settings, *, stop: threading.Event, say: Callable[[str], None] = log.info,
+           cycles: int | None = None) -> int:
+    """``pantau build --follow``: the DAGs' work back to back in one long-lived process, with
+    dbt kept warm between builds (:mod:`pantau.transform.warm`).
+
+    Each cycle loads what Kafka holds (the loader, drained), then builds, audits, publishes and
+    notifies when the load brought anything new (the first cycle always builds); a cycle starts
+    at most every ``PANTAU_FOLLOW_INTERVAL_S``. Loads and builds take turns on the warehouse,
+    as in the DAGs' ``duckdb_writer`` pool: do not run the Airflow DAGs on the same warehouse.
+    A failed cycle (a dbt test, the audit, a broker away) is said and the next one tries again;
+    the published snapshot stays as it was. A broken configuration stops the loop.
+
+    Returns the number of builds, when ``stop`` is set or after ``cycles`` cycles.
+    """
+    from pantau.exceptions import ConfigurationError, PantauError
+    from pantau.ingest import Loader
+    from pantau.transform.warm import WarmDbt
+
+    builds = cycle = 0
+    with WarmDbt(settings) as warm:
+        while not stop.is_set() and (cycles is None or cycle < cycles):
+            started = time.monotonic()
+            cycle += 1
+            try:
+                loaded = Loader(settings).run(stop=stop)
+                if loaded.loaded or cycle == 1:
+                    say(f"cycle {cycle}: {loaded.summary()}")
+                    build_audit_publish(settings, run_id=f"follow-{uuid.uuid4()}", say=say,
+                                        warm=warm)
+                    builds += 1
+            except ConfigurationError:
+                raise
+            except PantauError as error:
+                say(f"cycle {cycle} failed: {error} (the published snapshot stays as it was; "
+                    "the next cycle tries again)")
+            stop.wait(max(0.0, settings.follow_interval_s - (time.monotonic() - started)))
+    return builds

@@ -1,8 +1,9 @@
 """Running dbt on the working warehouse.
 
 dbt runs in a child process (``python -m dbt.cli.main``): dbt-duckdb keeps its DuckDB connection
-open for the life of the process, and a child that exits is the only way to be sure the
-warehouse's write lock is released when the build is over.
+open for the life of the process, and a child that exits releases the warehouse's write lock when
+the build is over. A long-lived worker (``pantau build --follow``) runs it instead in a process
+kept warm between builds, which closes that connection after each (:mod:`pantau.transform.warm`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantau.exceptions import BuildFailedError
 from pantau.keys import kept_secret
 from pantau.settings import PROJECT_DIR, MartTunables, Settings
 from pantau.transform.text.versions import model_version
+
+if TYPE_CHECKING:
+    from pantau.transform.warm import WarmDbt
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +266,7 @@ def _failure(result: dict[str, Any]) -> str:
 
 
 def dbt_build(settings: Settings, *, select: str | None = None,
-              full_refresh: bool | None = None) -> BuildResult:
+              full_refresh: bool | None = None, warm: WarmDbt | None = None) -> BuildResult:
     """Run ``dbt build`` (seeds, models, data tests; not the unit tests) against the working
     warehouse.
 
@@ -274,6 +278,8 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
             place needs no manual step), or when the text models or rules changed
             (:func:`text_version_changed`).
+        warm: run dbt in this long-lived worker (:mod:`pantau.transform.warm`) instead of a
+            new process.
 
     Raises:
         BuildFailedError: dbt could not run, or a model or test failed; the message lists them
@@ -309,7 +315,7 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             *(["--exclude", "resource_type:seed"] if skip_seeds else []),
             "--vars", json.dumps({"text_model_version": version}),
             *(["--full-refresh"] if full_refresh else [])]
-    process = run_dbt(settings, *args)
+    returncode = warm.run(*args) if warm is not None else run_dbt(settings, *args).returncode
     log_path = settings.state_dir / "dbt" / "build.log"
     results_path = settings.state_dir / "dbt" / "target" / "run_results.json"
     try:
@@ -327,10 +333,10 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         failures=failures,
         log_path=log_path,
     )
-    if process.returncode != 0:
+    if returncode != 0:
         if not failures:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
-            raise BuildFailedError(f"dbt build could not run (exit {process.returncode}); "
+            raise BuildFailedError(f"dbt build could not run (exit {returncode}); "
                                    f"last lines of {log_path}:\n{tail}")
         raise BuildFailedError(f"dbt build failed: {'; '.join(failures)} (log: {log_path})")
     if not skip_seeds and select is None:
