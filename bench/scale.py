@@ -519,7 +519,8 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
                 cell += f" (PG {pg['seconds']:.1f} s, {pg['mode']})"
             cells.append(cell)
         lines.append(row(step, cells))
-    lines += ["", row("dbt models, seconds", [f"{s:,} posts" for s in sizes]),
+    lines += ["", row("dbt models, seconds (summed over dbt's threads)",
+                      [f"{s:,} posts" for s in sizes]),
               "|---|" + "---:|" * len(sizes)]
     for step in ("full build", "+1% build", "+10,000 build"):
         for key, name in (("models_seconds", "all models"), ("network_seconds", "tag:network"),
@@ -531,7 +532,8 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
               "|---|" + "---:|" * len(sizes)]
     for key, name, form in (("warehouse_mib", "warehouse file (MiB)", "{:,.0f}"),
                             ("snapshot_mib", "snapshot file (MiB)", "{:,.0f}"),
-                            ("raw_posts", "posts in raw", "{:,}"),
+                            ("raw_posts", "posts in raw (with the +1%, the +10,000 and the "
+                             "campaigns' posts)", "{:,}"),
                             ("raw_observations", "observations in raw", "{:,}"),
                             ("days", "days spanned", "{:,.1f}")):
         lines.append(row(name, [form.format(files[key]) if (files := state.done(size, "files"))
@@ -553,10 +555,14 @@ def plot(state: State, sizes: list[int], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (times, memory) = plt.subplots(1, 2, figsize=(13, 5.5))
-    for step, _kind in STEPS:
+    colours = {"load": "tab:gray", "build": "tab:blue", "audit": "tab:green",
+               "publish": "tab:red"}
+    for step, kind in STEPS:
         points = [(size, f["seconds"]) for size in sizes if (f := state.done(size, step))]
         if points:
-            times.plot(*zip(*points, strict=True), marker="o", label=step)
+            style = "--" if step.startswith("+1%") else ":" if step.startswith("+10") else "-"
+            times.plot(*zip(*points, strict=True), marker="o", label=step, color=colours[kind],
+                       linestyle=style)
     times.set(xscale="log", yscale="log", xlabel="posts", ylabel="seconds",
               title="seconds per step")
     times.legend(fontsize="small", ncol=2)
@@ -568,7 +574,8 @@ def plot(state: State, sizes: list[int], path: Path) -> None:
         points = [(size, f["peak_rss_mib"]) for size in sizes if (f := state.done(size, step))]
         if points:
             memory.plot(*zip(*points, strict=True), marker="o", linestyle="--",
-                        label=f"peak RSS: {step}")
+                        color=colours[dict(STEPS)[step]],
+                        alpha=0.5 if step.startswith("+") else 1.0, label=f"peak RSS: {step}")
     memory.set(xscale="log", yscale="log", xlabel="posts", ylabel="MiB",
                title="file sizes and peak RSS")
     memory.legend(fontsize="small")
