@@ -187,12 +187,13 @@ class Config:
         base = Settings.from_env()
         return Settings.from_env(
             {**os.environ, "PANTAU_STATE_DIR": str(state)},
-            state_dir=state, warehouse_path=state / "warehouse.duckdb",
-            published_path=state / "published.duckdb",
-            topic_posts=f"bench.scale.{self.run}", topic_dlq=f"bench.scale.{self.run}.dlq",
-            consumer_group=f"bench-scale-{self.run}", pg_dir=base.pg_dir,
-            pg_publish=self.pg_database is not None,
-            pg_database=self.pg_database or base.pg_database, **overrides)
+            **{"state_dir": state, "warehouse_path": state / "warehouse.duckdb",
+               "published_path": state / "published.duckdb",
+               "topic_posts": f"bench.scale.{self.run}",
+               "topic_dlq": f"bench.scale.{self.run}.dlq",
+               "consumer_group": f"bench-scale-{self.run}", "pg_dir": base.pg_dir,
+               "pg_publish": self.pg_database is not None,
+               "pg_database": self.pg_database or base.pg_database, **overrides})
 
     def stream(self) -> Stream:
         return Stream(start=datetime.fromisoformat(self.start),
@@ -248,7 +249,8 @@ def _load(config: Config, span: Span, via: str) -> dict[str, Any]:
         stored = written_offsets(settings)
         todo = [c for c in chunks if progress["done"].get(str(c.partition)) is None
                 or stored.get(c.partition) != progress["done"][str(c.partition)]]
-        if len(todo) < len(chunks) or any(c.partition in stored for c in todo):
+        figures["resumed"] = len(todo) < len(chunks) or any(c.partition in stored for c in todo)
+        if figures["resumed"]:
             print(f"  resuming the load: {len(chunks) - len(todo)} of {len(chunks)} chunks done, "
                   f"raw holds {sum(stored.get(c.partition, 0) for c in todo):,} messages of "
                   "the rest", flush=True)
@@ -279,6 +281,11 @@ def _load_through_kafka(config: Config, span: Span, chunks: list[Chunk],
     settings = config.settings(topic_posts=f"bench.scale.{run}",
                                topic_dlq=f"bench.scale.{run}.dlq")
     if not progress.get("loaded"):
+        figures["resumed"] = bool(progress["produced"])
+        if figures["resumed"]:
+            print(f"  resuming the load: {len(progress['produced'])} of {len(chunks)} chunks "
+                  "produced before; producing the rest (a chunk cut short is produced again "
+                  "and loaded once), then loading from the stored offsets", flush=True)
         ensure_topics(settings)
         started = time.monotonic()
         produced = set(progress["produced"])
@@ -513,7 +520,8 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
             figures = state.done(size, step)
             cell = _cell(figures)
             if figures and kind == "load":
-                cell += f" ({figures['posts']:,} via {figures['via']})"
+                cell += (f" ({figures['posts']:,} via {figures['via']}"
+                         + (", resumed*" if figures.get("resumed") else "") + ")")
             if figures and kind == "publish" and figures.get("postgres"):
                 pg = figures["postgres"]
                 cell += f" (PG {pg['seconds']:.1f} s, {pg['mode']})"
@@ -541,7 +549,8 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
     plan_ = state.data["plan"]
     lines += ["", f"{plan_['posts_per_day']:,} posts a day from {plan_['start'][:16]} UTC, "
               f"seed {plan_['seed']}; peak RSS: the step's process or its largest child (dbt), "
-              "whichever is larger; publish: the snapshot file"
+              "whichever is larger; *resumed: the load was interrupted and resumed, its "
+              "seconds are those of the run that finished it; publish: the snapshot file"
               + (f" and PostgreSQL (database {pg_database})" if pg_database
                  else " only (no PostgreSQL)") + "; files measured after the last step.", ""]
     return "\n".join(lines)
@@ -566,10 +575,11 @@ def plot(state: State, sizes: list[int], path: Path) -> None:
     times.set(xscale="log", yscale="log", xlabel="posts", ylabel="seconds",
               title="seconds per step")
     times.legend(fontsize="small", ncol=2)
-    for key, label in (("warehouse_mib", "warehouse file"), ("snapshot_mib", "snapshot file")):
+    for key, label, colour in (("warehouse_mib", "warehouse file", "black"),
+                               ("snapshot_mib", "snapshot file", "tab:purple")):
         points = [(size, f[key]) for size in sizes if (f := state.done(size, "files"))]
         if points:
-            memory.plot(*zip(*points, strict=True), marker="s", label=label)
+            memory.plot(*zip(*points, strict=True), marker="s", label=label, color=colour)
     for step in ("load", "full build", "+1% build", "full audit", "full publish"):
         points = [(size, f["peak_rss_mib"]) for size in sizes if (f := state.done(size, step))]
         if points:
