@@ -157,13 +157,8 @@ class Loader:
         stop = stop or threading.Event()
         report = IngestReport()
         topic = self.settings.topic_posts
-        con = warehouse.connect(self.settings.warehouse_path)
+        con = self.connect()
         try:
-            # Bounds what DuckDB holds, whatever the backlog (see the two settings).
-            con.execute(f"set memory_limit = '{self.settings.ingest_memory_limit}'")
-            con.execute(f"set threads = {self.settings.ingest_threads}")
-            con.execute(f"set checkpoint_threshold = '{self.settings.ingest_checkpoint_bytes}B'")
-            warehouse.ensure_raw(con)
             stored = dict(con.execute(
                 "select partition, next_offset from ops.kafka_offsets where topic = ?", [topic]
             ).fetchall())
@@ -185,11 +180,32 @@ class Loader:
             report.seconds = time.monotonic() - started
         return report
 
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """The warehouse connection the loader writes through, with the raw tables ensured.
+
+        Its memory limit, threads and checkpoint threshold (the ``ingest_*`` settings) bound
+        what DuckDB holds, whatever the backlog. Benchmarks that write batches of their own
+        through :meth:`write` open it here too, so they load as the loader does.
+
+        Raises:
+            WarehouseLockedError: another process writes the warehouse.
+        """
+        con = warehouse.connect(self.settings.warehouse_path)
+        try:
+            con.execute(f"set memory_limit = '{self.settings.ingest_memory_limit}'")
+            con.execute(f"set threads = {self.settings.ingest_threads}")
+            con.execute(f"set checkpoint_threshold = '{self.settings.ingest_checkpoint_bytes}B'")
+            warehouse.ensure_raw(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
     def _loop(self, con: Any, consumer: KafkaConsumer, partitions: list[TopicPartition],
               targets: dict[TopicPartition, int], report: IngestReport, *, follow: bool,
               stop: threading.Event) -> None:
         lag = _LagCommitter(self.settings)
-        writer = BackgroundWriter(lambda batch: self._write(con, batch, report), lag.commit)
+        writer = BackgroundWriter(lambda batch: self.write(con, batch, report), lag.commit)
         try:
             self._consume(consumer, partitions, targets, report, writer, follow=follow, stop=stop)
         finally:
@@ -313,13 +329,14 @@ class Loader:
         except KafkaError:  # the broker is away: not drained; the outage logic takes over
             return False
 
-    def _write(self, con: Any, batch: Batch, report: IngestReport) -> None:
+    def write(self, con: Any, batch: Batch, report: IngestReport) -> None:
         """Validate and load one batch, with its offsets, in one DuckDB transaction.
 
         DuckDB parses and checks the batch in bulk (:mod:`pantau.ingest.bulk`); only the messages it
         cannot vouch for pass through the Python validator, which loads or rejects them. Should
         the bulk SQL itself fail on some input, the batch is validated in Python alone, so no
-        message can stop the loader.
+        message can stop the loader. ``ops.kafka_offsets`` then holds, for each partition of
+        the batch, the offset after its last message. ``con`` comes from :meth:`connect`.
         """
         try:
             self._write_batch(con, batch, report, use_bulk=True)
