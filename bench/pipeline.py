@@ -12,9 +12,11 @@ files in a temporary state directory, with its own topics:
 3. continuous mode: a producer thread sends ``--rate`` posts/s for ``--seconds`` while the
    loop runs what the DAGs run back to back — drain Kafka (the loader), build, audit, publish —
    and each batch's freshness is measured from its acknowledgement by Kafka to the publish that
-   made it visible in the snapshot. (The loop drains rather than running ``ingest --follow``
-   beside the builds: DuckDB has one writer, and a following loader holds the warehouse, so in
-   Pantau loads and builds take turns, as in the DAGs' ``duckdb_writer`` pool.)
+   made it visible in the snapshot, with dbt kept warm between builds as ``pantau build
+   --follow`` runs it (``--dbt cold``: a new dbt process per build, as the DAG's task). (The
+   loop drains rather than running ``ingest --follow`` beside the builds: DuckDB has one
+   writer, and a following loader holds the warehouse, so in Pantau loads and builds take turns,
+   as in the DAGs' ``duckdb_writer`` pool.)
 
 Needs a broker (`pantau stack up`).
 """
@@ -37,6 +39,7 @@ from pantau.ingest import Loader
 from pantau.orchestration import tasks as pipeline
 from pantau.quality.audit import audit
 from pantau.settings import Settings
+from pantau.transform.warm import WarmDbt
 from producers import Publisher, synthetic
 
 
@@ -118,7 +121,7 @@ def audit_at_scale(settings: Settings, rows: int, state: Path) -> None:
           f"marts not rebuilt): {[r.suite_name for r in results if not r.success]}")
 
 
-def continuous(settings: Settings, *, rate: int, seconds: float) -> None:
+def continuous(settings: Settings, *, rate: int, seconds: float, warm: bool) -> None:
     batch = max(1, rate // 2)  # a batch every half second
     acked: list[tuple[int, float]] = []  # (cumulative posts, time Kafka acknowledged them)
     done = threading.Event()
@@ -144,11 +147,12 @@ def continuous(settings: Settings, *, rate: int, seconds: float) -> None:
     cycles: list[float] = []
     seen = 0
     deadline = time.monotonic() + seconds + 600
+    dbt = WarmDbt(settings) if warm else None
     while time.monotonic() < deadline:
         started = time.perf_counter()
         Loader(settings).run()
         pipeline.build_audit_publish(settings, run_id=f"bench-{len(cycles)}",
-                                     say=lambda _m: None)
+                                     say=lambda _m: None, warm=dbt)
         published_at = time.monotonic()
         cycles.append(time.perf_counter() - started)
         visible = visible_posts(settings)
@@ -160,8 +164,10 @@ def continuous(settings: Settings, *, rate: int, seconds: float) -> None:
         if done.is_set() and seen == len(acked):
             break
     producer.join()
+    if dbt is not None:
+        dbt.close()
     print(f"== continuous: {rate} posts/s for {seconds:.0f}s, load -> build -> audit -> publish "
-          "back to back ==")
+          f"back to back, dbt {'kept warm' if warm else 'started for each build'} ==")
     print(f"cycles: {len(cycles)}, each {statistics.mean(cycles):.1f} s on average "
           f"(min {min(cycles):.1f}, max {max(cycles):.1f})")
     ordered = sorted(freshness)
@@ -178,6 +184,10 @@ def main() -> None:
                         help="raw rows of the audit-at-scale run (0: skip)")
     parser.add_argument("--rate", type=int, default=200, help="posts/s in continuous mode")
     parser.add_argument("--seconds", type=float, default=120, help="continuous mode (0: skip)")
+    parser.add_argument("--dbt", choices=("warm", "cold"), default="warm",
+                        help="continuous mode: dbt kept warm between builds, as `pantau build "
+                        "--follow` runs it (default), or a new dbt process per build, as the "
+                        "Airflow DAG's build task runs it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -196,7 +206,7 @@ def main() -> None:
     if args.audit_rows:
         audit_at_scale(settings, args.audit_rows, state)
     if args.seconds:
-        continuous(settings, rate=args.rate, seconds=args.seconds)
+        continuous(settings, rate=args.rate, seconds=args.seconds, warm=args.dbt == "warm")
     print(f"state: {state}")
 
 
