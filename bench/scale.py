@@ -14,6 +14,10 @@ that of its largest child, dbt, are the step's peak RSS):
 * +1%: 1% more posts, loaded, then an incremental build, audit and publish as ``pantau build``
   runs them (the build decides itself whether anything needs a full refresh);
 * +10,000: as +1%, with 10,000 posts;
+* +1,000, dbt warm: in one process as ``pantau build --follow`` runs it, a build with nothing
+  new with a new dbt process (the cold floor, as the DAG's task), then with dbt kept warm
+  (``pantau.transform.warm``) a first build with nothing new, 1,000 posts loaded, the timed
+  build of them (the step's seconds), and a build with nothing new again (the warm floor);
 * the warehouse's and the snapshot's file sizes.
 
 Each build's dbt ``run_results.json`` (every model's and test's seconds) is kept as
@@ -81,6 +85,8 @@ from pantau.settings import Settings
 DEFAULT_SIZES = "1000000,5000000,20000000"
 KAFKA_UP_TO = 5_000_000
 PLUS_POSTS = 10_000
+WARM_POSTS = 1_000
+WARM_STEP = "+1,000 build, dbt warm"
 MIB = 1024 * 1024
 
 #: The steps of each size, in order: (name, kind); each load step has a Span of its own.
@@ -91,6 +97,9 @@ STEPS = (
     ("+1% publish", "publish"),
     ("+10,000 load", "load"), ("+10,000 build", "build"), ("+10,000 audit", "audit"),
     ("+10,000 publish", "publish"),
+    # one process, as `pantau build --follow` runs: dbt kept warm, +1,000 posts loaded between
+    # two builds (the step's seconds are the second build's; see _warm_build)
+    (WARM_STEP, "build"),
 )
 
 
@@ -118,7 +127,7 @@ def plan(sizes: list[int]) -> list[Span]:
             raise SystemExit(f"size {size:,} is not above the {posts:,} posts the sizes before "
                              "it (and their +1% and +10,000) leave: give sizes further apart")
         for step, count in (("load", size - posts), ("+1% load", max(1, size // 100)),
-                            ("+10,000 load", PLUS_POSTS)):
+                            ("+10,000 load", PLUS_POSTS), ("+1,000 load", WARM_POSTS)):
             spans.append(Span(size, step, posts, count))
             posts += count
     return spans
@@ -222,7 +231,8 @@ def _measured(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, 
     logging.basicConfig(level=logging.WARNING, format="  %(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
     figures = function(*args)
-    figures["seconds"] = round(time.monotonic() - started, 2)
+    # a step that times one part of its work says so (the warm build); else the whole step
+    figures["seconds"] = round(figures.pop("timed_seconds", time.monotonic() - started), 2)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     figures["rss_mib"] = round(own, 1)
@@ -350,6 +360,34 @@ def _build(config: Config, size: int, step: str, full: bool) -> dict[str, Any]:
             "full_refresh": full, "run_results": str(kept), **_model_seconds(settings)}
 
 
+def _warm_build(config: Config, size: int, step: str, span: Span, via: str) -> dict[str, Any]:
+    """The floor, cold and warm, and an incremental build of +1,000 posts with dbt kept warm.
+
+    In this one process: a cold build with nothing new (a new dbt process, as the DAG's task
+    runs it); then, with a warm worker (:mod:`pantau.transform.warm`), a first build with
+    nothing new (it parses the project and loads the text models), the +1,000 posts loaded,
+    the timed build of them, and a build with nothing new again (the warm floor).
+    """
+    from pantau.orchestration import tasks
+    from pantau.transform.warm import WarmDbt
+
+    settings = config.settings()
+
+    def timed(warm: WarmDbt | None) -> float:
+        started = time.monotonic()
+        tasks.build(settings, run_id=f"scale-{size}-warm-{uuid.uuid4().hex[:6]}", warm=warm)
+        return round(time.monotonic() - started, 2)
+
+    figures: dict[str, Any] = {"cold_floor_seconds": timed(None)}
+    with WarmDbt(settings) as warm:
+        figures["warm_first_seconds"] = timed(warm)
+        figures["load"] = _load(config, span, via)
+        figures["timed_seconds"] = timed(warm)
+        figures.update(_model_seconds(settings))
+        figures["warm_floor_seconds"] = timed(warm)
+    return figures
+
+
 def _audit(config: Config, build: dict[str, Any], stream_end: str) -> dict[str, Any]:
     from pantau.orchestration import tasks
 
@@ -457,6 +495,10 @@ def run(args: argparse.Namespace) -> int:
                 assert span is not None
                 via = args.via or ("kafka" if size <= KAFKA_UP_TO else "bulk")
                 figures = _in_child(_load, config, span, via)
+            elif step == WARM_STEP:
+                via = args.via or ("kafka" if size <= KAFKA_UP_TO else "bulk")
+                figures = _in_child(_warm_build, config, size, step,
+                                    by_size[size]["+1,000 load"], via)
             elif kind == "build":
                 figures = _in_child(_build, config, size, step, step == "full build")
                 build = figures
@@ -493,6 +535,10 @@ def _cell(figures: dict[str, Any] | None) -> str:
 
 
 def _detail(kind: str, figures: dict[str, Any]) -> str:
+    if "warm_floor_seconds" in figures:
+        return (f" (floor, nothing new: cold {figures['cold_floor_seconds']:.1f} s, warm "
+                f"{figures['warm_floor_seconds']:.1f} s; the warm worker's first build "
+                f"{figures['warm_first_seconds']:.1f} s)")
     if kind == "build":
         return (f" (network models {figures['network_seconds']:.1f} s, campaign models "
                 f"{figures['campaign_seconds']:.1f} s)")
@@ -527,10 +573,15 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
                 cell += f" (PG {pg['seconds']:.1f} s, {pg['mode']})"
             cells.append(cell)
         lines.append(row(step, cells))
+    for key, name in (("cold_floor_seconds", "a build with nothing new, dbt cold"),
+                      ("warm_floor_seconds", "a build with nothing new, dbt warm")):
+        lines.append(row(name, [
+            f"{figures[key]:,.1f} s" if (figures := state.done(size, WARM_STEP)) else "-"
+            for size in sizes]))
     lines += ["", row("dbt models, seconds (summed over dbt's threads)",
                       [f"{s:,} posts" for s in sizes]),
               "|---|" + "---:|" * len(sizes)]
-    for step in ("full build", "+1% build", "+10,000 build"):
+    for step in ("full build", "+1% build", "+10,000 build", WARM_STEP):
         for key, name in (("models_seconds", "all models"), ("network_seconds", "tag:network"),
                           ("campaign_seconds", "campaign models")):
             lines.append(row(f"{step}: {name}", [
