@@ -37,6 +37,8 @@ _DEPRECATED_LANG = {"in": "id", "iw": "he", "ji": "yi"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{1,279})", re.UNICODE)
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,64})", re.UNICODE)
+#: X's classic retweet as exports and old clients write it: "RT @handle: <the original text>"
+_CLASSIC_RETWEET = re.compile(r"^\s*RT @(\w{1,15}):", re.ASCII)
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 
 
@@ -180,6 +182,15 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+
+
+def classic_retweet(text: str) -> str | None:
+    """The handle a classic X retweet (``RT @handle: …``, as tweet-harvest and most CSV exports
+    write retweets) repeats, or None for any other text. Such a row is a repost of that
+    account's post: another account's words, not the poster's (a wave of them is organic
+    amplification, not a coordinated campaign of near-identical posts)."""
+    found = _CLASSIC_RETWEET.match(text)
+    return found.group(1) if found else None
 
 
 def strip_html(markup: str) -> str:

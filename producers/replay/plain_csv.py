@@ -15,6 +15,7 @@ from pantau.exceptions import TerminalError
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
+    classic_retweet,
     hashtags_in,
     parse_time,
     require_text,
@@ -90,7 +91,8 @@ def read_plain_csv(path: Path, observed_at: datetime, *, platform: str | None,
                 event = build_event(
                     platform=platform, post_id=post_id,
                     url=((row.get(url_col) or "").strip() or None) if url_col else None,
-                    post_type="post", author_id=author or "unknown", handle=author or "unknown",
+                    post_type="repost" if platform == "x" and classic_retweet(text) else "post",
+                    author_id=author or "unknown", handle=author or "unknown",
                     text=text, lang=None, created_at=created, observed_at=observed_at,
                     metrics={}, hashtags=hashtags_in(text), source_name=f"{REPLAY_SOURCE_PREFIX}csv")
                 yield Row(where, row, event=event)

@@ -13,6 +13,7 @@ from pantau.contract.vocabulary import REPLAY_SOURCE_PREFIX
 from producers.connectors.mapping import (
     UnmappableError,
     build_event,
+    classic_retweet,
     normalise_lang,
     parse_count,
     parse_time,
@@ -53,12 +54,13 @@ def _map_harvest(row: dict[str, str], observed_at: datetime, *, old: bool) -> di
     url = (row.get("tweet_url") or "").strip() or (
         f"https://x.com/{username}/status/{post_id}" if username
         else f"https://x.com/i/web/status/{post_id}")
+    text = require_text(text, "full_text")
     return build_event(
         platform="x", post_id=post_id, url=url,
-        post_type="reply" if reply_to or root else "post",
+        post_type="repost" if classic_retweet(text) else "reply" if reply_to or root else "post",
         parent_post_id=None, root_post_id=root,
         author_id=author_id or username, handle=username or author_id,
-        text=require_text(text, "full_text"), lang=normalise_lang(row.get("lang")),
+        text=text, lang=normalise_lang(row.get("lang")),
         created_at=parse_time(row.get("created_at"), "created_at"), observed_at=observed_at,
         metrics={"likes": parse_count(row.get("favorite_count"), "favorite_count"),
                  "replies": parse_count(row.get("reply_count"), "reply_count"),

@@ -59,8 +59,12 @@ class FakePublisher:
 
 
 def run(name: str, **options) -> FakePublisher:  # type: ignore[no-untyped-def]
+    return run_path(FIXTURES / name, **options)
+
+
+def run_path(path: Path, **options) -> FakePublisher:  # type: ignore[no-untyped-def]
     publisher = FakePublisher()
-    replay(FIXTURES / name, publisher, observed_at=OBSERVED, **options)
+    replay(path, publisher, observed_at=OBSERVED, **options)
     return publisher
 
 
@@ -265,3 +269,32 @@ def test_replay_options_parse():
         ["produce", "replay", "f.csv", "--speed", "60", "--observed-at", "2024-01-01T00:00:00Z",
          "--format", "csv", "--platform", "news", "--timezone", "Asia/Jakarta"])
     assert args.speed == 60 and args.observed_at == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_classic_retweets_of_exports_are_reposts_and_nothing_else_is(tmp_path):
+    header = ('"conversation_id_str","created_at","favorite_count","full_text","id_str",'
+              '"image_url","in_reply_to_screen_name","lang","location","quote_count",'
+              '"reply_count","retweet_count","tweet_url","user_id_str","username"\n')
+    texts = [
+        "RT @wargakesal: laporan sy ke polres udah sebulan ga ditanggepin",  # a retweet
+        "  RT @wargakesal: spasi di depan",  # exports keep leading spaces
+        "rt @wargakesal: huruf kecil bukan retweet klasik",
+        "Setuju! RT @wargakesal: ini kutipan manual",  # a quote typed by hand
+        "RT @" + "a" * 16 + ": handle terlalu panjang",  # no X handle is this long
+        "RT @wargakesal tanpa titik dua",
+        "RT @\uff57\uff41\uff52\uff47\uff41: full-width handle",  # look-alike letters: no handle
+    ]
+    rows = "".join(
+        f'"{1800 + n}","2024-10-03T14:{10 + n}:00.000Z","0","{text}","{1800 + n}","","",'
+        f'"in","","0","0","3","","{900 + n}","akun{n}"\n' for n, text in enumerate(texts))
+    path = tmp_path / "export.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    publisher = run_path(path, fmt="tweet-harvest")
+    assert [e["post_type"] for e in publisher.sent] == [
+        "repost", "repost", "post", "post", "post", "post", "post"]
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text\n" + "".join(f'"{t}"\n' for t in texts[:2]), encoding="utf-8")
+    assert [e["post_type"] for e in run_path(plain, platform="x").sent] == ["repost", "repost"]
+    # the convention is X's: on another platform the same words are the poster's own post
+    assert [e["post_type"] for e in run_path(plain, platform="tiktok").sent] == ["post", "post"]
