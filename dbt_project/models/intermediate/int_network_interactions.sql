@@ -164,32 +164,22 @@ issue_members as (
     where scopes_chosen.scope_type = 'issue'
 ),
 
+post_links as (
+    -- each post under the three keys that tie it to a viral post: itself, its root, its parent
+    select
+        post_key,
+        unnest([post_key, root_post_key, parent_post_key]) as linked_post_key
+    from posts
+),
+
 viral_post_members as (
-    select
+    select distinct
         scopes_chosen.scope_type,
         scopes_chosen.scope_id,
-        posts.post_key
+        post_links.post_key
     from scopes_chosen
-    inner join posts
-        on scopes_chosen.scope_post_key = posts.post_key
-    where scopes_chosen.scope_type = 'viral_post'
-    union
-    select
-        scopes_chosen.scope_type,
-        scopes_chosen.scope_id,
-        posts.post_key
-    from scopes_chosen
-    inner join posts
-        on scopes_chosen.scope_post_key = posts.root_post_key
-    where scopes_chosen.scope_type = 'viral_post'
-    union
-    select
-        scopes_chosen.scope_type,
-        scopes_chosen.scope_id,
-        posts.post_key
-    from scopes_chosen
-    inner join posts
-        on scopes_chosen.scope_post_key = posts.parent_post_key
+    inner join post_links
+        on scopes_chosen.scope_post_key = post_links.linked_post_key
     where scopes_chosen.scope_type = 'viral_post'
 ),
 
