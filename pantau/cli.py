@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -87,21 +88,27 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def _stop_on_signals(out: Output, unit: str) -> threading.Event:
+    """An event SIGTERM and SIGINT (Ctrl-C) set, saying that the current ``unit`` of work
+    finishes first."""
     import signal
-    import threading
 
-    from pantau.ingest import IngestReport, Loader
-
-    out = Output()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
-        out.say(f"  … {signal.Signals(signum).name}: finishing the current batch, then stopping")
+        out.say(f"  … {signal.Signals(signum).name}: finishing the current {unit}, then stopping")
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
+    return stop
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from pantau.ingest import IngestReport, Loader
+
+    out = Output()
+    stop = _stop_on_signals(out, "batch")
     if args.follow:
         out.say(f"Following {settings.topic_posts} into {settings.warehouse_path} "
                 "(Ctrl-C or SIGTERM stops after the current batch)")
@@ -122,19 +129,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _follow(settings: Settings, out: Output) -> int:
-    import signal
-    import threading
-
     from pantau.orchestration.tasks import follow
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        out.say(f"  … {signal.Signals(signum).name}: finishing the current cycle, then stopping")
-        stop.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
+    stop = _stop_on_signals(out, "cycle")
     out.say(f"Following {settings.topic_posts} into {settings.warehouse_path}: load, then build, "
             f"audit, publish and notify when anything new arrived, at most every "
             f"{settings.follow_interval_s:g}s, dbt kept warm between builds (Ctrl-C or SIGTERM "
