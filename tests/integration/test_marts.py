@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,8 +61,9 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
     # every model whose logic they pin has them, and all pass
     assert run_dbt(settings, "test", "--select", "test_type:unit").returncode == 0, (
         settings.state_dir / "dbt" / "test.log").read_text()[-3000:]
-    unit_results = json.loads(
+    unit_results = [r for r in json.loads(
         (settings.state_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
+        if r["unique_id"].startswith("unit_test.")]  # not the project's on-run-start hooks
     assert {r["unique_id"].split(".")[2] for r in unit_results} >= {
         "int_issue_spikes_clustered", "int_issue_origins_found", "int_issue_responses_matched",
         "int_unit_negative_hours", "int_post_velocity", "mart_viral_posts",
@@ -97,15 +99,68 @@ def _model_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
+def _event(post_id: str, text: str, created_at: str, observed_at: str, likes: int, *,
+           parent: str | None = None, hashtags: tuple[str, ...] = ()) -> dict:
+    """One observation of a hand-made X post (a reply when it has a parent) by a member of
+    the public, for the slices that stress the incremental aggregates' keys."""
+    from producers import synthetic
+
+    template = next(synthetic.generate(1, seed=12))
+    return {**template, "event_id": str(uuid.uuid4()), "platform": "x", "post_id": post_id,
+            "url": f"https://example.invalid/x/{post_id}",
+            "post_type": "reply" if parent else "post",
+            "parent_post_id": parent, "root_post_id": parent,
+            "author": {**template["author"], "id": f"u-{post_id}", "handle": f"warga_{post_id}"},
+            "text": text, "created_at": created_at, "observed_at": observed_at,
+            "metrics": {**template["metrics"], "likes": likes}, "hashtags": list(hashtags)}
+
+
+#: Hand-made posts added to the three slices of the incremental test, each stressing a key of
+#: the incremental aggregates (days, hours, weeks):
+#: * ``lone``: the only post of its day (and week, far before the scenario), with the only
+#:   hashtag of that day; in slice 2 its text names another Polres and drops the hashtag, so
+#:   the day's rows of the first Polres and of the hashtag must disappear;
+#: * ``night1``/``night2``: two posts either side of midnight UTC arriving in reverse order
+#:   (the later one in slice 1, the earlier in slice 2), and an observation of the first
+#:   made after midnight in slice 3;
+#: * ``reply``/``parent``: a reply naming no unit arrives before its parent; when the parent
+#:   (naming a Polres) arrives in slice 2, the reply's Polres changes;
+#: * ``old``: a post of the scenario's first day observed again in slice 3 (late observations
+#:   change an old day), one of them older than the one already built (out of order).
+STRESS_SLICES = (
+    [_event("9000000000000000001", "pelayanan polres bireuen lambat banget #sepi",
+            "2026-10-01T10:00:00Z", "2026-10-01T10:30:00Z", 3, hashtags=("sepi",)),
+     _event("9000000000000000003", "polres parepare cepat tanggap, makasih pak",
+            "2026-11-17T00:10:00Z", "2026-11-17T00:20:00Z", 4),
+     _event("9000000000000000005", "setuju, parah banget ini",
+            "2026-11-16T12:05:00Z", "2026-11-16T12:10:00Z", 1, parent="9000000000000000004"),
+     _event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
+            "2026-11-14T08:00:00Z", "2026-11-14T08:30:00Z", 5)],
+    [_event("9000000000000000001", "pelayanan polres parepare lambat banget",
+            "2026-10-01T10:00:00Z", "2026-10-02T09:00:00Z", 7),
+     _event("9000000000000000002", "polres parepare lambat, laporan ga diurus",
+            "2026-11-16T23:50:00Z", "2026-11-16T23:55:00Z", 2),
+     _event("9000000000000000004", "oknum polres bireuen minta uang damai di jalan",
+            "2026-11-16T12:00:00Z", "2026-11-16T12:30:00Z", 9)],
+    [_event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
+            "2026-11-14T08:00:00Z", "2026-11-14T20:00:00Z", 500),
+     _event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
+            "2026-11-14T08:00:00Z", "2026-11-14T08:15:00Z", 2),
+     _event("9000000000000000002", "polres parepare lambat, laporan ga diurus",
+            "2026-11-16T23:50:00Z", "2026-11-17T00:30:00Z", 6)],
+)
+
+
 def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) -> None:
     # with planted campaigns, so that the incremental pairs of near-identical posts are checked
     scenario = Scenario(ScenarioConfig(count=6_000, seed=9, events=6, end=END, campaigns=4))
     observations = scenario.generate()
     assert run_dbt(settings, "seed").returncode == 0
     # three slices of the message stream: later slices hold new posts and new observations of
-    # posts already built, so every incremental model has both kinds of work
-    for size in (5_000, 2_500, None):
-        _publish(settings, itertools.islice(observations, size))
+    # posts already built, so every incremental model has both kinds of work; the hand-made
+    # posts of STRESS_SLICES stress the periods the incremental aggregates rebuild
+    for size, stress in zip((5_000, 2_500, None), STRESS_SLICES, strict=True):
+        _publish(settings, itertools.chain(itertools.islice(observations, size), stress))
         assert Loader(settings).run().loaded > 0
         process = run_dbt(settings, "run")  # the first test runs dbt's data tests
         assert process.returncode == 0, (settings.state_dir / "dbt" / "run.log").read_text()[-3000:]
@@ -119,8 +174,27 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     for table in stepwise:  # every model, not only the marts
         assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
     campaign_posts = sum(len(c.post_ids) + len(c.network_post_ids) for c in scenario.campaigns)
-    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts
+    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts + 6
     assert len(stepwise["marts.mart_coordinated_campaigns"]) == 4
+
+    # the stress cases did what they stress (in the incrementally built warehouse)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        lone_day = con.execute("""
+            select list(distinct unit_id order by unit_id) from marts.mart_unit_engagement_daily
+            where activity_date = '2026-10-01' and unit_level = 'polres'""").fetchone()
+        lone_hashtags = con.execute("select count(*) from marts.mart_hashtags_daily "
+                                    "where activity_date = '2026-10-01'").fetchone()
+        reply = con.execute("select polres_id from marts.fct_posts "
+                            "where post_key = 'x:9000000000000000005'").fetchone()
+        old = con.execute("select likes, observation_count from marts.fct_posts "
+                          "where post_key = 'x:9000000000000000006'").fetchone()
+    finally:
+        con.close()
+    assert lone_day == (["polres_parepare"],)  # no longer polres_bireuen
+    assert lone_hashtags == (0,)
+    assert reply == ("polres_bireuen",)  # inherited from the parent that arrived later
+    assert old == (500, 3)
 
 
 def test_an_observation_arriving_out_of_order_keeps_the_latest_and_counts(

@@ -1,6 +1,8 @@
 """Upgrade in place: a warehouse built by a previous release, then this release's build on it.
 
-The previous releases are commit ``16a12c7`` (Polres-only attribution and marts, before the
+The previous releases are commit ``81cd25f`` (the aggregate marts as tables rebuilt whole, with
+the columns they have now: no full refresh is decided, the incremental aggregates find no
+watermark and rebuild every period), ``16a12c7`` (Polres-only attribution and marts, before the
 national and Polda grains) and the older ``e1b519d`` (before the package layout moved into
 subpackages and before publishing into PostgreSQL). Each tree is extracted from git history and
 run as a child
@@ -8,7 +10,8 @@ process with the same interpreter (``PYTHONPATH`` and ``cwd`` point at the extra
 own ``pantau`` package, dbt project and text models are used): it produces 300 synthetic posts,
 ingests them and builds. Then this release produces and ingests 100 more and runs
 ``build_audit_publish`` on the same state directory, warehouse and snapshot, with no manual step
-in between. Needs a git clone with history: without the commit the test fails, it does not skip.
+in between; every model then equals a ``--full-refresh`` build of this release. Needs a git
+clone with history: without the commit the test fails, it does not skip.
 """
 
 from __future__ import annotations
@@ -25,15 +28,26 @@ from pantau.connections.postgres import reader_count
 from pantau.ingest.loader import Loader
 from pantau.orchestration.tasks import build_audit_publish
 from pantau.settings import PROJECT_DIR, Settings
+from pantau.transform.dbt import dbt_build
 from producers import Publisher, synthetic
 from tests.support import query
 
 pytestmark = pytest.mark.integration
 
-#: The releases a warehouse may come from: the last one, and the one before the layout moved.
-PREVIOUS_RELEASES = ("16a12c7", "e1b519d")
+#: The releases a warehouse may come from: the last one (aggregate marts as tables), the last
+#: Polres-only one, and the one before the layout moved.
+PREVIOUS_RELEASES = ("81cd25f", "16a12c7", "e1b519d")
 OLD_POSTS = 300
 NEW_POSTS = 100
+
+
+def _model_rows(settings: Settings) -> dict[str, list[tuple]]:
+    """Every table of the dbt schemas, its rows sorted."""
+    tables = [f"{schema}.{table}" for schema, table in query(
+        settings, "select table_schema, table_name from information_schema.tables "
+                  "where table_schema in ('staging', 'intermediate', 'marts') order by all")]
+    return {table: sorted(query(settings, f"select * from {table}"), key=repr)
+            for table in tables}
 
 
 def _git(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
@@ -179,6 +193,15 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
                                       where run_id = '{run_id}'
                                           and suite_name = 'marts.network.input'""")
     assert "self_loops" in counts
+
+    # the upgraded warehouse, built incrementally on the old tables, equals a full refresh of
+    # this release (model for model, row for row)
+    upgraded = _model_rows(settings)
+    dbt_build(settings, full_refresh=True)  # with the text version, as `pantau build` runs it
+    refreshed = _model_rows(settings)
+    assert upgraded.keys() == refreshed.keys()
+    for table in upgraded:
+        assert upgraded[table] == refreshed[table], f"{table} differs from a full refresh"
 
     elapsed = time.monotonic() - started
     print(f"upgrade in place from {release}: {elapsed:.1f}s; "

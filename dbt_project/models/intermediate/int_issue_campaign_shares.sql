@@ -1,7 +1,8 @@
 -- One row per issue (int_issue_origins_found): its public posts (naming its unit from its
 -- start to its end, to the latest data while it is open), how many of them belong to a
 -- coordinated campaign (int_campaign_posts_clustered), and the organic share, the rest.
--- A table, like the issues it counts for.
+-- A table, like the issues it counts for; it reads only the posts of the issues' hours
+-- (posts_in_windows: from an issue's start to its end, or to the latest post while it is open).
 {{ config(materialized='table', tags=['network']) }}
 
 with
@@ -10,8 +11,22 @@ issues as (
     select * from {{ ref('int_issue_origins_found') }}
 ),
 
-posts as (
+-- not materialized: only the time of the latest post is read
+all_posts as not materialized (
     select * from {{ ref('fct_posts') }}
+),
+
+issue_windows as (
+    select
+        issues.started_at as window_start,
+        coalesce(
+            issues.ended_at, (select max(all_posts.created_at) from all_posts)
+        ) as window_end
+    from issues
+),
+
+posts as (
+    {{ posts_in_windows('issue_windows') }}
 ),
 
 campaign_posts as (

@@ -7,8 +7,13 @@
 -- lookback, else at the first negative post of its first spike hour; it ends with its last
 -- spike hour and is open (no end) while fewer than PANTAU_ALERT_GAP_HOURS hours of data
 -- follow that hour.
--- A table, not the intermediate folder's incremental: rebuilt whole like the mart it feeds
--- (read twice, by int_issue_responses_matched and mart_issue_alerts).
+-- A table, not the intermediate folder's incremental: a few hundred rows rebuilt whole (an
+-- issue's number counts the unit's issues before it, and an open issue closes when the data
+-- moves on), read twice, by int_issue_responses_matched and mart_issue_alerts. It reads only
+-- the posts of the issues' hours (posts_in_windows): from PANTAU_ALERT_LOOKBACK_HOURS before
+-- a cluster's first spike hour to PANTAU_ALERT_GAP_HOURS after its last (the longest an open
+-- issue's news can run), and the origin posts by key, so its cost follows the issues, not
+-- the warehouse; it equals a build from every post.
 {{ config(materialized='table') }}
 
 with
@@ -18,7 +23,7 @@ spike_clusters as (
 ),
 
 -- not materialized: each use reads only the columns and rows it needs from fct_posts
--- (a materialised CTE copied eleven columns of every post, the texts included).
+-- (the origin posts by key, the time of the latest post)
 posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
@@ -27,10 +32,23 @@ data_window as (
     select max(created_at) as last_post_at from posts
 ),
 
-negative_posts_per_unit as (
+cluster_windows as (
+    select
+        first_spike_hour_at
+        - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour as window_start,
+        last_spike_hour_at + interval 1 hour as window_end
+    from spike_clusters
+),
+
+cluster_posts as (
+    {{ posts_in_windows('cluster_windows') }}
+),
+
+cluster_negative_posts_per_unit as (
     {{ per_unit(
-        'posts',
-        where="posts.sentiment_label = 'negative' and not posts.is_official_author"
+        'cluster_posts',
+        where="cluster_posts.sentiment_label = 'negative' "
+            ~ "and not cluster_posts.is_official_author"
     ) }}
 ),
 
@@ -39,25 +57,25 @@ cluster_origins as (
         spike_clusters.unit_id,
         spike_clusters.cluster_number,
         coalesce(
-            negative_posts_per_unit.root_post_key, negative_posts_per_unit.post_key
+            cluster_negative_posts_per_unit.root_post_key, cluster_negative_posts_per_unit.post_key
         ) as origin_post_key,
         count(*) as origin_post_count,
-        min(negative_posts_per_unit.created_at) as origin_created_at
+        min(cluster_negative_posts_per_unit.created_at) as origin_created_at
     from spike_clusters
-    inner join negative_posts_per_unit
-        on spike_clusters.unit_id = negative_posts_per_unit.about_unit_id
-        and negative_posts_per_unit.created_at >= (
+    inner join cluster_negative_posts_per_unit
+        on spike_clusters.unit_id = cluster_negative_posts_per_unit.about_unit_id
+        and cluster_negative_posts_per_unit.created_at >= (
             spike_clusters.first_spike_hour_at
             - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour
         )
-        and negative_posts_per_unit.created_at < (
+        and cluster_negative_posts_per_unit.created_at < (
             spike_clusters.last_spike_hour_at + interval 1 hour
         )
     group by
         spike_clusters.unit_id,
         spike_clusters.cluster_number,
         coalesce(
-            negative_posts_per_unit.root_post_key, negative_posts_per_unit.post_key
+            cluster_negative_posts_per_unit.root_post_key, cluster_negative_posts_per_unit.post_key
         )
 ),
 
@@ -129,6 +147,29 @@ spikes as (
         arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
     from clusters_merged
     group by unit_id, alert_number
+),
+
+-- the hours an issue's posts can fall in: its start is at most PANTAU_ALERT_LOOKBACK_HOURS
+-- before its first spike hour; it ends an hour after its last, or, while open, takes the news
+-- up to the latest post, less than PANTAU_ALERT_GAP_HOURS after it
+issue_windows as (
+    select
+        first_spike_hour_at
+        - interval ({{ pantau_setting('ALERT_LOOKBACK_HOURS', 12) }}) hour as window_start,
+        last_spike_hour_at
+        + interval (greatest({{ pantau_setting('ALERT_GAP_HOURS', 3) }}, 1)) hour as window_end
+    from spikes
+),
+
+issue_posts as (
+    {{ posts_in_windows('issue_windows') }}
+),
+
+negative_posts_per_unit as (
+    {{ per_unit(
+        'issue_posts',
+        where="issue_posts.sentiment_label = 'negative' and not issue_posts.is_official_author"
+    ) }}
 ),
 
 spike_posts as (
@@ -262,7 +303,7 @@ alert_posts_counted as (
 -- news items (platform news) naming the unit while the issue runs, from its start to its end
 -- (to the latest data while it is open): "picked up by N news sites"
 news_per_unit as (
-    {{ per_unit('posts', where="posts.platform = 'news'") }}
+    {{ per_unit('issue_posts', where="issue_posts.platform = 'news'") }}
 ),
 
 alert_news_counted as (

@@ -5,7 +5,8 @@
 -- its origin) or, when there is none, the first worded as a response (a phrase of the seed
 -- response_phrases: "menanggapi", "klarifikasi", …), and the minutes it took.
 -- A table, not the intermediate folder's incremental: a few rows rebuilt whole like the
--- mart that reads it, with its constraints checked on write.
+-- mart that reads it, with its constraints checked on write. It reads only the posts of the
+-- issues' response windows (posts_in_windows), so its cost follows the issues.
 {{ config(materialized='table') }}
 
 with
@@ -14,9 +15,16 @@ issues as (
     select * from {{ ref('int_issue_origins_found') }}
 ),
 
--- not materialized: reads only the official accounts' posts and the columns it needs
-posts as not materialized (
-    select * from {{ ref('fct_posts') }}
+response_windows as (
+    select
+        started_at as window_start,
+        started_at
+        + interval ({{ pantau_setting('ALERT_RESPONSE_WINDOW_HOURS', 48) }}) hour as window_end
+    from issues
+),
+
+posts as (
+    {{ posts_in_windows('response_windows') }}
 ),
 
 response_phrases as (

@@ -9,8 +9,10 @@
 -- (a few sour replies inside a wave of praise are not an issue), and not an echo:
 -- a Polda's or Polri's hour is no spike of its own when one unit below it holds more
 -- than half of its negative posts (echo_of_unit_id names that unit).
--- A table, not the intermediate folder's incremental: a new post moves the unit's median
--- hour, so every hour of every unit is judged again (rebuilt whole from fct_posts).
+-- A table, not the intermediate folder's incremental: a new post moves the data's last hour,
+-- and with it every unit's median hour, so every hour of every unit is judged again; it reads
+-- the hours counted per unit (int_unit_hours_counted, incremental: units × hours, not posts)
+-- and only the first and last post time of fct_posts.
 {{ config(materialized='table') }}
 
 with
@@ -19,12 +21,13 @@ units as (
     select * from {{ ref('dim_police_units') }}
 ),
 
-posts as (
-    select * from {{ ref('fct_posts') }}
+hourly_counts as (
+    select * from {{ ref('int_unit_hours_counted') }}
 ),
 
-public_posts as (
-    {{ per_unit('posts', where="not posts.is_official_author") }}
+-- not materialized: only created_at is read
+posts as not materialized (
+    select * from {{ ref('fct_posts') }}
 ),
 
 data_window as (
@@ -36,17 +39,6 @@ data_window as (
             date_trunc('hour', max(created_at))
         ) + 1 as hour_count
     from posts
-),
-
-hourly_counts as (
-    select
-        about_unit_id as unit_id,
-        date_trunc('hour', created_at) as hour_at,
-        count(*) filter (where sentiment_label = 'negative') as negative_post_count,
-        count(*) as public_post_count
-    from public_posts
-    group by about_unit_id, date_trunc('hour', created_at)
-    having count(*) filter (where sentiment_label = 'negative') > 0
 ),
 
 -- The usual level is the median hour (quiet hours count as zero), so the burst

@@ -1,6 +1,9 @@
 -- One row per police unit at every level: Polri (national), each Polda and each
 -- Polres of the reference seeds, with its parent and where it is. unit_id is the
 -- id the posts and marts carry (polri, polda_…, polres_…).
+-- A table, not the marts folder's incremental: a few hundred rows rebuilt from the seeds.
+{{ config(materialized='table') }}
+
 with
 
 polres as (

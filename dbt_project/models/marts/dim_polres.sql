@@ -1,4 +1,7 @@
 -- One row per Polres of the reference seed, with where it is.
+-- A table, not the marts folder's incremental: rebuilt from the Polres seed.
+{{ config(materialized='table') }}
+
 with
 
 polres as (

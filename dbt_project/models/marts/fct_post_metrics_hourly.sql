@@ -2,7 +2,6 @@
 -- observation of that hour, and the engagement gained since the hour before.
 -- Incremental: a run recomputes the series of the posts observed since the
 -- last run (delete+insert on post_key), so its cost follows the new data.
--- Incremental, not the marts folder's table (see above).
 {{ config(
     materialized='incremental',
     unique_key='post_key',

@@ -3,7 +3,6 @@
 -- about at every level (Polres, Polda, national: unit_ids),
 -- how fast it grew and how big a conversation it started.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
--- Incremental, not the marts folder's table (see above).
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
 {{ config(
     materialized='incremental',

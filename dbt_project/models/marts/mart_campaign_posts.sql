@@ -1,6 +1,8 @@
 -- One row per post of a coordinated campaign (mart_coordinated_campaigns): which campaign,
 -- which account and when.
-{{ config(tags=['network']) }}
+-- A table, not the marts folder's incremental: a copy of int_campaign_posts_clustered (only
+-- the posts of campaigns), rebuilt whole like it.
+{{ config(materialized='table', tags=['network']) }}
 
 with
 

@@ -4,7 +4,10 @@
 -- (praise / attack from its posts' sentiment), accounts, posts, time span, the issue it falls
 -- in and its share of that issue's posts, and a coordination score from its accounts'
 -- signals (docs/marts.md, coordinated campaigns).
-{{ config(tags=['network']) }}
+-- A table, not the marts folder's incremental: one row per campaign, rebuilt whole from the
+-- campaigns' posts (int_campaign_posts_clustered, a table: a campaign can gain posts of any
+-- time), which it looks up in fct_posts by key.
+{{ config(materialized='table', tags=['network']) }}
 
 with
 

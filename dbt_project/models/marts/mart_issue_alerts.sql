@@ -10,6 +10,10 @@
 --   int_issue_campaign_shares    the share of its posts not in a coordinated campaign
 -- polres_id, polres_name and polda_name keep their meaning for a Polres alert; polres_id
 -- is null for the other levels.
+-- A table, not the marts folder's incremental: a few hundred rows rebuilt whole from the
+-- issue models above, which read only the posts of the issues' hours (int_issue_origins_found).
+{{ config(materialized='table') }}
+
 with
 
 issues as (

@@ -12,7 +12,7 @@
 -- author_followers is the most followers seen on its posts in the scope (null for an account
 -- only replied to or mentioned there, or whose platform gives no count). Community and
 -- stance come from int_network_communities and mart_network_communities.
--- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
 -- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
 -- left without an edge.
 {{ config(

@@ -6,6 +6,10 @@
 -- (pro when the net sentiment is at least PANTAU_HASHTAG_STANCE_MIN_NET, contra at most its
 -- negative, neutral between), its share of the issue's hashtagged posts (a post with two
 -- hashtags counts for both, so shares may add up to more than 1) and its rank in the issue.
+-- A table, not the marts folder's incremental: issues × hashtags (a few thousand rows) rebuilt
+-- whole, from the posts of the issues' hours only (posts_in_windows: from an issue's start to
+-- its end, or to the latest post while it is open), so its cost follows the issues.
+{{ config(materialized='table') }}
 {% set stance_min_net = pantau_setting('HASHTAG_STANCE_MIN_NET', 0.2) %}
 
 with
@@ -14,8 +18,22 @@ alerts as (
     select * from {{ ref('mart_issue_alerts') }}
 ),
 
-posts as not materialized (
+-- not materialized: only the time of the latest post is read
+all_posts as not materialized (
     select * from {{ ref('fct_posts') }}
+),
+
+issue_windows as (
+    select
+        alerts.started_at as window_start,
+        coalesce(
+            alerts.ended_at, (select max(all_posts.created_at) from all_posts)
+        ) as window_end
+    from alerts
+),
+
+posts as not materialized (
+    {{ posts_in_windows('issue_windows') }}
 ),
 
 -- each post's hashtags lower-cased once, each once per post, before the join with the issues

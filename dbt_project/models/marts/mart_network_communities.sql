@@ -7,7 +7,7 @@
 --                  when <= its negative, else neutral
 -- top_author_labels: up to five members, most posts in the scope first (then followers, then
 -- label).
--- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
 -- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
 -- left without an edge.
 {{ config(

@@ -4,7 +4,7 @@
 -- reposted or mentioned; a reply to, or mention of, oneself is no edge (the audit counts
 -- them). post_count counts the source's posts making the edge, engagement sums theirs.
 -- Non-official accounts appear as pseudonyms (fct_posts' author_key and author_label).
--- Incremental, not the marts folder's table: a run rebuilds the scopes whose interactions
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
 -- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
 -- left without an edge.
 {{ config(

@@ -4,10 +4,21 @@
 -- and period add up to 1), the sentiment of those posts and its rank in the Polda. Posts by
 -- official accounts are left out (a Polres' own posts are not its voice in the public); a
 -- post naming two Polres counts once for each.
+-- Incremental (macros/aggregates_to_rebuild.sql): a run rebuilds the ISO weeks in which a post
+-- it changed was published, their week rows and the rows of each of their days (a week's
+-- shares need every post of the week).
+-- depends_on: {{ ref('stg_social_posts') }}
+-- depends_on: {{ ref('stg_label_corrections') }}
+{{ config(
+    unique_key=['period_type', 'period_start'],
+    pre_hook="{{ periods_to_rebuild_deleted('period_start', 'week') }}",
+    post_hook="{{ aggregate_watermark_recorded() }}",
+) }}
+
 with
 
 posts as (
-    select * from {{ ref('fct_posts') }}
+    {{ rows_to_rebuild(ref('fct_posts'), 'created_date', 'week') }}
 ),
 
 units as (

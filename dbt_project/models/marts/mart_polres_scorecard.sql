@@ -2,6 +2,10 @@
 -- Polres rows of mart_unit_scorecard, in this mart's columns (volume, net sentiment,
 -- issue alerts, responsiveness; reputation_rank ranks Polres within the week, 1 = best;
 -- the formula is in mart_unit_scorecard).
+-- A table, not the marts folder's incremental: the Polres rows of mart_unit_scorecard (units ×
+-- weeks, thousands of rows), copied whole.
+{{ config(materialized='table') }}
+
 with
 
 unit_weeks as (

@@ -2,6 +2,11 @@
 -- are not official accounts appear only by their pseudonym. author_rank orders
 -- by engagement (1 = most). The totals are kept incrementally in
 -- int_author_totals; this model only ranks them.
+-- A table, not the marts folder's incremental: author_rank is a rank over every author, which
+-- one author's new engagement shifts for all the authors below it; the totals it ranks are
+-- incremental (int_author_totals), so this model reads one narrow row per author.
+{{ config(materialized='table') }}
+
 with
 
 authors as (

@@ -5,9 +5,20 @@
 -- reputation_score = net sentiment (in [-1, 1]) minus 0.1 per issue alert plus 0.2 ×
 -- the share of alerts responded to within PANTAU_RESPONSE_TARGET_MINUTES;
 -- reputation_rank ranks the units of one level within the week (1 = best).
+-- A table, not the marts folder's incremental: units × weeks (thousands of rows, ranked within
+-- each week), rebuilt whole from mart_unit_sentiment_daily (the public posts per unit, topic
+-- and day, itself incremental), the alerts and the posts of coordinated campaigns, never from
+-- all of fct_posts.
+{{ config(materialized='table') }}
+
 with
 
-posts as (
+unit_days as (
+    select * from {{ ref('mart_unit_sentiment_daily') }}
+),
+
+-- not materialized: only the campaigns' posts are looked up, by key
+posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
 
@@ -23,27 +34,57 @@ campaign_posts as (
     select * from {{ ref('int_campaign_posts_clustered') }}
 ),
 
-public_posts_per_unit as (
-    {{ per_unit('posts', where="not posts.is_official_author") }}
+public_campaign_posts as (
+    select
+        posts.post_key,
+        posts.unit_ids,
+        posts.created_at
+    from posts
+    semi join campaign_posts
+        on posts.post_key = campaign_posts.post_key
+    where not posts.is_official_author
+),
+
+campaign_posts_per_unit as (
+    {{ per_unit('public_campaign_posts') }}
+),
+
+weekly_campaign_posts as (
+    select
+        about_unit_id as unit_id,
+        cast(date_trunc('week', created_at) as date) as week_start_date,
+        count(*) as campaign_post_count
+    from campaign_posts_per_unit
+    group by about_unit_id, cast(date_trunc('week', created_at) as date)
+),
+
+-- the public posts per unit and week: the sums of the unit's days (every topic)
+weekly_counts as (
+    select
+        unit_id,
+        cast(date_trunc('week', activity_date) as date) as week_start_date,
+        cast(sum(post_count) as bigint) as post_count,
+        cast(sum(positive_count) as bigint) as positive_count,
+        cast(sum(negative_count) as bigint) as negative_count,
+        sum(engagement) as engagement
+    from unit_days
+    group by unit_id, cast(date_trunc('week', activity_date) as date)
 ),
 
 weekly_posts as (
     select
-        public_posts_per_unit.about_unit_id as unit_id,
-        cast(date_trunc('week', public_posts_per_unit.created_at) as date) as week_start_date,
-        count(*) as post_count,
-        sum(public_posts_per_unit.engagement) as engagement,
-        (
-            count(*) filter (where public_posts_per_unit.sentiment_label = 'positive')
-            - count(*) filter (where public_posts_per_unit.sentiment_label = 'negative')
-        ) / count(*) as net_sentiment,
-        1.0 - count(campaign_posts.post_key) / count(*) as organic_share
-    from public_posts_per_unit
-    left join campaign_posts
-        on public_posts_per_unit.post_key = campaign_posts.post_key
-    group by
-        public_posts_per_unit.about_unit_id,
-        cast(date_trunc('week', public_posts_per_unit.created_at) as date)
+        weekly_counts.unit_id,
+        weekly_counts.week_start_date,
+        weekly_counts.post_count,
+        weekly_counts.engagement,
+        (weekly_counts.positive_count - weekly_counts.negative_count)
+        / weekly_counts.post_count as net_sentiment,
+        1.0 - coalesce(weekly_campaign_posts.campaign_post_count, 0)
+        / weekly_counts.post_count as organic_share
+    from weekly_counts
+    left join weekly_campaign_posts
+        on weekly_counts.unit_id = weekly_campaign_posts.unit_id
+        and weekly_counts.week_start_date = weekly_campaign_posts.week_start_date
 ),
 
 weekly_alerts as (

@@ -3,10 +3,21 @@
 -- (positive share minus negative share, in [-1, 1]). Posts by official accounts are left
 -- out: the question is how the public reacts. A post counts for every unit of its
 -- unit_ids.
+-- Incremental (macros/aggregates_to_rebuild.sql): a run rebuilds the days on which a post it
+-- changed was published, every unit of those days (the national unit counts every post of a
+-- day, so a key finer than the day would read the same posts).
+-- depends_on: {{ ref('stg_social_posts') }}
+-- depends_on: {{ ref('stg_label_corrections') }}
+{{ config(
+    unique_key=['activity_date'],
+    pre_hook="{{ periods_to_rebuild_deleted('activity_date', 'day') }}",
+    post_hook="{{ aggregate_watermark_recorded() }}",
+) }}
+
 with
 
 posts as (
-    select * from {{ ref('fct_posts') }}
+    {{ rows_to_rebuild(ref('fct_posts'), 'created_date', 'day') }}
 ),
 
 units as (

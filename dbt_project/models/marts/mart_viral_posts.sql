@@ -13,6 +13,13 @@
 -- than 20 such posts). virality_score is how far past the nearer threshold the
 -- post went (1 = just viral); viral_rank orders by it. A viral post counts at every
 -- level it names (unit_ids): a level's viral posts are those whose unit_ids hold the unit.
+-- A table, not the marts folder's incremental: the baselines are the 90th percentiles of
+-- every original public post of a Polres (or a platform) on its platform, which every run's
+-- new posts move, and a moved baseline can make a post of any day viral or not; an exact
+-- percentile needs every value, so the model reads the few columns it needs of every post
+-- (not materialized CTEs) and keeps only the viral ones.
+{{ config(materialized='table') }}
+
 with
 
 -- not materialized: each use reads only the columns it needs from fct_posts (materialised,
