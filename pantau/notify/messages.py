@@ -71,6 +71,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ended": "Selesai", "still_open": "masih berlangsung",
         "negative_posts": "Postingan negatif", "peak": "puncak {count}/jam",
         "growth": "Pertumbuhan", "baseline": "baseline {value}/jam",
+        "no_baseline": "{count}/jam, dari hampir nol sebelumnya",
         "news": "Portal berita", "top_posts": "Postingan teratas",
         "engagement": "interaksi", "response": "Tanggapan akun resmi",
         "responded": "Sudah, {time} ({minutes} menit setelah mulai)",
@@ -96,6 +97,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ended": "Ended", "still_open": "still open",
         "negative_posts": "Negative posts", "peak": "peak {count}/hour",
         "growth": "Growth", "baseline": "baseline {value}/hour",
+        "no_baseline": "{count}/hour, from almost none before",
         "news": "News sites", "top_posts": "Top posts",
         "engagement": "engagements", "response": "Official account's response",
         "responded": "Yes, {time} ({minutes} min after the start)",
@@ -270,8 +272,13 @@ def facts(payload: dict[str, Any], settings: Settings) -> Facts:
     negatives = _number(payload.get("negative_post_count"), lang, 0)
     if peak is not None:
         negatives += f" ({t['peak'].format(count=_number(peak, lang, 0))})"
-    growth = f"{_number(payload.get('growth'), lang)}\u00d7 " + t["baseline"].format(
-        value=_number(payload.get("baseline_per_hour"), lang))
+    baseline = payload.get("baseline_per_hour")
+    if isinstance(baseline, int | float) and baseline < 0.05 and peak is not None:
+        # a unit that had (almost) no negative posts: "81 times a baseline of 0.0/hour" would say nothing
+        growth = t["no_baseline"].format(count=_number(peak, lang, 0))
+    else:
+        growth = f"{_number(payload.get('growth'), lang)}\u00d7 " + t["baseline"].format(
+            value=_number(baseline, lang))
     news = "" if payload.get("news_site_count") in (None, 0) else _number(
         payload.get("news_site_count"), lang, 0)
     posts = []

@@ -157,3 +157,10 @@ def test_a_polda_wave_and_a_national_wave_name_their_level():
     assert text.startswith("Negative spike — Polri\n") and "13:05 UTC (20:05 WIB)" in text
     digest = render("slack", [payload(unit=polda), payload("b", unit=national)], EN).body
     assert digest is not None and digest["text"] == "Digest of 2 notifications from quiet hours"
+
+
+def test_a_spike_from_no_baseline_says_so_instead_of_a_ratio_to_zero():
+    quiet = payload(baseline_per_hour=0.0, growth=81.0, peak_hour_count=81)
+    assert "Pertumbuhan: 81/jam, dari hampir nol sebelumnya" in render("email", [quiet], ID).text
+    assert "Growth: 81/hour, from almost none before" in render("email", [quiet], EN).text
+    assert "\u00d7 baseline 0" not in render("telegram", [quiet], ID).text
