@@ -109,31 +109,3 @@ def test_a_build_after_raw_lost_rows_is_a_full_refresh_even_if_rows_arrived_sinc
     con.close()
     assert staged == raw
 
-
-def _seeds_in_last_build(settings) -> set[str]:
-    results = json.loads((settings.state_dir / "dbt" / "target" / "run_results.json").read_text())
-    return {r["unique_id"].split(".")[2] for r in results["results"]
-            if r["unique_id"].startswith("seed.")}
-
-
-def test_a_build_loads_the_seeds_again_only_when_the_warehouse_lacks_them_or_they_changed(
-        settings):
-    with Publisher(settings, source="test") as publisher:
-        publisher.publish_all(synthetic.generate(20, seed=5))
-    Loader(settings).run()
-    names = {p.stem for p in (settings.dbt_project_dir / "seeds").glob("*.csv")}
-    dbt_build(settings)
-    assert _seeds_in_last_build(settings) == names
-
-    dbt_build(settings)  # nothing changed: the reference tables stay as loaded
-    assert _seeds_in_last_build(settings) == set()
-    con = warehouse.connect(settings.warehouse_path)
-    assert warehouse.scalar(con, "select count(*) from reference.polres") == len(load_polres())
-    con.execute("drop table reference.polda")  # a table gone (a manual fix, a restore)
-    con.close()
-
-    dbt_build(settings)
-    assert _seeds_in_last_build(settings) == names
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    assert warehouse.scalar(con, "select count(*) from reference.polda") > 30
-    con.close()

@@ -4,6 +4,7 @@ build fails as a cold one does."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -12,6 +13,7 @@ import time
 import pytest
 
 from pantau.connections import warehouse
+from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
 from pantau.orchestration.tasks import follow
@@ -29,13 +31,23 @@ def _produce(settings, count: int, seed: int) -> None:  # type: ignore[no-untype
         assert publisher.publish_all(synthetic.generate(count, seed=seed)).ok
 
 
+def _seeds_in_last_build(settings) -> set[str]:  # type: ignore[no-untyped-def]
+    results = json.loads((settings.state_dir / "dbt" / "target" / "run_results.json").read_text())
+    return {r["unique_id"].split(".")[2] for r in results["results"]
+            if r["unique_id"].startswith("seed.")}
+
+
 def test_a_warm_worker_builds_again_frees_the_warehouse_and_is_replaced_when_stale(
         settings, monkeypatch):
+    """Also: a build loads the seeds again only when the warehouse lacks one or they changed
+    (the fingerprint's cases: tests/unit/test_seed_fingerprint.py)."""
+    seeds = {p.stem for p in (settings.dbt_project_dir / "seeds").glob("*.csv")}
     _produce(settings, 120, seed=41)
     Loader(settings).run()
     with WarmDbt(settings) as warm:
         first = dbt_build(settings, warm=warm)
         assert first.failed == 0 and first.passed > 100
+        assert _seeds_in_last_build(settings) == seeds
         worker = warm.worker_pid
         assert worker is not None and worker != os.getpid()
         assert "Completed successfully" in (settings.state_dir / "dbt" / "build.log").read_text()
@@ -45,15 +57,23 @@ def test_a_warm_worker_builds_again_frees_the_warehouse_and_is_replaced_when_sta
         assert dbt_build(settings, warm=warm).failed == 0
         assert warm.worker_pid == worker  # the same process, dbt already loaded
         assert query(settings, "select count(*) from marts.fct_posts") == [(180,)]
+        assert _seeds_in_last_build(settings) == set()  # unchanged: not loaded again
+        assert query(settings, "select count(*) from reference.polres") == [(len(load_polres()),)]
 
         os.kill(worker, signal.SIGKILL)  # killed between builds (out of memory, by hand)
         with pytest.raises(BuildFailedError, match="warm dbt worker died"):
             dbt_build(settings, warm=warm)
 
-        # a mart tunable dbt reads changed: a new worker reads it
+        # a mart tunable dbt reads changed: a new worker reads it; a reference table went
+        # missing (a manual fix, a restore): the seeds are loaded again
         monkeypatch.setenv("PANTAU_VIRAL_MIN_ENGAGEMENT", "7")
+        con = warehouse.connect(settings.warehouse_path)
+        con.execute("drop table reference.polda")
+        con.close()
         assert dbt_build(settings, warm=warm).failed == 0
         assert warm.worker_pid not in (None, worker)
+        assert _seeds_in_last_build(settings) == seeds
+        assert query(settings, "select count(*) from reference.polda")[0][0] > 30
 
         con = warehouse.connect(settings.warehouse_path)
         con.execute("update raw.social_posts set likes = -1 where event_id in "
