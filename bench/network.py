@@ -18,7 +18,8 @@ models read the marts), then:
   set during it, less the resident set before it; igraph works in C).
 
 With ``--state DIR`` the loaded warehouse (and the 1% waiting in its topic) is kept in DIR and
-reused by a later run with the same DIR.
+reused by a later run with the same DIR. With ``--warehouse FILE`` only the community step is
+measured, on a warehouse built already (``bench/scale.py``'s at 5M posts, say).
 """
 
 from __future__ import annotations
@@ -193,7 +194,13 @@ def main() -> None:
     parser.add_argument("--state", type=Path,
                         help="keep the built posts here and reuse them in later runs "
                              "(default: a temporary directory, removed afterwards)")
+    parser.add_argument("--warehouse", type=Path,
+                        help="only the community step, on the largest scope of this built "
+                        "warehouse (one bench/scale.py made, say); nothing is produced or built")
     args = parser.parse_args()
+    if args.warehouse:
+        _largest_scope(Settings.from_env(None, warehouse_path=args.warehouse.resolve()))
+        return
     if args.state:
         args.state.mkdir(parents=True, exist_ok=True)
         _run(args.state.resolve(), args.count, args.seed)
