@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,9 +39,15 @@ _LOG_LOCK = threading.Lock()
 
 
 def _start_worker(environment: dict[str, str]) -> None:
-    """In the worker: the environment of a dbt run (what ``run_dbt`` gives its child)."""
+    """In the worker: the environment of a dbt run (what ``run_dbt`` gives its child), and no
+    standard output: dbt's console lines go to the build's log (:func:`_write_event`), as a
+    cold build's do, not to the terminal or task log of the process that follows."""
     os.environ.clear()
     os.environ.update(environment)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # for the life of the worker
 
 
 def _write_event(event: Any) -> None:

@@ -38,7 +38,7 @@ def _seeds_in_last_build(settings) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_warm_worker_builds_again_frees_the_warehouse_and_is_replaced_when_stale(
-        settings, monkeypatch):
+        settings, monkeypatch, capfd):
     """Also: a build loads the seeds again only when the warehouse lacks one or they changed
     (the fingerprint's cases: tests/unit/test_seed_fingerprint.py)."""
     seeds = {p.stem for p in (settings.dbt_project_dir / "seeds").glob("*.csv")}
@@ -51,6 +51,7 @@ def test_a_warm_worker_builds_again_frees_the_warehouse_and_is_replaced_when_sta
         worker = warm.worker_pid
         assert worker is not None and worker != os.getpid()
         assert "Completed successfully" in (settings.state_dir / "dbt" / "build.log").read_text()
+        assert "Running with dbt" not in capfd.readouterr().out  # the log has it, not stdout
 
         _produce(settings, 60, seed=42)  # the loader writes between builds: the lock is free
         assert Loader(settings).run().loaded == 60
