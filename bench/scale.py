@@ -20,6 +20,9 @@ that of its largest child, dbt, are the step's peak RSS):
   build of them (the step's seconds), and a build with nothing new again (the warm floor);
 * the warehouse's and the snapshot's file sizes.
 
+``--report`` writes the table and plot of the steps done so far (a run stopped before its last
+size: the 20M step takes hours) and runs nothing.
+
 Each build's dbt ``run_results.json`` (every model's and test's seconds) is kept as
 ``DIR/run_results/<size>-<step>.json``; the network models' (dbt ``tag:network``) and the
 coordinated-campaign models' (name ``*campaign*``) seconds of each build are printed and in the
@@ -645,6 +648,21 @@ def plot(state: State, sizes: list[int], path: Path) -> None:
     plt.close(figure)
 
 
+def report(directory: Path) -> int:
+    """Write and print the table and plot of the steps done so far (of a run stopped before its
+    last size, say); nothing is run."""
+    state = State(directory)
+    if not state.data.get("sizes"):
+        raise SystemExit(f"{directory} holds no finished step of a run")
+    sizes = sorted(int(size) for size in state.data["sizes"])
+    table = markdown(state, sizes, state.data.get("pg_database"))
+    (directory / "scale.md").write_text(table)
+    print(table)
+    plot(state, sizes, directory / "scale.png")
+    print(f"table: {directory / 'scale.md'}; plot: {directory / 'scale.png'}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES,
@@ -668,7 +686,12 @@ def main() -> int:
                         help="publish the snapshot file only")
     parser.add_argument("--drop-postgres", action="store_true",
                         help="drop the bench's PostgreSQL database at the end")
+    parser.add_argument("--report", action="store_true",
+                        help="write the table and plot of the steps done so far in --state "
+                             "(a run stopped before its last size) and run nothing")
     args = parser.parse_args()
+    if args.report:
+        return report(args.state.resolve())
     if args.posts_per_day < 1:
         parser.error("--posts-per-day must be at least 1")
     args.chunk_posts = args.chunk_posts or args.posts_per_day
