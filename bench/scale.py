@@ -623,9 +623,10 @@ def plot(state: State, sizes: list[int], path: Path) -> None:
     for step, kind in STEPS:
         points = [(size, f["seconds"]) for size in sizes if (f := state.done(size, step))]
         if points:
-            style = "--" if step.startswith("+1%") else ":" if step.startswith("+10") else "-"
-            times.plot(*zip(*points, strict=True), marker="o", label=step, color=colours[kind],
-                       linestyle=style)
+            style = ("-." if step == WARM_STEP else "--" if step.startswith("+1%")
+                     else ":" if step.startswith("+10") else "-")
+            times.plot(*zip(*points, strict=True), marker="o", label=step, linestyle=style,
+                       color="tab:cyan" if step == WARM_STEP else colours[kind])
     times.set(xscale="log", yscale="log", xlabel="posts", ylabel="seconds",
               title="seconds per step")
     times.legend(fontsize="small", ncol=2)
