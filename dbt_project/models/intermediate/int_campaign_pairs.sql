@@ -81,15 +81,25 @@ changed_bucketed as (
     from changed_banded
 ),
 
+candidates_in_buckets as (
+    select
+        *,
+        floor(epoch(created_at) / ({{ window_minutes }} * 60))::bigint as time_bucket
+    from candidates
+),
+
 candidates_bucketed as (
+    -- only the candidates of the buckets the new posts look in: an incremental run reads the
+    -- new posts' windows, not every post (in a full build every post is new)
     select
         post_key,
         platform,
         author_key,
         created_at,
-        floor(epoch(created_at) / ({{ window_minutes }} * 60))::bigint as time_bucket,
+        time_bucket,
         unnest(bands) as band
-    from candidates
+    from candidates_in_buckets
+    where time_bucket in (select changed_bucketed.time_bucket from changed_bucketed)
 ),
 
 band_matches as (
