@@ -172,8 +172,8 @@ def build_audit_publish(settings: Settings, *, run_id: str | None = None,
     return {"build": built, "audit": audited, "publish": published, "notify": notified}
 
 
-def follow(settings: Settings, *, stop: threading.Event, say: Callable[[str], None] = log.info,
-           cycles: int | None = None) -> int:
+def follow(settings: Settings, *, stop: threading.Event,
+           say: Callable[[str], None] = log.info) -> int:
     """``pantau build --follow``: the DAGs' work back to back in one long-lived process, with
     dbt kept warm between builds (:mod:`pantau.transform.warm`).
 
@@ -184,7 +184,7 @@ def follow(settings: Settings, *, stop: threading.Event, say: Callable[[str], No
     A failed cycle (a dbt test, the audit, a broker away) is said and the next one tries again;
     the published snapshot stays as it was. A broken configuration stops the loop.
 
-    Returns the number of builds, when ``stop`` is set or after ``cycles`` cycles.
+    Returns the number of builds, when ``stop`` is set.
     """
     from pantau.exceptions import ConfigurationError, PantauError
     from pantau.ingest import Loader
@@ -192,7 +192,7 @@ def follow(settings: Settings, *, stop: threading.Event, say: Callable[[str], No
 
     builds = cycle = 0
     with WarmDbt(settings) as warm:
-        while not stop.is_set() and (cycles is None or cycle < cycles):
+        while not stop.is_set():
             started = time.monotonic()
             cycle += 1
             try:

@@ -32,8 +32,9 @@ from typing import Any
 from pantau.exceptions import BuildFailedError
 from pantau.settings import Settings
 
-#: the worker's dbt: (its key, the runner holding the parsed project); one per worker process
-_RUNNER: tuple[str, Any] | None = None
+#: the worker's dbt: the runner holding the parsed project (a worker never outlives its key:
+#: WarmDbt replaces the worker when what it parsed changed)
+_RUNNER: Any | None = None
 _LOG: list[Any] = []  # the open build log of the invocation under way (worker process only)
 _LOG_LOCK = threading.Lock()
 
@@ -59,7 +60,7 @@ def _write_event(event: Any) -> None:
                 _LOG[0].write(f"{event.info.ts.ToDatetime():%H:%M:%S}  {event.info.msg}\n")
 
 
-def _invoke(key: str, project_dir: str, args: list[str], log_path: str) -> tuple[int, int]:
+def _invoke(project_dir: str, args: list[str], log_path: str) -> tuple[int, int]:
     """In the worker: run ``dbt <args>`` (parsing the project first if this worker has not);
     returns dbt's exit code (0 ok, 1 a node failed, 2 dbt could not run) and the worker's pid."""
     global _RUNNER
@@ -69,16 +70,16 @@ def _invoke(key: str, project_dir: str, args: list[str], log_path: str) -> tuple
     with open(log_path, "w", encoding="utf-8") as log:
         _LOG[:] = [log]
         try:
-            if _RUNNER is None or _RUNNER[0] != key:
+            if _RUNNER is None:
                 parsed = dbtRunner(callbacks=[_write_event]).invoke(
                     ["parse", "--project-dir", project_dir])
                 if not parsed.success:
                     log.write(f"dbt parse failed: {parsed.exception}\n")
                     return 2, os.getpid()
                 manifest = parsed.result  # `dbt parse` gives the Manifest
-                _RUNNER = (key, dbtRunner(manifest=manifest,  # type: ignore[arg-type]
-                                          callbacks=[_write_event]))
-            result = _RUNNER[1].invoke([*args, "--project-dir", project_dir])
+                _RUNNER = dbtRunner(manifest=manifest,  # type: ignore[arg-type]
+                                    callbacks=[_write_event])
+            result = _RUNNER.invoke([*args, "--project-dir", project_dir])
             if result.exception is not None:
                 log.write(f"dbt could not run: {result.exception}\n")
                 return 2, os.getpid()
@@ -95,9 +96,13 @@ def _invoke(key: str, project_dir: str, args: list[str], log_path: str) -> tuple
 
 
 def _project_files(project_dir: Path) -> list[tuple[str, int, int]]:
-    return sorted((str(p.relative_to(project_dir)), p.stat().st_mtime_ns, p.stat().st_size)
-                  for p in project_dir.rglob("*") if p.is_file()
-                  and p.suffix in (".sql", ".py", ".yml", ".yaml", ".csv", ".md"))
+    """(path, modification time, size) of every file dbt parses."""
+    files = []
+    for path in project_dir.rglob("*"):
+        if path.suffix in (".sql", ".py", ".yml", ".yaml", ".csv", ".md") and path.is_file():
+            stat = path.stat()
+            files.append((str(path.relative_to(project_dir)), stat.st_mtime_ns, stat.st_size))
+    return sorted(files)
 
 
 class WarmDbt:
@@ -108,7 +113,6 @@ class WarmDbt:
         self._pool: ProcessPoolExecutor | None = None
         self._key: str | None = None
         self.worker_pid: int | None = None
-        self.builds = 0
 
     def _key_now(self, environment: dict[str, str]) -> str:
         from pantau.transform.text.versions import model_version
@@ -142,14 +146,12 @@ class WarmDbt:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             code, self.worker_pid = self._pool.submit(
-                _invoke, key, str(self.settings.dbt_project_dir), list(args),
-                str(log_path)).result()
+                _invoke, str(self.settings.dbt_project_dir), list(args), str(log_path)).result()
         except BrokenProcessPool as error:
             self.close()
             raise BuildFailedError(
                 f"the warm dbt worker died during the build ({error}); the next build starts "
                 f"a new one (log: {log_path})") from None
-        self.builds += 1
         return code
 
     def close(self) -> None:
