@@ -299,6 +299,10 @@ class Settings(_Group):
         "`pantau build --follow` keeps dbt loaded in one worker process between builds; after "
         "this many builds the worker is replaced by a new one (what dbt caches stays bounded).",
         ge=1)
+    dbt_tests: Annotated[Literal["changed", "all"], Lower] = setting("changed",
+        "The data tests of an incremental build: `changed` tests only the rows the build wrote "
+        "to each incremental model (and the rows sharing a unique value with them), `all` every "
+        "row. A full build, the first build and `dbt test` test every row (docs/marts.md).")
     freshness_hours: int = setting(48,
         "The audit fails when the newest observation of the live sources is older than this "
         "(hours); replayed archives (sources `pantau-replay-*`) keep their own clock.", ge=1)
