@@ -2,17 +2,24 @@
 -- PANTAU_CAMPAIGN_MIN_ACCOUNTS distinct accounts of one platform within
 -- PANTAU_CAMPAIGN_WINDOW_MINUTES (docs/marts.md, coordinated campaigns).
 --   edges       the pairs of near-identical posts (int_campaign_pairs, incremental)
---   components  the connected groups of pairs (a recursive walk; each post takes the smallest
---               post_key it reaches)
+--   components  the connected groups of pairs: each post takes the smallest post_key it
+--               reaches, by label propagation (below)
 --   campaigns   the groups with PANTAU_CAMPAIGN_MIN_ACCOUNTS distinct accounts within one
---               window (counted from each post)
+--               window (counted from each post, over the group's posts in time order)
+-- The work follows the pairs, never the square of a group's posts: a wave of thousands of
+-- identical posts is one group of thousands, counted in one pass. (A recursive walk that
+-- listed every post each post reaches, and a self-join of each group for the windows, made
+-- k * k rows for a group of k posts: the 3.5M pairs of 100,000 synthetic posts ran for
+-- minutes at 8 GB and were stopped; now 81,264 posts in 510 groups take 17 s.)
 -- A table: a group can join posts of any time, so it is rebuilt whole from the pairs (few:
 -- only near-identical posts pair up).
 {{ config(materialized='table', tags=['network']) }}
 
 {%- set window_minutes = pantau_setting('CAMPAIGN_WINDOW_MINUTES', 30) %}
 
-with recursive
+-- SQLFluff 4.4 does not parse DuckDB's `using key` (below): the query is checked by its
+-- tests, not by the linter
+with recursive  -- noqa: PRS
 
 posts as (
     select * from {{ ref('fct_posts') }}
@@ -22,26 +29,28 @@ edges as (
     select * from {{ ref('int_campaign_pairs') }}
 ),
 
-reached (post_key, component_key) as (
-    select distinct
+-- Label propagation keyed by post (DuckDB's USING KEY keeps one row per post and replaces it):
+-- every post starts with the smallest key among itself and its neighbours; each round, the
+-- posts whose label fell hand it to their neighbours, which keep it when it is smaller. It
+-- ends when no label falls: the rounds are the longest chain of pairs, each reading the
+-- pairs of the posts relabelled.
+components (post_key, component_key) using key (post_key) as (
+    select
         post_key,
-        post_key as component_key
+        least(post_key, min(other_post_key)) as component_key
     from edges
+    group by post_key
     union
     select
-        edges.other_post_key as post_key,
-        reached.component_key
-    from reached
+        edges.post_key,
+        min(relabelled.component_key) as component_key
+    from components as relabelled
     inner join edges
-        on reached.post_key = edges.post_key
-),
-
-components as (
-    select
-        post_key,
-        min(component_key) as component_key
-    from reached
-    group by post_key
+        on relabelled.post_key = edges.other_post_key
+    inner join recurring.components as labels
+        on edges.post_key = labels.post_key
+    group by edges.post_key, labels.component_key
+    having min(relabelled.component_key) < labels.component_key
 ),
 
 members as (
@@ -56,18 +65,17 @@ members as (
         on components.post_key = posts.post_key
 ),
 
+-- from each post, the distinct accounts of its group in the window that starts with it
 windows_counted as (
     select
-        window_starts.component_key,
-        window_starts.post_key,
-        count(distinct window_posts.author_key) as account_count
-    from members as window_starts
-    inner join members as window_posts
-        on window_starts.component_key = window_posts.component_key
-        and window_starts.created_at <= window_posts.created_at
-        and window_starts.created_at + to_minutes(cast({{ window_minutes }} as bigint))
-        >= window_posts.created_at
-    group by window_starts.component_key, window_starts.post_key
+        component_key,
+        post_key,
+        count(distinct author_key) over (
+            partition by component_key
+            order by created_at
+            range between current row and interval ({{ window_minutes }}) minute following
+        ) as account_count
+    from members
 ),
 
 campaign_components as (
