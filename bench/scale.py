@@ -20,6 +20,10 @@ that of its largest child, dbt, are the step's peak RSS):
   build of them (the step's seconds), and a build with nothing new again (the warm floor);
 * the warehouse's and the snapshot's file sizes.
 
+``--stop-after STEP`` ends the run once STEP (``load``, say) of the next size has run: the
+20M load (code-independent raw rows) can run while the machine is busy, and the builds later on
+a quiet one.
+
 ``--report`` writes the table and plot of the steps done so far (a run stopped before its last
 size: the 20M step takes hours) and runs nothing.
 
@@ -513,6 +517,9 @@ def run(args: argparse.Namespace) -> int:
                 figures = _in_child(_publish, config, build)
             state.record(size, step, figures)
             print(f"{label}: {_cell(figures)}" + _detail(kind, figures), flush=True)
+            if step == args.stop_after:
+                print(f"stopped after {label} (--stop-after); run again without it to go on")
+                return 0
         if not state.done(size, "files"):
             state.record(size, "files", _files(config))
     table = markdown(state, sizes, pg_database)
@@ -687,6 +694,10 @@ def main() -> int:
                         help="publish the snapshot file only")
     parser.add_argument("--drop-postgres", action="store_true",
                         help="drop the bench's PostgreSQL database at the end")
+    parser.add_argument("--stop-after", choices=[name for name, _ in STEPS], metavar="STEP",
+                        help="stop once this step (e.g. 'load') of the next size has run, so "
+                        "that the steps after it can run later on a quiet machine; a rerun "
+                        "without it goes on")
     parser.add_argument("--report", action="store_true",
                         help="write the table and plot of the steps done so far in --state "
                              "(a run stopped before its last size) and run nothing")
