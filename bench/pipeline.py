@@ -73,10 +73,10 @@ def full_cycle(settings: Settings, n: int) -> None:
     built = pipeline.build(settings)
     timings["dbt build"] = time.perf_counter() - started
     started = time.perf_counter()
-    pipeline.audit(settings, run_id="bench", raw_watermark=built["raw_watermark"])
+    pipeline.audit(settings, run_id=settings.consumer_group, raw_watermark=built["raw_watermark"])
     timings["GX audit"] = time.perf_counter() - started
     started = time.perf_counter()
-    pipeline.publish(settings, run_id="bench")
+    pipeline.publish(settings, run_id=settings.consumer_group)  # bench-<run>: unique per run
     timings["publish"] = time.perf_counter() - started
 
     print(f"== one full cycle, {n:,} new posts ==")
@@ -151,7 +151,7 @@ def continuous(settings: Settings, *, rate: int, seconds: float, warm: bool) -> 
     while time.monotonic() < deadline:
         started = time.perf_counter()
         Loader(settings).run()
-        pipeline.build_audit_publish(settings, run_id=f"bench-{len(cycles)}",
+        pipeline.build_audit_publish(settings, run_id=f"{settings.consumer_group}-{len(cycles)}",
                                      say=lambda _m: None, warm=dbt)
         published_at = time.monotonic()
         cycles.append(time.perf_counter() - started)
