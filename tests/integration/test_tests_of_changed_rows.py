@@ -70,8 +70,8 @@ def test_an_incremental_build_tests_the_rows_it_wrote(settings):
                            f"where event_id = '{old}'") == [(0,)]
 
     # PANTAU_DBT_TESTS=all: every row again, the old one included
-    with pytest.raises(BuildFailedError, match=TEST):
-        dbt_build(settings.replace(dbt_tests="all"))
+    with pytest.raises(BuildFailedError, match=TEST):  # the staging model and its tests
+        dbt_build(settings.replace(dbt_tests="all"), select="stg_post_observations")
     assert "changed_keys__" not in _tested_sql(settings, TEST)
 
     # repaired by hand; the same rule broken in a new row fails the incremental build
@@ -86,6 +86,6 @@ def test_an_incremental_build_tests_the_rows_it_wrote(settings):
     _load(settings, 20, seed=53)
     new = _observed_an_hour_before_created(settings, f"ingested_at > '{started}'")
     with pytest.raises(BuildFailedError, match=TEST):
-        dbt_build(settings)
+        dbt_build(settings, select="stg_post_observations")
     assert query(settings, "select count(*) from ops.changed_keys__stg_post_observations "
                            f"where event_id = '{new}'") == [(1,)]
