@@ -2,7 +2,7 @@
 
 A cold build (:func:`pantau.transform.dbt.run_dbt`) starts a new Python for every build, which
 imports dbt, reads the parsed project back and loads the text models before the first query (at
-1M posts, a build with nothing new took 15.2 s cold and 10.3 s warm). A warm runner pays that
+1M posts, a build with nothing new took 13.3 s cold and 9.9 s warm). A warm runner pays that
 once. One
 spawned child process (a :class:`~concurrent.futures.ProcessPoolExecutor` of one worker) keeps
 dbt imported, the project parsed (``dbtRunner(manifest=...)``) and the text models loaded, and
