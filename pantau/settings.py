@@ -63,12 +63,12 @@ def _flag(value: Any) -> Any:
     raise _invalid("true or false")
 
 
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
 
 
 def _memory(value: Any) -> str:
     if not _MEMORY.fullmatch(str(value).strip()):
-        raise _invalid("a size DuckDB understands, such as 512MB or 2GB")
+        raise _invalid("a size DuckDB understands, such as 512MB, 2GB or 50% (of the machine's memory)")
     return str(value).strip()
 
 
@@ -603,6 +603,10 @@ class MartTunables(_Group):
         "this, contra when at most its negative (mart_issue_hashtag_war).", ge=0, le=1)
     dbt_threads: int = setting(4,
         "dbt threads (models and tests run in parallel on the one DuckDB connection).", ge=1)
+    dbt_memory_limit: MemorySize = setting("80%",
+        "DuckDB memory limit of dbt's connection (e.g. `12GB`, or `60%` of the machine's memory; "
+        "`80%` is DuckDB's own default). Past it a build spills to `<warehouse>.tmp` instead of "
+        "growing; lower it when Kafka, PostgreSQL or Airflow share the machine (docs/scaling.md).")
     response_target_minutes: int = setting(240,
         "Responses within this many minutes count as timely in the scorecard.", ge=1)
     campaign_min_accounts: int = setting(5,

@@ -12,7 +12,7 @@ from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
 from pantau.quality.audit import audit
-from pantau.transform.dbt import dbt_build, observations_missing_from_raw
+from pantau.transform.dbt import dbt_build, observations_missing_from_raw, run_dbt
 from producers import Publisher, synthetic
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,7 @@ def planted_polres(events: list[dict]) -> Counter:
     return Counter(by_tag[(e["mentions"] or e["hashtags"])[0].lower()] for e in events)
 
 
-def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settings):
+def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settings, monkeypatch):
     events = list(synthetic.generate(400, seed=21))
     with Publisher(settings, source="test") as publisher:
         publisher.publish_all(events)
@@ -34,6 +34,14 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
 
     result = dbt_build(settings)
     assert result.failed == 0 and result.passed > 10
+
+    # dbt's DuckDB connection takes its memory limit from PANTAU_DBT_MEMORY_LIMIT.
+    monkeypatch.setenv("PANTAU_DBT_MEMORY_LIMIT", "1GB")
+    shown = run_dbt(settings, "show", "--inline", "select current_setting('memory_limit') as limit_",
+                    "--output", "json")
+    output = (settings.state_dir / "dbt" / "show.log").read_text()
+    assert shown.returncode == 0, output
+    assert '"limit_": "953.6 MiB"' in output
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     per_polres = dict(con.execute("""

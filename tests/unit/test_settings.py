@@ -39,6 +39,7 @@ def test_environment_overrides_and_state_dir_moves_derived_paths(tmp_path: Path)
     ("PANTAU_PG_PORT", "0", "at least 1"),
     ("PANTAU_PG_READER_CONNECTIONS", "many", "a whole number"),
     ("PANTAU_KAFKA_BROKERS", "2", "1 or 3"),
+    ("PANTAU_INGEST_MEMORY_LIMIT", "lots", "a size DuckDB understands"),
 ])
 def test_invalid_values_name_the_variable(variable: str, value: str, expected: str):
     with pytest.raises(ConfigurationError) as raised:
@@ -144,13 +145,18 @@ def test_every_mart_tunable_of_the_models_is_declared_with_the_same_default():
     for name, default in used.items():
         field = name.lower()
         assert field in MartTunables.model_fields, f"PANTAU_{name} is used by dbt but not declared"
-        assert float(default) == float(getattr(declared, field)), f"PANTAU_{name}: {default}"
+        value = getattr(declared, field)
+        same = default == value if isinstance(value, str) else float(default) == float(value)
+        assert same, f"PANTAU_{name}: {default}"
 
 
 def test_mart_tunables_and_text_variables_are_checked_and_listed(tmp_path: Path):
     with pytest.raises(ConfigurationError, match=r"PANTAU_ALERT_SIGMA.*a number"):
         MartTunables.from_env({"PANTAU_ALERT_SIGMA": "high"})
     assert MartTunables.from_env({"PANTAU_ALERT_SIGMA": "3.5"}).alert_sigma == 3.5
+    with pytest.raises(ConfigurationError, match=r"PANTAU_DBT_MEMORY_LIMIT.*50%"):
+        MartTunables.from_env({"PANTAU_DBT_MEMORY_LIMIT": "80%; drop table raw.social_posts"})
+    assert MartTunables.from_env({"PANTAU_DBT_MEMORY_LIMIT": "12 GB"}).dbt_memory_limit == "12 GB"
     assert TextVariables.from_env({"PANTAU_TEXT_DATA_DIR": str(tmp_path)}).text_data_dir == tmp_path
     names = [name for name, _ in Settings.from_env({}).describe()]
     assert {"PANTAU_TEXT_DATA_DIR", "PANTAU_PSEUDONYM_KEY", "PANTAU_ALERT_SIGMA"} <= set(names)
