@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from kafka import KafkaConsumer, TopicPartition
 
 from pantau.connections import warehouse
@@ -87,6 +88,26 @@ def isolated_settings(base: Settings, state: Path, **overrides: object) -> Setti
            "topic_partitions": 3, "pg_database": TEST_DATABASE, **overrides})
     ensure_topics(settings)
     return settings
+
+
+#: Columns that say when a build wrote a row (the network models' built_at): an incremental
+#: build and a full refresh differ there by design, so comparisons of models leave them out.
+BUILD_TIME_COLUMNS = ("built_at",)
+
+
+def model_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every table of the dbt schemas, its rows sorted, without BUILD_TIME_COLUMNS."""
+    tables = con.execute(
+        "select table_schema, table_name, list(column_name) from information_schema.columns "
+        "where table_schema in ('staging', 'intermediate', 'marts') group by all "
+        "order by all").fetchall()
+    rows = {}
+    for schema, table, columns in tables:
+        dropped = [c for c in BUILD_TIME_COLUMNS if c in columns]
+        exclude = f" exclude ({', '.join(dropped)})" if dropped else ""
+        rows[f"{schema}.{table}"] = sorted(
+            con.execute(f"select *{exclude} from {schema}.{table}").fetchall(), key=repr)
+    return rows
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:

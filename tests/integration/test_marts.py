@@ -22,6 +22,7 @@ from producers import Publisher
 from producers.scenario import Scenario, ScenarioConfig
 from producers.scenario.scoring import score_marts
 from producers.scenario.truth import TruthWriter
+from tests.support import model_rows
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -89,12 +90,7 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
 def _model_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [f"{schema}.{table}" for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('staging', 'intermediate', 'marts') "
-            "order by all").fetchall()]
-        return {table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
-                for table in tables}
+        return model_rows(con)
     finally:
         con.close()
 

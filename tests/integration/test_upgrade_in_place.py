@@ -24,13 +24,14 @@ from pathlib import Path
 
 import pytest
 
+from pantau.connections import warehouse
 from pantau.connections.postgres import reader_count
 from pantau.ingest.loader import Loader
 from pantau.orchestration.tasks import build_audit_publish
 from pantau.settings import PROJECT_DIR, Settings
 from pantau.transform.dbt import dbt_build
 from producers import Publisher, synthetic
-from tests.support import query
+from tests.support import model_rows, query
 
 pytestmark = pytest.mark.integration
 
@@ -42,12 +43,12 @@ NEW_POSTS = 100
 
 
 def _model_rows(settings: Settings) -> dict[str, list[tuple]]:
-    """Every table of the dbt schemas, its rows sorted."""
-    tables = [f"{schema}.{table}" for schema, table in query(
-        settings, "select table_schema, table_name from information_schema.tables "
-                  "where table_schema in ('staging', 'intermediate', 'marts') order by all")]
-    return {table: sorted(query(settings, f"select * from {table}"), key=repr)
-            for table in tables}
+    """Every table of the dbt schemas, its rows sorted (without the build times)."""
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        return model_rows(con)
+    finally:
+        con.close()
 
 
 def _git(*args: str, **kwargs: object) -> subprocess.CompletedProcess:

@@ -15,14 +15,16 @@
 -- Incremental, delete+insert per scope: a run rebuilds the scopes that are new or whose time
 -- bounds moved, those holding a post of posts_to_rebuild() (before or after it changed), and
 -- those mentioning, unresolved, the handle of an author who posted since. Scopes gone from
--- int_network_scopes are deleted after the run.
+-- int_network_scopes are deleted after the run. built_at, the same on every row of a scope,
+-- says when a run last wrote the scope: the network models downstream rebuild the scopes
+-- written since their own newest built_at (macros/network_scopes.sql).
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
 {{ config(
     unique_key=['scope_type', 'scope_id'],
     tags=['network'],
     post_hook=(
-        "delete from {{ this }} where scope_type || '|' || scope_id not in "
-        "(select scope_type || '|' || scope_id from {{ ref('int_network_scopes') }})"
+        "delete from {{ this }} where (scope_type, scope_id) not in "
+        "(select scope_type, scope_id from {{ ref('int_network_scopes') }})"
     ),
 ) }}
 
@@ -403,7 +405,8 @@ final as (
         scope_started_at,
         scope_ended_at,
         created_at,
-        last_ingested_at
+        last_ingested_at,
+        {{ network_build_time() }} as built_at
 
     from interactions
 )

@@ -12,22 +12,19 @@
 -- author_followers is the most followers seen on its posts in the scope (null for an account
 -- only replied to or mentioned there, or whose platform gives no count). Community and
 -- stance come from int_network_communities and mart_network_communities.
--- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
--- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
--- left without an edge.
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes int_network_interactions
+-- wrote since the newest built_at the mart holds, and deletes the scopes gone from
+-- int_network_scopes (macros/network_scopes.sql).
+-- depends_on: {{ ref('int_network_scopes') }}  (read by the pre-hook)
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['scope_type', 'scope_id'],
     tags=['network'],
-    post_hook="{{ network_delete_stale_scopes() }}",
+    pre_hook="{{ network_delete_scopes_to_rebuild() }}",
 ) }}
 
 with
-
-{% if is_incremental() %}
-scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
-{% endif %}
 
 interactions as (
     {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
@@ -122,7 +119,8 @@ signatures as (
     select distinct
         scope_type,
         scope_id,
-        scope_signature
+        scope_signature,
+        built_at
     from interactions
 ),
 
@@ -143,7 +141,8 @@ amplifiers as (
         end + coalesce(cascade_reach.followers, 0) as followers_reached,
         coalesce(account_posts.engagement_earned, 0) as engagement_earned,
         communities.community_id,
-        signatures.scope_signature
+        signatures.scope_signature,
+        signatures.built_at
     from accounts
     inner join signatures
         on accounts.scope_type = signatures.scope_type
@@ -193,7 +192,10 @@ final as (
         amplifiers.is_official_author,
 
         -- signature
-        amplifiers.scope_signature
+        amplifiers.scope_signature,
+
+        -- timestamps
+        amplifiers.built_at
 
     from amplifiers
     left join community_stances

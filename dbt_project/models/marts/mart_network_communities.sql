@@ -7,22 +7,19 @@
 --                  when <= its negative, else neutral
 -- top_author_labels: up to five members, most posts in the scope first (then followers, then
 -- label).
--- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
--- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
--- left without an edge.
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes int_network_interactions
+-- wrote since the newest built_at the mart holds, and deletes the scopes gone from
+-- int_network_scopes (macros/network_scopes.sql).
+-- depends_on: {{ ref('int_network_scopes') }}  (read by the pre-hook)
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['scope_type', 'scope_id'],
     tags=['network'],
-    post_hook="{{ network_delete_stale_scopes() }}",
+    pre_hook="{{ network_delete_scopes_to_rebuild() }}",
 ) }}
 
 with
-
-{% if is_incremental() %}
-scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
-{% endif %}
 
 interactions as (
     {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
@@ -103,7 +100,8 @@ signatures as (
     select distinct
         scope_type,
         scope_id,
-        scope_signature
+        scope_signature,
+        built_at
     from interactions
 ),
 
@@ -148,7 +146,10 @@ final as (
         community_sentiment.top_author_labels,
 
         -- signature
-        signatures.scope_signature
+        signatures.scope_signature,
+
+        -- timestamps
+        signatures.built_at
 
     from community_sentiment
     inner join signatures

@@ -4,22 +4,19 @@
 -- reposted or mentioned; a reply to, or mention of, oneself is no edge (the audit counts
 -- them). post_count counts the source's posts making the edge, engagement sums theirs.
 -- Non-official accounts appear as pseudonyms (fct_posts' author_key and author_label).
--- Incremental (keyed by scope, not by period): a run rebuilds the scopes whose interactions
--- changed (delete+insert on the scope keys, network_scopes_to_rebuild) and deletes the scopes
--- left without an edge.
+-- Incremental (keyed by scope, not by period): a run rebuilds the scopes int_network_interactions
+-- wrote since the newest built_at the mart holds, and deletes the scopes gone from
+-- int_network_scopes (macros/network_scopes.sql).
+-- depends_on: {{ ref('int_network_scopes') }}  (read by the pre-hook)
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['scope_type', 'scope_id'],
     tags=['network'],
-    post_hook="{{ network_delete_stale_scopes() }}",
+    pre_hook="{{ network_delete_scopes_to_rebuild() }}",
 ) }}
 
 with
-
-{% if is_incremental() %}
-scopes_to_rebuild as {{ network_scopes_to_rebuild() }},
-{% endif %}
 
 interactions as (
     {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
@@ -47,12 +44,16 @@ edges as (
         max(created_at) as last_at,
 
         -- signature
-        scope_signature
+        scope_signature,
+
+        -- timestamps
+        built_at
 
     from interactions
     where interaction_type <> 'post' and not is_self_loop
     group by
-        scope_type, scope_id, author_key, target_author_key, interaction_type, scope_signature
+        scope_type, scope_id, author_key, target_author_key, interaction_type, scope_signature,
+        built_at
 )
 
 select * from edges
