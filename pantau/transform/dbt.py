@@ -121,9 +121,10 @@ def observations_missing_from_raw(settings: Settings) -> int:
 
 
 def _incremental_models(project_dir: Path) -> dict[str, tuple[str, set[str]]]:
-    """Every incremental model of the project: name -> (schema, the columns its YAML declares).
+    """Every incremental model of the project (SQL and Python): name -> (schema, the columns its
+    YAML declares).
 
-    A model is incremental when its SQL's ``config`` says so, or when it says nothing and its
+    A model is incremental when its ``config`` says so, or when it says nothing and its
     folder's default in ``dbt_project.yml`` is incremental (the folder is the schema).
     """
     import re
@@ -133,7 +134,8 @@ def _incremental_models(project_dir: Path) -> dict[str, tuple[str, set[str]]]:
     project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
     folders = project["models"]["pantau"]
     models: dict[str, tuple[str, set[str]]] = {}
-    for sql in sorted((project_dir / "models").rglob("*.sql")):
+    for sql in sorted([*(project_dir / "models").rglob("*.sql"),
+                       *(project_dir / "models").rglob("*.py")]):
         folder = sql.relative_to(project_dir / "models").parts[0]
         default = (folders.get(folder) or {}).get("+materialized")
         found = re.search(r"materialized\s*=\s*['\"](\w+)['\"]", sql.read_text())
@@ -194,20 +196,63 @@ def text_version_changed(settings: Settings, version: str) -> str | None:
 
 
 def _full_refresh_reason(settings: Settings, version: str) -> str | None:
-    """Why the incremental models must be rebuilt whole, or None: raw lost observations, an
-    incremental model's columns changed (a new release), or the text models or rules changed."""
+    """Why every incremental model must be rebuilt whole, or None: raw lost observations, or the
+    text models or rules changed."""
     missing = observations_missing_from_raw(settings)
     if missing:
         return f"raw lost {missing} observations since the last build (retention or a manual fix)"
-    changed = incremental_models_changed(settings)
-    if changed:
-        return (f"the columns of {', '.join(changed)} changed since the warehouse was built "
-                "(a new release)")
     before = text_version_changed(settings, version)
     if before is not None:
         return (f"the text models or rules changed since the last build ({before} -> "
                 f"{version}), every post is read again")
     return None
+
+
+def models_downstream(settings: Settings, models: list[str]) -> list[tuple[str, str, str]]:
+    """``(schema, name, materialization)`` of ``models`` and of every model downstream of them,
+    as ``dbt ls`` selects them (``model+``).
+
+    Raises:
+        BuildFailedError: dbt could not list them; the message names its log.
+    """
+    process = run_dbt(settings, "ls", "--quiet", "--select", " ".join(f"{m}+" for m in models),
+                      "--resource-type", "model", "--output", "json",
+                      "--output-keys", "name schema config")
+    log_path = settings.state_dir / "dbt" / "ls.log"
+    if process.returncode != 0:
+        raise BuildFailedError(f"dbt ls could not list the models downstream of "
+                               f"{', '.join(models)} (exit {process.returncode}; log: {log_path})")
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            node = json.loads(line)
+            found.append((node["schema"], node["name"], node["config"]["materialized"]))
+    return found
+
+
+def rebuild_whole(settings: Settings, models: list[str]) -> list[str]:
+    """Drop the tables of the incremental ``models`` and of the incremental models downstream of
+    them, so that the next build builds them whole (a model without its table is built as in a
+    full refresh) and leaves every other incremental model as it is. Returns the dropped
+    models, by name.
+
+    An upgrade in place that changes the columns of one model so rebuilds that model and what
+    reads it, not the whole warehouse (at 20M posts a full refresh takes over an hour). A build
+    that fails after the drop leaves the tables missing, and the next build builds them whole.
+    """
+    from pantau.connections import warehouse
+
+    dropped = sorted((schema, name) for schema, name, materialized
+                     in models_downstream(settings, models) if materialized == "incremental")
+    con = warehouse.connect(settings.warehouse_path)
+    try:
+        con.execute("begin")
+        for schema, name in dropped:
+            con.execute(f'drop table if exists "{schema}"."{name}"')
+        con.execute("commit")
+    finally:
+        con.close()
+    return [name for _, name in dropped]
 
 
 def seed_fingerprint(project_dir: Path) -> str:
@@ -274,10 +319,11 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         select: a dbt selection (default: everything).
         full_refresh: rebuild the incremental models from scratch; by default only when raw
             lost rows since the last build (:func:`observations_missing_from_raw`), so the marts
-            never keep what raw no longer holds, or when an incremental model's columns changed
+            never keep what raw no longer holds, or when the text models or rules changed
+            (:func:`text_version_changed`). When only some incremental models' columns changed
             since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
-            place needs no manual step), or when the text models or rules changed
-            (:func:`text_version_changed`).
+            place), those and the incremental models downstream of them are rebuilt whole
+            (:func:`rebuild_whole`) and the rest stay incremental: no manual step.
         warm: run dbt in this long-lived worker (:mod:`pantau.transform.warm`) instead of a
             new process.
 
@@ -303,6 +349,12 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         full_refresh = reason is not None
         if reason is not None:
             log.info("%s: this build is a full refresh", reason)
+        elif changed := incremental_models_changed(settings):
+            rebuilt = rebuild_whole(settings, changed)
+            log.info("the columns of %s changed since the warehouse was built (a new release): "
+                     "this build rebuilds whole %s (the models downstream of them too); the "
+                     "other incremental models stay incremental", ", ".join(changed),
+                     ", ".join(rebuilt))
     # Seeds the warehouse already holds, unchanged since they were loaded, are not loaded again
     # (nor their tests run): the reference tables change only with the seed files, and
     # reloading seven of them added about a second to every build.

@@ -1,11 +1,12 @@
 """Upgrade in place: a warehouse built by a previous release, then this release's build on it.
 
-The previous releases are commit ``81cd25f`` (the aggregate marts as tables rebuilt whole, with the
-columns they have now: no full refresh is decided, the incremental aggregates find no watermark and
-rebuild every period) and the older ``e1b519d`` (Polres-only attribution and marts, before the
-national and Polda grains, before the package layout moved into subpackages and before publishing
-into PostgreSQL; the releases between the two, such as ``16a12c7``, differ from today's in a subset
-of what it does, and each case costs CI some 45 s). Each tree is extracted from git history and run
+The previous releases are commit ``2c08c8b`` (the last one: the network models without
+``built_at``, so this release rebuilds those five models whole and leaves every other incremental
+model as it was) and the older ``e1b519d`` (Polres-only attribution and marts, before the national
+and Polda grains, the incremental aggregate marts, the network models, the package layout in
+subpackages and publishing into PostgreSQL; the releases between the two, such as ``81cd25f``
+with the aggregate marts as tables, differ from today's in a subset of what it does, and each
+case costs CI some 45 s). Each tree is extracted from git history and run
 as a child process with the same interpreter (``PYTHONPATH`` and ``cwd`` point at the extracted
 tree, so its own ``pantau`` package, dbt project and text models are used): it produces 300
 synthetic posts, ingests them and builds. Then this release produces and ingests 100 more and runs
@@ -29,15 +30,46 @@ from pantau.connections.postgres import reader_count
 from pantau.ingest.loader import Loader
 from pantau.orchestration.tasks import build_audit_publish
 from pantau.settings import PROJECT_DIR, Settings
-from pantau.transform.dbt import dbt_build
+from pantau.transform.dbt import _incremental_models, dbt_build
 from producers import Publisher, synthetic
 from tests.support import model_rows, query
 
 pytestmark = pytest.mark.integration
 
-#: The releases a warehouse may come from: the last one (aggregate marts as tables), and the
-#: oldest that has to keep working (Polres-only, before the layout moved).
-PREVIOUS_RELEASES = ("81cd25f", "e1b519d")
+#: The releases a warehouse may come from: the last one, and the oldest that has to keep working
+#: (Polres-only, before the layout moved).
+PREVIOUS_RELEASES = ("2c08c8b", "e1b519d")
+#: The incremental models whose columns changed since the last release (the network models'
+#: built_at): an upgrade from it rebuilds these whole, and no other incremental model.
+CHANGED_SINCE_LAST_RELEASE = {"int_network_interactions", "int_network_communities",
+                              "mart_network_edges", "mart_network_communities",
+                              "mart_issue_amplifiers"}
+
+
+def _mark_incremental_tables(settings: Settings) -> None:
+    """Comment every incremental model's table (dbt keeps no comments here: persist_docs is off),
+    so that a table dropped and built again shows by the comment it lost."""
+    incremental = _incremental_models(PROJECT_DIR / "dbt_project")
+    con = warehouse.connect(settings.warehouse_path)
+    try:
+        for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where schema_name in ('staging', 'intermediate', 'marts')").fetchall():
+            if name in incremental:
+                con.execute(f"comment on table {schema}.{name} is 'before the upgrade'")
+    finally:
+        con.close()
+
+
+def _rebuilt_incremental_tables(settings: Settings) -> set[str]:
+    """The incremental models' tables built again since :func:`_mark_incremental_tables`."""
+    incremental = _incremental_models(PROJECT_DIR / "dbt_project")
+    return {name for name, comment in query(
+        settings, "select table_name, comment from duckdb_tables() "
+                  "where schema_name in ('staging', 'intermediate', 'marts')")
+        if name in incremental and comment != "before the upgrade"}
+
+
 OLD_POSTS = 300
 NEW_POSTS = 100
 
@@ -112,6 +144,7 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert settings.published_path.exists()
 
     [(old_ingested,)] = query(settings, "select max(ingested_at) from raw.social_posts")
+    _mark_incremental_tables(settings)
 
     # This release, on the same state directory: 100 more posts, then build, audit and publish.
     # half of them with the contract's optional account creation time (revision 1.1)
@@ -128,6 +161,10 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     result = build_audit_publish(settings, run_id=run_id, say=print)
     steps["new build_audit_publish"] = time.monotonic() - step
     assert result["publish"]["postgres"], "the build did not publish into PostgreSQL"
+    if release == PREVIOUS_RELEASES[0]:
+        # only the models whose columns changed, and those downstream of them, were rebuilt
+        rebuilt = _rebuilt_incremental_tables(settings)
+        assert rebuilt == CHANGED_SINCE_LAST_RELEASE, rebuilt
 
     log = query(settings, "select run_id, target, success from audit.publish_log order by \"at\"")
     for run, target, success in log:
