@@ -607,6 +607,10 @@ class MartTunables(_Group):
         "DuckDB memory limit of dbt's connection (e.g. `12GB`, or `60%` of the machine's memory; "
         "`80%` is DuckDB's own default). Past it a build spills to `<warehouse>.tmp` instead of "
         "growing; lower it when Kafka, PostgreSQL or Airflow share the machine (docs/scaling.md).")
+    dbt_temp_directory: str = setting("",
+        "Where dbt's DuckDB spills past its memory limit: a folder, on another disk when the "
+        "warehouse's disk is short (a full build of 20M posts spilled some 25 GB; "
+        "docs/scaling.md).", shown="`{warehouse}.tmp` (DuckDB's own)")
     response_target_minutes: int = setting(240,
         "Responses within this many minutes count as timely in the scorecard.", ge=1)
     campaign_min_accounts: int = setting(5,

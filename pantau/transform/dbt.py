@@ -57,10 +57,14 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         ConfigurationError: a mart tunable has the wrong form; the message names the variable.
     """
     dbt_state = settings.state_dir / "dbt"
+    tunables = MartTunables.from_env()
     return {
         **os.environ,
         **settings.environment(),
-        **MartTunables.from_env().environment(),
+        **tunables.environment(),
+        # DuckDB's own default, made explicit: profiles.yml always names the folder
+        "PANTAU_DBT_TEMP_DIRECTORY": (tunables.dbt_temp_directory
+                                      or f"{settings.warehouse_path}.tmp"),
         "PANTAU_PSEUDONYM_KEY": pseudonym_key(settings),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_TARGET_PATH": str(dbt_state / "target"),

@@ -35,13 +35,20 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
     result = dbt_build(settings)
     assert result.failed == 0 and result.passed > 10
 
-    # dbt's DuckDB connection takes its memory limit from PANTAU_DBT_MEMORY_LIMIT.
+    # dbt's DuckDB connection takes its memory limit and spill folder from the settings
+    # (by default the folder is DuckDB's own, beside the warehouse)
+    def dbt_setting(name: str) -> str:
+        shown = run_dbt(settings, "show", "--inline", f"select current_setting('{name}') as v",
+                        "--output", "json")
+        output = (settings.state_dir / "dbt" / "show.log").read_text()
+        assert shown.returncode == 0, output
+        return json.loads(output[output.index("{"):output.rindex("}") + 1])["show"][0]["v"]
+
+    assert dbt_setting("temp_directory") == f"{settings.warehouse_path}.tmp"
     monkeypatch.setenv("PANTAU_DBT_MEMORY_LIMIT", "1GB")
-    shown = run_dbt(settings, "show", "--inline", "select current_setting('memory_limit') as limit_",
-                    "--output", "json")
-    output = (settings.state_dir / "dbt" / "show.log").read_text()
-    assert shown.returncode == 0, output
-    assert '"limit_": "953.6 MiB"' in output
+    monkeypatch.setenv("PANTAU_DBT_TEMP_DIRECTORY", str(settings.state_dir / "spill"))
+    assert dbt_setting("memory_limit") == "953.6 MiB"
+    assert dbt_setting("temp_directory") == str(settings.state_dir / "spill")
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     per_polres = dict(con.execute("""
