@@ -12,7 +12,12 @@ from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
 from pantau.quality.audit import audit
-from pantau.transform.dbt import dbt_build, observations_missing_from_raw, run_dbt
+from pantau.transform.dbt import (
+    dbt_build,
+    dbt_environment,
+    observations_missing_from_raw,
+    run_dbt,
+)
 from producers import Publisher, synthetic
 
 pytestmark = pytest.mark.integration
@@ -35,20 +40,18 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
     result = dbt_build(settings)
     assert result.failed == 0 and result.passed > 10
 
-    # dbt's DuckDB connection takes its memory limit and spill folder from the settings
-    # (by default the folder is DuckDB's own, beside the warehouse)
-    def dbt_setting(name: str) -> str:
-        shown = run_dbt(settings, "show", "--inline", f"select current_setting('{name}') as v",
-                        "--output", "json")
-        output = (settings.state_dir / "dbt" / "show.log").read_text()
-        assert shown.returncode == 0, output
-        return json.loads(output[output.index("{"):output.rindex("}") + 1])["show"][0]["v"]
-
-    assert dbt_setting("temp_directory") == f"{settings.warehouse_path}.tmp"
+    # dbt's DuckDB connection takes its memory limit and spill folder from the settings (the
+    # folder is DuckDB's own, beside the warehouse, unless set)
+    assert dbt_environment(settings)["PANTAU_DBT_TEMP_DIRECTORY"] == f"{settings.warehouse_path}.tmp"
     monkeypatch.setenv("PANTAU_DBT_MEMORY_LIMIT", "1GB")
     monkeypatch.setenv("PANTAU_DBT_TEMP_DIRECTORY", str(settings.state_dir / "spill"))
-    assert dbt_setting("memory_limit") == "953.6 MiB"
-    assert dbt_setting("temp_directory") == str(settings.state_dir / "spill")
+    shown = run_dbt(settings, "show", "--output", "json", "--inline",
+                    "select current_setting('memory_limit') as memory_limit, "
+                    "current_setting('temp_directory') as temp_directory")
+    output = (settings.state_dir / "dbt" / "show.log").read_text()
+    assert shown.returncode == 0, output
+    assert json.loads(output[output.index("{"):output.rindex("}") + 1])["show"] == [
+        {"memory_limit": "953.6 MiB", "temp_directory": str(settings.state_dir / "spill")}]
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     per_polres = dict(con.execute("""
