@@ -609,7 +609,7 @@ class MartTunables(_Group):
         "growing; lower it when Kafka, PostgreSQL or Airflow share the machine (docs/scaling.md).")
     dbt_temp_directory: str = setting("",
         "Where dbt's DuckDB spills past its memory limit: a folder, on another disk when the "
-        "warehouse's disk is short (a full build of 20M posts spilled some 25 GB; "
+        "warehouse's disk is short (a full build of 20M posts filled some 20 GB with it; "
         "docs/scaling.md).", shown="`{warehouse}.tmp` (DuckDB's own)")
     response_target_minutes: int = setting(240,
         "Responses within this many minutes count as timely in the scorecard.", ge=1)
