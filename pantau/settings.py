@@ -605,8 +605,8 @@ class MartTunables(_Group):
         "dbt threads (models and tests run in parallel on the one DuckDB connection).", ge=1)
     dbt_memory_limit: MemorySize = setting("80%",
         "DuckDB memory limit of dbt's connection (e.g. `12GB`, or `60%` of the machine's memory; "
-        "`80%` is DuckDB's own default). Past it a build spills to `<warehouse>.tmp` instead of "
-        "growing; lower it when Kafka, PostgreSQL or Airflow share the machine (docs/scaling.md).")
+        "`80%` is DuckDB's own default). Past it a build spills to PANTAU_DBT_TEMP_DIRECTORY "
+        "instead of growing; lower it when Kafka, PostgreSQL or Airflow share the machine (docs/scaling.md).")
     dbt_temp_directory: str = setting("",
         "Where dbt's DuckDB spills past its memory limit: a folder, on another disk when the "
         "warehouse's disk is short (a full build of 20M posts filled some 20 GB with it; "

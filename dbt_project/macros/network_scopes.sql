@@ -54,11 +54,11 @@
 
 {#- The rows of `relation` (a network model, with scope_type, scope_id and built_at) that a run
     of a network model reads: every row in a full build; in an incremental one, the rows of the
-    scopes written since the model's watermark. -#}
-{% macro network_rows_to_rebuild(relation) -%}
+    scopes written since `watermark` (the model's network_watermark(), read once per model). -#}
+{% macro network_rows_to_rebuild(relation, watermark) -%}
     select *
     from {{ relation }}
     {% if is_incremental() %}
-    where built_at > {{ network_watermark() }}
+    where built_at > {{ watermark }}
     {% endif %}
 {%- endmacro %}

@@ -241,7 +241,8 @@ def rebuild_whole(settings: Settings, models: list[str]) -> list[str]:
     models, by name.
 
     An upgrade in place that changes the columns of one model so rebuilds that model and what
-    reads it, not the whole warehouse (at 20M posts a full refresh takes over an hour). A build
+    reads it, not the whole warehouse (at 20M posts a full build ran 75 minutes here without
+    finishing: docs/scaling.md). A build
     that fails after the drop leaves the tables missing, and the next build builds them whole.
     """
     from pantau.connections import warehouse

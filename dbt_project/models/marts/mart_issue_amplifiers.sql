@@ -24,18 +24,20 @@
     pre_hook="{{ network_delete_scopes_to_rebuild() }}",
 ) }}
 
+{%- set watermark = network_watermark() %}
+
 with
 
 interactions as (
-    {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
+    {{ network_rows_to_rebuild(ref('int_network_interactions'), watermark) }}
 ),
 
 communities as (
-    {{ network_rows_to_rebuild(ref('int_network_communities')) }}
+    {{ network_rows_to_rebuild(ref('int_network_communities'), watermark) }}
 ),
 
 community_stances as (
-    {{ network_rows_to_rebuild(ref('mart_network_communities')) }}
+    {{ network_rows_to_rebuild(ref('mart_network_communities'), watermark) }}
 ),
 
 edges as (

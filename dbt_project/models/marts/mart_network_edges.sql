@@ -16,10 +16,12 @@
     pre_hook="{{ network_delete_scopes_to_rebuild() }}",
 ) }}
 
+{%- set watermark = network_watermark() %}
+
 with
 
 interactions as (
-    {{ network_rows_to_rebuild(ref('int_network_interactions')) }}
+    {{ network_rows_to_rebuild(ref('int_network_interactions'), watermark) }}
 ),
 
 edges as (
