@@ -1,20 +1,63 @@
-"""Shared fixtures. Integration tests talk to a real Kafka broker: the session fixture uses the
-one that answers at PANTAU_KAFKA_BOOTSTRAP_SERVERS, or starts the local one and stops it at the
-end (only what it started)."""
+"""Shared fixtures. Integration tests talk to a real Kafka broker and a real PostgreSQL server: the
+session fixtures use the ones that answer (at PANTAU_KAFKA_BOOTSTRAP_SERVERS, in PANTAU_PG_DIR), or
+start the local ones, which the session stops at its end (only what it started).
+
+The suite runs in several processes (pytest-xdist, ``-n auto`` in pyproject.toml): the workers
+share the one broker and the one server. The first worker that needs either starts it, under a
+file lock in a folder of this session (made by the controlling process, which every worker
+inherits through ``PYTEST_PANTAU_SESSION_DIR``); the controlling process stops at the end what a
+worker started. Each worker has its own PostgreSQL database (``tests.support.TEST_DATABASE``)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from pantau.local.kafka import LocalKafka
 from pantau.local.postgres import LocalPostgres
 from pantau.settings import Settings
 from tests.support import TEST_DATABASE, free_port, state_paths
+
+#: The folder the processes of one pytest session share: the stack's lock and the marks of what
+#: the session started.
+SESSION_DIR = "PYTEST_PANTAU_SESSION_DIR"
+KAFKA_STARTED = "kafka.started"
+POSTGRES_STARTED = "postgres.started"
+
+
+def _controls(config: pytest.Config) -> bool:
+    """True in the process that controls the session (the only one without xdist)."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _controls(config):
+        os.environ[SESSION_DIR] = tempfile.mkdtemp(prefix="pantau-tests-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop what this session's workers started, once they are all gone."""
+    if not _controls(config) or SESSION_DIR not in os.environ:
+        return
+    folder = Path(os.environ.pop(SESSION_DIR))
+    settings = Settings.from_env()
+    if (folder / KAFKA_STARTED).exists():
+        print(f"[kafka fixture] {LocalKafka(settings).down()}")
+    if (folder / POSTGRES_STARTED).exists():
+        print(f"[postgres fixture] {LocalPostgres(settings).down()}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stack_lock() -> FileLock:
+    return FileLock(Path(os.environ[SESSION_DIR]) / "stack.lock")
 
 
 @pytest.fixture(scope="session")
@@ -23,29 +66,28 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def kafka_broker(base_settings: Settings) -> Iterator[Settings]:
+def kafka_broker(base_settings: Settings) -> Settings:
     """A live broker for the whole session (started here only when none answers)."""
-    broker = LocalKafka(base_settings)
-    started_here = not broker.status().answering
-    if started_here:
-        broker.up(say=lambda message: print(f"[kafka fixture] {message}"))
-    yield base_settings
-    if started_here:
-        print(f"[kafka fixture] {broker.down()}")
+    with _stack_lock():
+        broker = LocalKafka(base_settings)
+        if not broker.status().answering:
+            broker.up(say=lambda message: print(f"[kafka fixture] {message}"))
+            (Path(os.environ[SESSION_DIR]) / KAFKA_STARTED).touch()
+    return base_settings
 
 
 @pytest.fixture(scope="session")
-def postgres_server(base_settings: Settings) -> Iterator[LocalPostgres]:
+def postgres_server(base_settings: Settings) -> LocalPostgres:
     """The local PostgreSQL for the whole session (started here only when it is not running),
-    with a fresh database ``pantau_test`` that publish writes into."""
+    with a fresh database of this worker, ``TEST_DATABASE``, that publish writes into."""
     server = LocalPostgres(base_settings)
-    started_here = server.pid() is None
-    server.up(say=lambda message: print(f"[postgres fixture] {message}"))
+    with _stack_lock():
+        if server.pid() is None:
+            (Path(os.environ[SESSION_DIR]) / POSTGRES_STARTED).touch()
+        server.up(say=lambda message: print(f"[postgres fixture] {message}"))
     server.drop_database(TEST_DATABASE)
     server.create_database(TEST_DATABASE)
-    yield server
-    if started_here:
-        print(f"[postgres fixture] {server.down()}")
+    return server
 
 
 @pytest.fixture

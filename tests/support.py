@@ -58,8 +58,10 @@ def read_topic(settings: Settings, topic: str) -> list:
 
 
 #: The PostgreSQL database the integration tests publish into (recreated at each session start
-#: by the ``postgres_server`` fixture, which a test that publishes must request).
-TEST_DATABASE = "pantau_test"
+#: by the ``postgres_server`` fixture, which a test that publishes must request): one per
+#: pytest-xdist worker (``PYTEST_XDIST_WORKER``, set before the worker imports this), since the
+#: workers share the server.
+TEST_DATABASE = "_".join(filter(None, ("pantau_test", os.environ.get("PYTEST_XDIST_WORKER"))))
 
 
 def state_paths(state: Path) -> dict[str, Path]:
