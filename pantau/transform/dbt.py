@@ -14,7 +14,9 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +124,86 @@ def observations_missing_from_raw(settings: Settings) -> int:
             from staged"""))
     finally:
         con.close()
+
+
+def raw_slices(settings: Settings) -> list[datetime]:
+    """Where a full build cuts raw (PANTAU_DBT_BUILD_SLICE_ROWS): the last ``ingested_at`` of
+    each slice but the last, which is the rest. Empty when raw holds at most one slice (or the
+    setting is 0): the build runs once.
+
+    The cuts are quantiles of ``ingested_at``, so a slice holds about the setting's rows; the
+    rows of one load share their ``ingested_at`` and so stay in one slice.
+    """
+    if not settings.dbt_build_slice_rows or not settings.warehouse_path.exists():
+        return []
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        rows = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
+        slices = -(-rows // settings.dbt_build_slice_rows)
+        if slices < 2:
+            return []
+        cuts = warehouse.scalar(
+            con, "select quantile_disc(ingested_at, ?) from raw.social_posts",
+            [[number / slices for number in range(1, slices)]])
+        newest = warehouse.scalar(con, "select max(ingested_at) from raw.social_posts")
+    finally:
+        con.close()
+    return sorted({cut for cut in cuts if cut < newest})
+
+
+def _built(settings: Settings) -> bool:
+    """Whether the warehouse holds the models' first table (staging of the observations)."""
+    if not settings.warehouse_path.exists():
+        return False
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        return bool(warehouse.scalar(con, """
+            select count(*) from information_schema.tables
+            where table_schema = 'staging' and table_name = 'stg_post_observations'
+                and table_type = 'BASE TABLE'"""))
+    finally:
+        con.close()
+
+
+def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full_refresh: bool,
+                 seeds_loaded: bool) -> None:
+    """Build the incremental models (and what they read) on raw up to each of ``cuts`` in turn,
+    as incremental builds would have built them while raw was loaded: the first run from
+    scratch, each next one only what its slice added. No data tests run here; the build that
+    follows (the last slice) tests every row.
+
+    Raises:
+        BuildFailedError: a slice's run failed; the message names the slice and dbt's log. The
+            models then hold the slices before it, and the next build goes on from there.
+    """
+    log.info("raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS=%s observations: this full build "
+             "runs in %d slices of raw, in the order it was ingested", settings.dbt_build_slice_rows,
+             len(cuts) + 1)
+    for number, until in enumerate(cuts, start=1):
+        started = time.perf_counter()
+        first = number == 1
+        process = run_dbt(
+            settings, "build", "--select", "+config.materialized:incremental",
+            "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+            *([] if first and (full_refresh or not seeds_loaded)
+              else ["--exclude", "resource_type:seed"]),
+            "--vars", json.dumps({"text_model_version": version,
+                                  "ingested_until": until.isoformat()}),
+            *(["--full-refresh"] if first and full_refresh else []))
+        if process.returncode != 0:
+            failures = [_failure(r) for r in _run_results(settings)
+                        if r["status"] in ("error", "fail", "runtime error")]
+            raise BuildFailedError(
+                f"slice {number} of {len(cuts) + 1} of the full build (raw ingested up to "
+                f"{until.isoformat()}) failed (exit {process.returncode}): "
+                f"{'; '.join(failures) or 'dbt could not run'} "
+                f"(log: {settings.state_dir / 'dbt' / 'build.log'})")
+        log.info("slice %d of %d (raw ingested up to %s) built in %.1f s", number,
+                 len(cuts) + 1, until.isoformat(), time.perf_counter() - started)
 
 
 def _incremental_models(project_dir: Path) -> dict[str, tuple[str, set[str]]]:
@@ -304,6 +386,15 @@ def _record_seeds(settings: Settings, fingerprint: str) -> None:
         con.close()
 
 
+def _run_results(settings: Settings) -> list[dict[str, Any]]:
+    """The results of dbt's last run (``run_results.json``), none when it wrote none."""
+    try:
+        return list(json.loads(
+            (settings.state_dir / "dbt" / "target" / "run_results.json").read_text())["results"])
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 def _failure(result: dict[str, Any]) -> str:
     """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
     schema change), from dbt's message."""
@@ -360,6 +451,17 @@ def dbt_build(settings: Settings, *, select: str | None = None,
                      "this build rebuilds whole %s (the models downstream of them too); the "
                      "other incremental models stay incremental", ", ".join(changed),
                      ", ".join(rebuilt))
+    # A full build (or the first) of a large raw runs slice by slice, the last slice being the
+    # build below: an incremental build that tests every row, as a full build does.
+    if (full_refresh or not _built(settings)) and (cuts := raw_slices(settings)):
+        build_slices(settings, cuts, version=version, full_refresh=bool(full_refresh),
+                     seeds_loaded=seeds_loaded)
+        if full_refresh or not seeds_loaded:  # the first slice loaded them
+            _record_seeds(settings, fingerprint)
+        seeds_loaded = True
+        full_refresh = False
+        settings = settings.replace(dbt_tests="all")
+        warm = None  # the warm worker's dbt runs with the environment it was started with
     # Seeds the warehouse already holds, unchanged since they were loaded, are not loaded again
     # (nor their tests run): the reference tables change only with the seed files, and
     # reloading seven of them added about a second to every build.
@@ -374,11 +476,7 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             *(["--full-refresh"] if full_refresh else [])]
     returncode = warm.run(*args) if warm is not None else run_dbt(settings, *args).returncode
     log_path = settings.state_dir / "dbt" / "build.log"
-    results_path = settings.state_dir / "dbt" / "target" / "run_results.json"
-    try:
-        results = json.loads(results_path.read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        results = []
+    results = _run_results(settings)
     # unique ids look like "test.pantau.<name>.<hash>" and "model.pantau.<name>"
     statuses = [(r["unique_id"].split(".")[2], r["status"]) for r in results]
     failures = tuple(_failure(r) for r in results

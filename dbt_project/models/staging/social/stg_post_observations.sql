@@ -7,8 +7,9 @@ with
 
 source as (
     select * from {{ source('raw', 'social_posts') }}
+    where {{ raw_slice() }}
     {% if is_incremental() %}
-    where ingested_at > {{ watermark('ingested_at') }}
+        and ingested_at > {{ watermark('ingested_at') }}
     {% endif %}
 ),
 

@@ -14,8 +14,9 @@ with
 
 source as (
     select * from {{ source('raw', 'social_posts') }}
+    where {{ raw_slice() }}
     {% if is_incremental() %}
-    where ingested_at > {{ watermark() }}
+        and ingested_at > {{ watermark() }}
     {% endif %}
 ),
 
