@@ -169,6 +169,17 @@ def _built(settings: Settings) -> bool:
         con.close()
 
 
+def _staged(settings: Settings) -> int:
+    """The observations staging holds (``stg_post_observations``)."""
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        return int(warehouse.scalar(con, "select count(*) from staging.stg_post_observations"))
+    finally:
+        con.close()
+
+
 def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full_refresh: bool,
                  seeds_loaded: bool) -> None:
     """Build the incremental models (and what they read) on raw up to each of ``cuts`` in turn,
@@ -180,9 +191,16 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
         BuildFailedError: a slice's run failed; the message names the slice and dbt's log. The
             models then hold the slices before it, and the next build goes on from there.
     """
-    log.info("raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS=%s observations: this full build "
-             "runs in %d slices of raw, in the order it was ingested", settings.dbt_build_slice_rows,
-             len(cuts) + 1)
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        raw_rows = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
+    finally:
+        con.close()
+    log.info("raw holds %s observations, more than PANTAU_DBT_BUILD_SLICE_ROWS=%s: this full "
+             "build runs in %d slices of raw, in the order it was ingested", f"{raw_rows:,}",
+             f"{settings.dbt_build_slice_rows:,}", len(cuts) + 1)
     for number, until in enumerate(cuts, start=1):
         started = time.perf_counter()
         first = number == 1
@@ -202,8 +220,9 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
                 f"{until.isoformat()}) failed (exit {process.returncode}): "
                 f"{'; '.join(failures) or 'dbt could not run'} "
                 f"(log: {settings.state_dir / 'dbt' / 'build.log'})")
-        log.info("slice %d of %d (raw ingested up to %s) built in %.1f s", number,
-                 len(cuts) + 1, until.isoformat(), time.perf_counter() - started)
+        log.info("slice %d of %d (raw ingested up to %s) built in %.1f s: %s observations "
+                 "staged of %s", number, len(cuts) + 1, until.isoformat(),
+                 time.perf_counter() - started, f"{_staged(settings):,}", f"{raw_rows:,}")
 
 
 def _incremental_models(project_dir: Path) -> dict[str, tuple[str, set[str]]]:
