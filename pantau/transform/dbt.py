@@ -435,7 +435,9 @@ def dbt_build(settings: Settings, *, select: str | None = None,
         full_refresh: rebuild the incremental models from scratch; by default only when raw
             lost rows since the last build (:func:`observations_missing_from_raw`), so the marts
             never keep what raw no longer holds, or when the text models or rules changed
-            (:func:`text_version_changed`). When only some incremental models' columns changed
+            (:func:`text_version_changed`). A full build, like the first build, runs in slices
+            of raw when raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS observations
+            (:func:`build_slices`). When only some incremental models' columns changed
             since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
             place), those and the incremental models downstream of them are rebuilt whole
             (:func:`rebuild_whole`) and the rest stay incremental: no manual step.
@@ -471,8 +473,10 @@ def dbt_build(settings: Settings, *, select: str | None = None,
                      "other incremental models stay incremental", ", ".join(changed),
                      ", ".join(rebuilt))
     # A full build (or the first) of a large raw runs slice by slice, the last slice being the
-    # build below: an incremental build that tests every row, as a full build does.
-    if (full_refresh or not _built(settings)) and (cuts := raw_slices(settings)):
+    # build below: an incremental build that tests every row, as a full build does. (A build of
+    # a selection is not sliced: the slices build every incremental model.)
+    if (select is None and (full_refresh or not _built(settings))
+            and (cuts := raw_slices(settings))):
         build_slices(settings, cuts, version=version, full_refresh=bool(full_refresh),
                      seeds_loaded=seeds_loaded)
         if full_refresh or not seeds_loaded:  # the first slice loaded them
