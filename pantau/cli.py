@@ -439,8 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--full-refresh", action="store_true",
                    help="rebuild the incremental models from raw (done automatically when raw "
-                   "lost rows since the last build, e.g. after retention; needed by hand after "
-                   "upgrading Pantau to models of a new shape)")
+                   "lost rows since the last build, e.g. after retention, or when the text "
+                   "models changed; an upgrade rebuilds only the models whose columns changed); "
+                   "in slices of raw when it holds more than PANTAU_DBT_BUILD_SLICE_ROWS "
+                   "observations")
     how.add_argument("--follow", action="store_true",
                    help="run until stopped, in cycles: load what Kafka holds, then build, audit, "
                    "publish and notify when anything new arrived (at most every "
