@@ -9,7 +9,8 @@ that of its largest child, dbt, are the step's peak RSS):
 * load: the posts that bring the warehouse to the size;
 * full build: ``pantau build``'s build step (``pantau.orchestration.tasks.build``: dbt build
   of seeds, models and data tests, then the notification outbox) with every incremental model
-  rebuilt (``--full-refresh``), then its audit (GX) and its publish (the snapshot file, and
+  rebuilt (``--full-refresh``; in slices of raw above PANTAU_DBT_BUILD_SLICE_ROWS observations,
+  as ``pantau build`` runs it: docs/scaling.md), then its audit (GX) and its publish (the snapshot file, and
   PostgreSQL when the stack's server runs: a database of the bench's own, named in the table);
 * +1%: 1% more posts, loaded, then an incremental build, audit and publish as ``pantau build``
   runs them (the build decides itself whether anything needs a full refresh);
