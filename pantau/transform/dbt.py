@@ -106,11 +106,7 @@ def observations_missing_from_raw(settings: Settings) -> int:
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:
-        built = warehouse.scalar(con, """
-            select count(*) from information_schema.tables
-            where table_schema = 'staging' and table_name = 'stg_post_observations'
-                and table_type = 'BASE TABLE'""")
-        if not built:
+        if not _holds_staging(con):
             return 0
         return int(warehouse.scalar(con, """
             with staged as (
@@ -153,18 +149,25 @@ def raw_slices(settings: Settings) -> list[datetime]:
     return sorted({cut for cut in cuts if cut < newest})
 
 
-def _built(settings: Settings) -> bool:
+def _holds_staging(con: Any) -> bool:
     """Whether the warehouse holds the models' first table (staging of the observations)."""
+    from pantau.connections import warehouse
+
+    return bool(warehouse.scalar(con, """
+        select count(*) from information_schema.tables
+        where table_schema = 'staging' and table_name = 'stg_post_observations'
+            and table_type = 'BASE TABLE'"""))
+
+
+def _built(settings: Settings) -> bool:
+    """Whether the warehouse exists and holds staging (:func:`_holds_staging`)."""
     if not settings.warehouse_path.exists():
         return False
     from pantau.connections import warehouse
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:
-        return bool(warehouse.scalar(con, """
-            select count(*) from information_schema.tables
-            where table_schema = 'staging' and table_name = 'stg_post_observations'
-                and table_type = 'BASE TABLE'"""))
+        return _holds_staging(con)
     finally:
         con.close()
 
@@ -213,8 +216,7 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
                                   "ingested_until": until.isoformat()}),
             *(["--full-refresh"] if first and full_refresh else []))
         if process.returncode != 0:
-            failures = [_failure(r) for r in _run_results(settings)
-                        if r["status"] in ("error", "fail", "runtime error")]
+            failures = _failures(_run_results(settings))
             raise BuildFailedError(
                 f"slice {number} of {len(cuts) + 1} of the full build (raw ingested up to "
                 f"{until.isoformat()}) failed (exit {process.returncode}): "
@@ -414,6 +416,11 @@ def _run_results(settings: Settings) -> list[dict[str, Any]]:
         return []
 
 
+def _failures(results: list[dict[str, Any]]) -> tuple[str, ...]:
+    """:func:`_failure` of each node of ``results`` that errored or failed."""
+    return tuple(_failure(r) for r in results if r["status"] in ("error", "fail", "runtime error"))
+
+
 def _failure(result: dict[str, Any]) -> str:
     """``<node>: <status>``, with the cause for a model that failed (a constraint it broke, a
     schema change), from dbt's message."""
@@ -502,8 +509,7 @@ def dbt_build(settings: Settings, *, select: str | None = None,
     results = _run_results(settings)
     # unique ids look like "test.pantau.<name>.<hash>" and "model.pantau.<name>"
     statuses = [(r["unique_id"].split(".")[2], r["status"]) for r in results]
-    failures = tuple(_failure(r) for r in results
-                     if r["status"] in ("error", "fail", "runtime error"))
+    failures = _failures(results)
     result = BuildResult(
         passed=sum(status in ("success", "pass") for _, status in statuses),
         failed=len(failures),
