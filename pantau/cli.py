@@ -442,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "lost rows since the last build, e.g. after retention, or when the text "
                    "models changed; an upgrade rebuilds only the models whose columns changed); "
                    "in slices of raw when it holds more than PANTAU_DBT_BUILD_SLICE_ROWS "
-                   "observations")
+                   "observations (as is any build with more new observations than that)")
     how.add_argument("--follow", action="store_true",
                    help="run until stopped, in cycles: load what Kafka holds, then build, audit, "
                    "publish and notify when anything new arrived (at most every "

@@ -302,10 +302,12 @@ class Settings(_Group):
     dbt_tests: Annotated[Literal["changed", "all"], Lower] = setting("changed",
         "The data tests of an incremental build: `changed` tests only the rows the build wrote "
         "to each incremental model (and the rows sharing a unique value with them), `all` every "
-        "row. A full build, the first build and `dbt test` test every row (docs/marts.md).")
+        "row. A full build, the first build, a build in slices and `dbt test` test every row "
+        "(docs/marts.md).")
     dbt_build_slice_rows: int = setting(2_000_000,
-        "A full build (and the first build) of a warehouse whose raw holds more observations "
-        "than this runs as incremental builds of slices of raw, in the order it was ingested, "
+        "A build that would read more observations of raw than this (a full build, the first "
+        "build, or an incremental one after more than this many were loaded since the last "
+        "build) runs as incremental builds of slices of raw, in the order it was ingested, "
         "about this many rows each: its memory and spill follow a slice, not the warehouse "
         "(docs/marts.md). 0 builds in one run.", ge=0)
     freshness_hours: int = setting(48,

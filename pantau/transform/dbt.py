@@ -122,10 +122,11 @@ def observations_missing_from_raw(settings: Settings) -> int:
         con.close()
 
 
-def raw_slices(settings: Settings) -> list[datetime]:
-    """Where a full build cuts raw (PANTAU_DBT_BUILD_SLICE_ROWS): the last ``ingested_at`` of
-    each slice but the last, which is the rest. Empty when raw holds at most one slice (or the
-    setting is 0): the build runs once.
+def raw_slices(settings: Settings, since: datetime | None = None) -> list[datetime]:
+    """Where a build cuts raw (PANTAU_DBT_BUILD_SLICE_ROWS): the last ``ingested_at`` of each
+    slice but the last, which is the rest. Only raw ingested after ``since`` counts (the
+    backlog of an incremental build; all of raw when None, as for a full build). Empty when
+    that holds at most one slice (or the setting is 0): the build runs once.
 
     The cuts are quantiles of ``ingested_at``, so a slice holds about the setting's rows; the
     rows of one load share their ``ingested_at`` and so stay in one slice.
@@ -134,19 +135,40 @@ def raw_slices(settings: Settings) -> list[datetime]:
         return []
     from pantau.connections import warehouse
 
+    after = "where ingested_at > ?" if since is not None else ""
+    bound: list[object] = [since] if since is not None else []
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:
-        rows = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
+        rows = int(warehouse.scalar(con, f"select count(*) from raw.social_posts {after}",
+                                    bound))
         slices = -(-rows // settings.dbt_build_slice_rows)
         if slices < 2:
             return []
         cuts = warehouse.scalar(
-            con, "select quantile_disc(ingested_at, ?) from raw.social_posts",
-            [[number / slices for number in range(1, slices)]])
+            con, f"select quantile_disc(ingested_at, ?) from raw.social_posts {after}",
+            [[number / slices for number in range(1, slices)], *bound])
         newest = warehouse.scalar(con, "select max(ingested_at) from raw.social_posts")
     finally:
         con.close()
     return sorted({cut for cut in cuts if cut < newest})
+
+
+def staged_until(settings: Settings) -> datetime | None:
+    """The newest ``ingested_at`` staging holds (``stg_post_observations``): what an
+    incremental build reads of raw starts after it. None when nothing is staged."""
+    if not settings.warehouse_path.exists():
+        return None
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        if not _holds_staging(con):
+            return None
+        newest: datetime | None = warehouse.scalar(
+            con, "select max(ingested_at) from staging.stg_post_observations")
+        return newest
+    finally:
+        con.close()
 
 
 def _holds_staging(con: Any) -> bool:
@@ -184,11 +206,12 @@ def _staged(settings: Settings) -> int:
 
 
 def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full_refresh: bool,
-                 seeds_loaded: bool) -> None:
+                 seeds_loaded: bool, since: datetime | None = None) -> None:
     """Build the incremental models (and what they read) on raw up to each of ``cuts`` in turn,
     as incremental builds would have built them while raw was loaded: the first run from
-    scratch, each next one only what its slice added. No data tests run here; the build that
-    follows (the last slice) tests every row.
+    scratch (a full build) or from what the models hold (``since``: the backlog of an
+    incremental build), each next one only what its slice added. No data tests run here; the
+    build that follows (the last slice) tests every row it writes.
 
     Raises:
         BuildFailedError: a slice's run failed; the message names the slice and dbt's log. The
@@ -201,9 +224,15 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
         raw_rows = int(warehouse.scalar(con, "select count(*) from raw.social_posts"))
     finally:
         con.close()
-    log.info("raw holds %s observations, more than PANTAU_DBT_BUILD_SLICE_ROWS=%s: this full "
-             "build runs in %d slices of raw, in the order it was ingested", f"{raw_rows:,}",
-             f"{settings.dbt_build_slice_rows:,}", len(cuts) + 1)
+    if since is None:
+        log.info("raw holds %s observations, more than PANTAU_DBT_BUILD_SLICE_ROWS=%s: this "
+                 "full build runs in %d slices of raw, in the order it was ingested",
+                 f"{raw_rows:,}", f"{settings.dbt_build_slice_rows:,}", len(cuts) + 1)
+    else:
+        log.info("raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS=%s observations ingested "
+                 "since the last build (after %s): this build catches up in %d slices of raw, "
+                 "in the order it was ingested", f"{settings.dbt_build_slice_rows:,}",
+                 since.isoformat(), len(cuts) + 1)
     for number, until in enumerate(cuts, start=1):
         started = time.perf_counter()
         first = number == 1
@@ -218,7 +247,7 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
         if process.returncode != 0:
             failures = _failures(_run_results(settings))
             raise BuildFailedError(
-                f"slice {number} of {len(cuts) + 1} of the full build (raw ingested up to "
+                f"slice {number} of {len(cuts) + 1} of the build (raw ingested up to "
                 f"{until.isoformat()}) failed (exit {process.returncode}): "
                 f"{'; '.join(failures) or 'dbt could not run'} "
                 f"(log: {settings.state_dir / 'dbt' / 'build.log'})")
@@ -444,10 +473,12 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             never keep what raw no longer holds, or when the text models or rules changed
             (:func:`text_version_changed`). A full build, like the first build, runs in slices
             of raw when raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS observations
-            (:func:`build_slices`). When only some incremental models' columns changed
-            since the warehouse was built (:func:`incremental_models_changed`: an upgrade in
-            place), those and the incremental models downstream of them are rebuilt whole
-            (:func:`rebuild_whole`) and the rest stay incremental: no manual step.
+            (:func:`build_slices`), and so does an incremental build when more than that
+            many were ingested since the last build (:func:`staged_until`). When only some
+            incremental models' columns changed since the warehouse was built
+            (:func:`incremental_models_changed`: an upgrade in place), those and the
+            incremental models downstream of them are rebuilt whole (:func:`rebuild_whole`)
+            and the rest stay incremental: no manual step.
         warm: run dbt in this long-lived worker (:mod:`pantau.transform.warm`) instead of a
             new process.
 
@@ -479,18 +510,22 @@ def dbt_build(settings: Settings, *, select: str | None = None,
                      "this build rebuilds whole %s (the models downstream of them too); the "
                      "other incremental models stay incremental", ", ".join(changed),
                      ", ".join(rebuilt))
-    # A full build (or the first) of a large raw runs slice by slice, the last slice being the
-    # build below: an incremental build that tests every row, as a full build does. (A build of
-    # a selection is not sliced: the slices build every incremental model.)
-    if (select is None and (full_refresh or not _built(settings))
-            and (cuts := raw_slices(settings))):
+    # A build that would read more of raw than PANTAU_DBT_BUILD_SLICE_ROWS runs slice by slice,
+    # the last slice being the build below: a full build (or the first) of a large raw, and an
+    # incremental one with a large backlog (the build stopped for days while the loader ran, or
+    # a sliced build that failed part-way and goes on from its last slice). The last slice
+    # tests every row, as a full build does: the slices run no tests. (A build of a selection
+    # is not sliced: the slices build every incremental model.)
+    since = None if full_refresh else staged_until(settings)
+    if select is None and (full_refresh or since is not None or not _built(settings)) and (
+            cuts := raw_slices(settings, since)):
         build_slices(settings, cuts, version=version, full_refresh=bool(full_refresh),
-                     seeds_loaded=seeds_loaded)
+                     seeds_loaded=seeds_loaded, since=since)
         if full_refresh or not seeds_loaded:  # the first slice loaded them
             _record_seeds(settings, fingerprint)
         seeds_loaded = True
+        settings = settings.replace(dbt_tests="all")  # the slices' rows are tested here
         full_refresh = False
-        settings = settings.replace(dbt_tests="all")
         warm = None  # the warm worker's dbt runs with the environment it was started with
     # Seeds the warehouse already holds, unchanged since they were loaded, are not loaded again
     # (nor their tests run): the reference tables change only with the seed files, and

@@ -1,5 +1,6 @@
-"""A full build in slices of raw (PANTAU_DBT_BUILD_SLICE_ROWS) equals a full build in one run,
-on export-like files of our own (tests/fixtures/replay): a national complaint wave with its
+"""A build in slices of raw (PANTAU_DBT_BUILD_SLICE_ROWS) equals a full build in one run: a
+full build in slices, and an incremental build that catches up on a backlog in slices. On
+export-like files of our own (tests/fixtures/replay): a national complaint wave with its
 retweets and duplicate rows, two copy-paste campaigns, and the same wave observed again later
 (new metrics of half its posts, built in an earlier slice)."""
 
@@ -59,24 +60,54 @@ def _rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def test_a_full_build_in_slices_equals_one_in_a_single_run(
-        settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    _recrawl(tmp_path / "wave_recrawled.csv")
-    for name, options, observed_at in LOADS:
+def _load(settings: Settings, tmp_path: Path, loads: tuple[tuple[str, dict[str, str],
+                                                                  datetime], ...]) -> int:
+    """Replay ``loads`` and load each (in batches of 1,000 messages, each batch with its own
+    ingested_at, as a stream loads them); returns the observations raw then holds."""
+    for name, options, observed_at in loads:
         path = REPLAY / name if (REPLAY / name).exists() else tmp_path / name
         with Publisher(settings, source="pantau-replay-test") as publisher:
             replay(path, publisher, observed_at=observed_at, **options)
         assert publisher.report.failed == 0
-        # in batches of 1,000 messages, each with its own ingested_at, as a stream loads
         assert Loader(settings.replace(ingest_batch_size=1_000)).run().loaded > 0
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         (raw_rows,) = con.execute("select count(*) from raw.social_posts").fetchone()
     finally:
         con.close()
+    return int(raw_rows)
 
-    # the first build, in one run (slices turned off): the reference
+
+def _slices_built(caplog: pytest.LogCaptureFixture) -> list[int]:
+    """The observations staged after each slice, from the build's log (which must name each
+    slice of the build in order)."""
+    built = [r.getMessage() for r in caplog.records if " built in " in r.getMessage()]
+    slices = len(built) + 1
+    assert [m.split(" (")[0] for m in built] == [
+        f"slice {n} of {slices}" for n in range(1, slices)]
+    caplog.clear()
+    return [int(m.split(": ")[1].split(" observations")[0].replace(",", "")) for m in built]
+
+
+def test_a_build_in_slices_equals_one_in_a_single_run(
+        settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _recrawl(tmp_path / "wave_recrawled.csv")
+    # the first two loads built, then the other three loaded while no build ran: a backlog
+    before = _load(settings, tmp_path, LOADS[:2])
     assert dbt_build(settings.replace(dbt_build_slice_rows=0)).failed == 0
+    raw_rows = _load(settings, tmp_path, LOADS[2:])
+
+    # an incremental build of a backlog larger than a slice catches up slice by slice, each
+    # going on from what the models held
+    backlog = settings.replace(dbt_build_slice_rows=(raw_rows - before) // 2 + 1)
+    with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
+        assert dbt_build(backlog).failed == 0
+    staged = _slices_built(caplog)
+    assert len(staged) == 1 and before < staged[0] < raw_rows, (before, staged, raw_rows)
+    caught_up = _rows(settings)
+
+    # the reference: a full build in one run (slices turned off)
+    assert dbt_build(settings.replace(dbt_build_slice_rows=0), full_refresh=True).failed == 0
     whole = _rows(settings)
 
     # then a full build in slices over those tables: the first slice must replace them
@@ -86,17 +117,16 @@ def test_a_full_build_in_slices_equals_one_in_a_single_run(
     with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
         result = dbt_build(sliced, full_refresh=True)
     assert result.failed == 0 and result.passed > 0
-    built = [r.getMessage() for r in caplog.records if " built in " in r.getMessage()]
-    assert [m.split(" (")[0] for m in built] == [
-        f"slice {n} of {len(cuts) + 1}" for n in range(1, len(cuts) + 1)]
     # each slice staged more of raw, the first replacing the tables of the build before
-    staged = [int(m.split(": ")[1].split(" observations")[0].replace(",", "")) for m in built]
-    assert 0 < staged[0] < staged[1] < raw_rows, (staged, raw_rows)
+    staged = _slices_built(caplog)
+    assert len(staged) == len(cuts) and 0 < staged[0] < staged[1] < raw_rows, (staged, raw_rows)
     in_slices = _rows(settings)
 
-    assert in_slices.keys() == whole.keys() and "marts.mart_coordinated_campaigns" in whole
+    assert in_slices.keys() == whole.keys() == caught_up.keys()
+    assert "marts.mart_coordinated_campaigns" in whole
     for table in whole:  # every model, not only the marts
         assert in_slices[table] == whole[table], f"{table} differs from the build in one run"
+        assert caught_up[table] == whole[table], f"{table}, caught up in slices, differs"
     assert len(whole["marts.mart_coordinated_campaigns"]) >= 2  # the planted campaigns
 
 
