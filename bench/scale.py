@@ -57,8 +57,9 @@ load resumes: on the direct path, from the offsets in ``ops.kafka_offsets`` (com
 rows), regenerating only the chunk it stopped in; through Kafka, the chunks already produced
 are not produced again (a chunk produced twice after a kill is loaded once: the loader inserts
 only unseen event_ids) and the loader resumes from its offsets. An interrupted build, audit or
-publish runs again. A kill -9 of the bench while dbt runs leaves dbt running until it ends;
-the rerun then reports the warehouse's lock and the pid that holds it.
+publish runs again, except a full build: its rerun is an incremental build that goes on from
+the slices the interrupted one built. A kill -9 of the bench while dbt runs leaves dbt running
+until it ends; the rerun then reports the warehouse's lock and the pid that holds it.
 
 The audit's freshness rule (the newest observation of a live source at most
 ``PANTAU_FRESHNESS_HOURS`` old) meets a history that ends when the bench laid it out: the
@@ -355,17 +356,31 @@ def _model_seconds(settings: Settings) -> dict[str, Any]:
 
 
 def _build(config: Config, size: int, step: str, full: bool) -> dict[str, Any]:
+    """A build step. A full build interrupted before (its marker file is left) is resumed, not
+    started again: an incremental build goes on from the slices the interrupted one built,
+    itself in slices when the rest of raw is larger than one (docs/marts.md); its seconds are
+    those of the resumed part."""
     from pantau.orchestration import tasks
 
     settings = config.settings()
     run_id = f"scale-{size}-{step.replace(' ', '-')}-{uuid.uuid4().hex[:6]}"
-    built = tasks.build(settings, full_refresh=True if full else None, run_id=run_id)
+    marker = Path(config.directory) / f"{size}-{step.replace(' ', '-')}.started"
+    resumed = full and marker.exists()
+    if resumed:
+        print(f"  resuming the full build started at {marker.read_text().strip()}: an "
+              "incremental build from the slices it built", flush=True)
+    elif full:
+        marker.write_text(datetime.now(UTC).isoformat())
+    built = tasks.build(settings, full_refresh=True if full and not resumed else None,
+                        run_id=run_id)
+    marker.unlink(missing_ok=True)
     kept = Path(config.directory) / "run_results" / f"{size}-{step.replace(' ', '-')}.json"
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(settings.state_dir / "dbt" / "target" / "run_results.json", kept)
     return {"run_id": run_id, "raw_watermark": built["raw_watermark"],
             "passed": built["passed"], "failed": built["failed"],
-            "full_refresh": full, "run_results": str(kept), **_model_seconds(settings)}
+            "full_refresh": full, "resumed": resumed, "run_results": str(kept),
+            **_model_seconds(settings)}
 
 
 def _warm_build(config: Config, size: int, step: str, span: Span, via: str) -> dict[str, Any]:
@@ -579,6 +594,8 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
             if figures and kind == "load":
                 cell += (f" ({figures['posts']:,} via {figures['via']}"
                          + (", resumed*" if figures.get("resumed") else "") + ")")
+            if figures and kind == "build" and figures.get("resumed"):
+                cell += " (resumed*)"
             if figures and kind == "publish" and figures.get("postgres"):
                 pg = figures["postgres"]
                 cell += f" (PG {pg['seconds']:.1f} s, {pg['mode']})"
@@ -611,8 +628,9 @@ def markdown(state: State, sizes: list[int], pg_database: str | None) -> str:
     plan_ = state.data["plan"]
     lines += ["", f"{plan_['posts_per_day']:,} posts a day from {plan_['start'][:16]} UTC, "
               f"seed {plan_['seed']}; peak RSS: the step's process or its largest child (dbt), "
-              "whichever is larger; *resumed: the load was interrupted and resumed, its "
-              "seconds are those of the run that finished it; publish: the snapshot file"
+              "whichever is larger; *resumed: the load or full build was interrupted and "
+              "resumed, its seconds are those of the run that finished it; publish: the "
+              "snapshot file"
               + (f" and PostgreSQL (database {pg_database})" if pg_database
                  else " only (no PostgreSQL)") + "; files measured after the last step.", ""]
     return "\n".join(lines)
