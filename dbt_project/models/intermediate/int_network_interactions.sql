@@ -55,7 +55,7 @@ changed as (
     select post_key, unit_ids, polres_ids, created_at, created_date, parent_post_key,
         root_post_key
     from posts
-    where post_key in {{ posts_to_rebuild() }}
+    where {{ post_key_in(posts_to_rebuild(), ref('fct_posts')) }}
 ),
 
 changed_units as (
@@ -82,8 +82,10 @@ changed_handle_keys as (
             || {{ pseudonym('social_posts.platform', "'@' || lower(social_posts.author_handle)") }}
         ]) as target_author_key
     from social_posts
+    -- created_at too (fct_posts copies it from staging): its bounds skip older row groups
     semi join changed
         on social_posts.post_key = changed.post_key
+        and social_posts.created_at = changed.created_at
 ),
 
 scopes_to_rebuild as (

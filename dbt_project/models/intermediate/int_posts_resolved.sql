@@ -25,20 +25,22 @@ with
 {% if is_incremental() %}
 rebuilt as (
     select * from {{ ref('stg_social_posts') }}
-    where post_key in {{ posts_to_rebuild() }}
+    where {{ post_key_in(posts_to_rebuild(), ref('stg_social_posts')) }}
+),
+
+rebuilt_in_context as (
+    select post_key from rebuilt
+    union all
+    select parent_post_key from rebuilt
+    union all
+    select root_post_key from rebuilt
 ),
 {% endif %}
 
 posts as (
     select * from {{ ref('stg_social_posts') }}
     {% if is_incremental() %}
-    where post_key in (
-        select post_key from rebuilt
-        union all
-        select parent_post_key from rebuilt
-        union all
-        select root_post_key from rebuilt
-    )
+    where {{ post_key_in('(select post_key from rebuilt_in_context)', ref('stg_social_posts')) }}
     {% endif %}
 ),
 

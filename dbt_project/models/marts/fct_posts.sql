@@ -15,7 +15,7 @@ with
 posts as (
     select * from {{ ref('stg_social_posts') }}
     {% if is_incremental() %}
-    where post_key in {{ posts_to_rebuild() }}
+    where {{ post_key_in(posts_to_rebuild(), ref('stg_social_posts')) }}
     {% endif %}
 ),
 
