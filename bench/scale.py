@@ -238,6 +238,8 @@ def _measured(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, 
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="  %(levelname)s %(name)s: %(message)s")
+    # the build's own progress: a full build's slices, each with its seconds (hours at 20M)
+    logging.getLogger("pantau.transform.dbt").setLevel(logging.INFO)
     started = time.monotonic()
     figures = function(*args)
     # a step that times one part of its work says so (the warm build); else the whole step
