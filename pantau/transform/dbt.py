@@ -181,19 +181,6 @@ def _holds_staging(con: Any) -> bool:
             and table_type = 'BASE TABLE'"""))
 
 
-def _built(settings: Settings) -> bool:
-    """Whether the warehouse exists and holds staging (:func:`_holds_staging`)."""
-    if not settings.warehouse_path.exists():
-        return False
-    from pantau.connections import warehouse
-
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    try:
-        return _holds_staging(con)
-    finally:
-        con.close()
-
-
 def _staged(settings: Settings) -> int:
     """The observations staging holds (``stg_post_observations``)."""
     from pantau.connections import warehouse
@@ -516,9 +503,8 @@ def dbt_build(settings: Settings, *, select: str | None = None,
     # a sliced build that failed part-way and goes on from its last slice). The last slice
     # tests every row, as a full build does: the slices run no tests. (A build of a selection
     # is not sliced: the slices build every incremental model.)
-    since = None if full_refresh else staged_until(settings)
-    if select is None and (full_refresh or since is not None or not _built(settings)) and (
-            cuts := raw_slices(settings, since)):
+    since = None if full_refresh else staged_until(settings)  # None: every row of raw
+    if select is None and (cuts := raw_slices(settings, since)):
         build_slices(settings, cuts, version=version, full_refresh=bool(full_refresh),
                      seeds_loaded=seeds_loaded, since=since)
         if full_refresh or not seeds_loaded:  # the first slice loaded them
