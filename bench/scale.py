@@ -365,8 +365,9 @@ def _build(config: Config, size: int, step: str, full: bool) -> dict[str, Any]:
     from pantau.orchestration import tasks
 
     settings = config.settings()
-    run_id = f"scale-{size}-{step.replace(' ', '-')}-{uuid.uuid4().hex[:6]}"
-    marker = Path(config.directory) / f"{size}-{step.replace(' ', '-')}.started"
+    slug = f"{size}-{step.replace(' ', '-')}"
+    run_id = f"scale-{slug}-{uuid.uuid4().hex[:6]}"
+    marker = Path(config.directory) / f"{slug}.started"
     resumed = full and marker.exists()
     if resumed:
         print(f"  resuming the full build started at {marker.read_text().strip()}: an "
@@ -376,7 +377,7 @@ def _build(config: Config, size: int, step: str, full: bool) -> dict[str, Any]:
     built = tasks.build(settings, full_refresh=True if full and not resumed else None,
                         run_id=run_id)
     marker.unlink(missing_ok=True)
-    kept = Path(config.directory) / "run_results" / f"{size}-{step.replace(' ', '-')}.json"
+    kept = Path(config.directory) / "run_results" / f"{slug}.json"
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(settings.state_dir / "dbt" / "target" / "run_results.json", kept)
     return {"run_id": run_id, "raw_watermark": built["raw_watermark"],
