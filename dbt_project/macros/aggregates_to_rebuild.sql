@@ -46,13 +46,24 @@
 {%- endmacro %}
 
 {#- In an incremental run: the periods of `grain` to rebuild, as a relation of period_start,
-    those in which a post of posts_to_rebuild() since the model's watermark was published. -#}
+    those in which a post of posts_to_rebuild() since the model's watermark was published
+    (int_posts_to_rebuild holds their created_at when it holds the set). -#}
 {% macro periods_to_rebuild(grain) -%}
+    {%- set since = aggregate_watermark() -%}
+    {%- if posts_to_rebuild_holds(since) -%}
+    (
+        select distinct {{ period_start(grain, 'rebuilt.created_at') }} as period_start
+        from {{ ref('int_posts_to_rebuild') }} as rebuilt
+        where rebuilt.changed_at > {{ since }}
+            and rebuilt.created_at is not null
+    )
+    {%- else -%}
     (
         select distinct {{ period_start(grain, 'rebuilt.created_at') }} as period_start
         from {{ ref('stg_social_posts') }} as rebuilt
-        where rebuilt.post_key in {{ posts_to_rebuild(since=aggregate_watermark()) }}
+        where rebuilt.post_key in {{ posts_to_rebuild(since=since) }}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The rows of `relation` a run of an incremental aggregate reads: every row in a full build;

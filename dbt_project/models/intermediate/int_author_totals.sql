@@ -3,6 +3,7 @@
 -- (posts_to_rebuild), from all of their posts; the other authors are unchanged.
 -- depends_on: {{ ref('stg_social_posts') }} (read by posts_to_rebuild in incremental runs)
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
+-- depends_on: {{ ref('int_posts_to_rebuild') }}  (read by posts_to_rebuild() when incremental)
 {{ config(unique_key='author_key') }}
 
 with

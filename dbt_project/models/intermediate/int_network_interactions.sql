@@ -19,6 +19,7 @@
 -- says when a run last wrote the scope: the network models downstream rebuild the scopes
 -- written since their own newest built_at (macros/network_scopes.sql).
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
+-- depends_on: {{ ref('int_posts_to_rebuild') }}  (read by posts_to_rebuild() when incremental)
 {{ config(
     unique_key=['scope_type', 'scope_id'],
     tags=['network'],

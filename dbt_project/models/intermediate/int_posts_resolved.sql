@@ -18,6 +18,7 @@
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only, reading just
 -- them, their parents and their roots.
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
+-- depends_on: {{ ref('int_posts_to_rebuild') }}  (read by posts_to_rebuild() when incremental)
 {{ config(unique_key='post_key') }}
 
 with
@@ -25,7 +26,7 @@ with
 {% if is_incremental() %}
 rebuilt as (
     select * from {{ ref('stg_social_posts') }}
-    where {{ post_key_in(posts_to_rebuild(), ref('stg_social_posts')) }}
+    where {{ staged_posts_to_rebuild() }}
 ),
 
 rebuilt_in_context as (

@@ -7,6 +7,7 @@
 -- Polres having changed, loses the hour's count too).
 -- depends_on: {{ ref('stg_social_posts') }}
 -- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['hour_at'],
     pre_hook="{{ periods_to_rebuild_deleted('hour_at', 'hour') }}",

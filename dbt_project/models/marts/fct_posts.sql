@@ -4,6 +4,7 @@
 -- how fast it grew and how big a conversation it started.
 -- Incremental: a run rebuilds the posts of posts_to_rebuild() only.
 -- depends_on: {{ ref('stg_label_corrections') }}  (read by posts_to_rebuild() when incremental)
+-- depends_on: {{ ref('int_posts_to_rebuild') }}  (read by posts_to_rebuild() when incremental)
 {{ config(
     materialized='incremental',
     unique_key='post_key',
@@ -15,7 +16,7 @@ with
 posts as (
     select * from {{ ref('stg_social_posts') }}
     {% if is_incremental() %}
-    where {{ post_key_in(posts_to_rebuild(), ref('stg_social_posts')) }}
+    where {{ staged_posts_to_rebuild() }}
     {% endif %}
 ),
 

@@ -9,6 +9,7 @@
 -- shares need every post of the week).
 -- depends_on: {{ ref('stg_social_posts') }}
 -- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['period_type', 'period_start'],
     pre_hook="{{ periods_to_rebuild_deleted('period_start', 'week') }}",

@@ -7,6 +7,7 @@
 -- day, so a key finer than the day would read the same posts).
 -- depends_on: {{ ref('stg_social_posts') }}
 -- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['activity_date'],
     pre_hook="{{ periods_to_rebuild_deleted('activity_date', 'day') }}",

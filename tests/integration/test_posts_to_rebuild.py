@@ -1,0 +1,76 @@
+"""The posts an incremental build rebuilds are worked out once per build
+(int_posts_to_rebuild), and a model reads them there only while the table holds for it: built
+in this run, from a watermark no later than the model's. Otherwise the model works its set out
+itself, as before. Either way the models equal a full build, on the export-like loads of
+test_build_slices (a wave, its retweets and replies, campaigns, the wave crawled again)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pantau.settings import Settings
+from pantau.transform.dbt import dbt_build, run_dbt
+from pantau.transform.text.versions import model_version
+from tests.integration.test_build_slices import LOADS, _load, _recrawl, _rows
+from tests.support import query
+
+pytestmark = pytest.mark.integration
+
+#: the incremental models that read the set: a per-post model and an aggregate of each kind
+READERS = {"fct_posts": "marts", "int_author_totals": "intermediate",
+           "mart_hashtags_daily": "marts", "int_unit_hours_counted": "intermediate"}
+
+
+def _read_the_table(settings: Settings) -> dict[str, bool]:
+    """Whether each reader's last run read its posts from int_posts_to_rebuild (its query as
+    dbt compiled it)."""
+    run = settings.state_dir / "dbt" / "target" / "compiled" / "pantau" / "models"
+    return {model: "rebuilt.changed_at >" in (run / folder / f"{model}.sql").read_text()
+            for model, folder in READERS.items()}
+
+
+def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_not_hold(
+        settings: Settings, tmp_path: Path) -> None:
+    settings = settings.replace(dbt_build_slice_rows=0)
+    _recrawl(tmp_path / "wave_recrawled.csv")
+    _load(settings, tmp_path, LOADS[:2])
+    assert dbt_build(settings).failed == 0  # the first build: nothing incremental
+
+    # an incremental build: every reader reads the table, which holds the new posts and more
+    _load(settings, tmp_path, LOADS[2:3])
+    assert dbt_build(settings).failed == 0
+    assert _read_the_table(settings) == dict.fromkeys(READERS, True)
+    ((in_table, new),) = query(settings, """
+        select count(*), count(*) filter (where created_at is not null)
+        from ops.int_posts_to_rebuild""")
+    assert in_table >= new > 0
+
+    # a build of a selection that leaves the table out (and int_author_totals, which then lags
+    # behind): staging moved on since the table was built, so the readers work their sets out
+    _load(settings, tmp_path, LOADS[3:4])
+    process = run_dbt(settings, "build", "--exclude", "int_posts_to_rebuild", "int_author_totals",
+                      "--exclude-resource-type", "unit_test",
+                      "--vars", json.dumps({"text_model_version": model_version()}))
+    assert process.returncode == 0, (settings.state_dir / "dbt" / "build.log").read_text()[-3000:]
+    ran = _read_the_table(settings)
+    del ran["int_author_totals"]  # not run: what it compiled is the last build's
+    assert ran == {"fct_posts": False, "mart_hashtags_daily": False,
+                   "int_unit_hours_counted": False}
+
+    # the next build: the table holds from fct_posts' watermark, after int_author_totals': that
+    # model works its set out (two loads' worth), the others read the table
+    _load(settings, tmp_path, LOADS[4:])
+    assert dbt_build(settings).failed == 0
+    assert _read_the_table(settings) == {**dict.fromkeys(READERS, True),
+                                         "int_author_totals": False}
+    incremental = _rows(settings)
+
+    assert dbt_build(settings, full_refresh=True).failed == 0
+    assert query(settings, "select count(*) from ops.int_posts_to_rebuild") == [(0,)]
+    whole = _rows(settings)
+    assert incremental.keys() == whole.keys() and "marts.mart_top_authors" in whole
+    for table in whole:
+        assert incremental[table] == whole[table], f"{table} differs from a full build"
