@@ -171,6 +171,65 @@ def staged_until(settings: Settings) -> datetime | None:
         con.close()
 
 
+def models_built_until(settings: Settings) -> datetime | None:
+    """The newest ingestion the models after staging hold: ``fct_posts``' largest
+    ``last_ingested_at`` (its watermark). None when it is not built or empty."""
+    if not settings.warehouse_path.exists():
+        return None
+    from pantau.connections import warehouse
+
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    try:
+        if not warehouse.scalar(con, """
+                select count(*) from information_schema.tables
+                where table_schema = 'marts' and table_name = 'fct_posts'"""):
+            return None
+        newest: datetime | None = warehouse.scalar(
+            con, "select max(last_ingested_at) from marts.fct_posts")
+        return newest
+    finally:
+        con.close()
+
+
+def restage(settings: Settings, until: datetime, *, version: str) -> None:
+    """Rebuild staging from raw up to ``until`` (an ``ingested_at``), in slices of raw
+    (PANTAU_DBT_BUILD_SLICE_ROWS): the first from scratch, each next one only what its slice
+    added, the last up to ``until``. Only the staging models run.
+
+    For a build that failed part-way, after staging but before the models after it: staging
+    then holds more of raw than they do, and since the models after staging read all that
+    staging gained since their watermark, no slice of raw would bound what they read next
+    (at 20M posts, ``fct_posts`` ran out of memory on two slices at once). Staging is a
+    function of raw, so it is rebuilt as it was at their watermark; the build then catches up
+    slice by slice with staging. The models that did finish in the failed build already hold
+    the newest rows: they find nothing new to read.
+
+    Raises:
+        BuildFailedError: a slice of staging failed; the message names it and dbt's log.
+    """
+    cuts = [cut for cut in raw_slices(settings) if cut < until] + [until]
+    log.info("staging holds more of raw than the models after it (a build that failed "
+             "part-way; they hold raw up to %s): staging is rebuilt up to there in %d slices, "
+             "then the build catches up slice by slice", until.isoformat(), len(cuts))
+    for number, cut in enumerate(cuts, start=1):
+        started = time.perf_counter()
+        process = run_dbt(
+            settings, "build", "--select", "path:models/staging,config.materialized:incremental",
+            "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+            "--vars", json.dumps({"text_model_version": version,
+                                  "ingested_until": cut.isoformat()}),
+            *(["--full-refresh"] if number == 1 else []))
+        if process.returncode != 0:
+            failures = _failures(_run_results(settings))
+            raise BuildFailedError(
+                f"staging slice {number} of {len(cuts)} (raw ingested up to {cut.isoformat()}) "
+                f"failed (exit {process.returncode}): {'; '.join(failures) or 'dbt could not run'}"
+                f" (log: {settings.state_dir / 'dbt' / 'build.log'})")
+        log.info("staging slice %d of %d (raw ingested up to %s) staged in %.1f s: %s "
+                 "observations", number, len(cuts), cut.isoformat(),
+                 time.perf_counter() - started, f"{_staged(settings):,}")
+
+
 def _holds_staging(con: Any) -> bool:
     """Whether the warehouse holds the models' first table (staging of the observations)."""
     from pantau.connections import warehouse
@@ -461,7 +520,9 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             (:func:`text_version_changed`). A full build, like the first build, runs in slices
             of raw when raw holds more than PANTAU_DBT_BUILD_SLICE_ROWS observations
             (:func:`build_slices`), and so does an incremental build when more than that
-            many were ingested since the last build (:func:`staged_until`). When only some
+            many were ingested since the last build (:func:`staged_until`), staging first
+            put back where the models after it are when a failed build left it ahead
+            (:func:`restage`). When only some
             incremental models' columns changed since the warehouse was built
             (:func:`incremental_models_changed`: an upgrade in place), those and the
             incremental models downstream of them are rebuilt whole (:func:`rebuild_whole`)
@@ -504,6 +565,12 @@ def dbt_build(settings: Settings, *, select: str | None = None,
     # tests every row, as a full build does: the slices run no tests. (A build of a selection
     # is not sliced: the slices build every incremental model.)
     since = None if full_refresh else staged_until(settings)  # None: every row of raw
+    # a sliced build that failed after staging: staging is put back where the models after it
+    # are, so that the slices bound what those read (restage)
+    if select is None and since is not None and (built := models_built_until(settings)) \
+            and built < since and raw_slices(settings, built):
+        restage(settings, built, version=version)
+        since = built
     if select is None and (cuts := raw_slices(settings, since)):
         build_slices(settings, cuts, version=version, full_refresh=bool(full_refresh),
                      seeds_loaded=seeds_loaded, since=since)
