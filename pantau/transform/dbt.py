@@ -522,11 +522,10 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             (:func:`build_slices`), and so does an incremental build when more than that
             many were ingested since the last build (:func:`staged_until`), staging first
             put back where the models after it are when a failed build left it ahead
-            (:func:`restage`). When only some
-            incremental models' columns changed since the warehouse was built
-            (:func:`incremental_models_changed`: an upgrade in place), those and the
-            incremental models downstream of them are rebuilt whole (:func:`rebuild_whole`)
-            and the rest stay incremental: no manual step.
+            (:func:`restage`). When only some incremental models' columns changed since the
+            warehouse was built (:func:`incremental_models_changed`: an upgrade in place),
+            those and the incremental models downstream of them are rebuilt whole
+            (:func:`rebuild_whole`) and the rest stay incremental: no manual step.
         warm: run dbt in this long-lived worker (:mod:`pantau.transform.warm`) instead of a
             new process.
 
