@@ -171,6 +171,29 @@ def staged_until(settings: Settings) -> datetime | None:
         con.close()
 
 
+def _build_slice(settings: Settings, name: str, until: datetime, *, select: str, version: str,
+                 full_refresh: bool, seeds: bool = False) -> None:
+    """``dbt build --select <select>`` of raw up to ``until`` (an ``ingested_at``), without
+    data tests (and seeds unless ``seeds``).
+
+    Raises:
+        BuildFailedError: the run failed; the message names the slice (``name``) and dbt's log.
+    """
+    process = run_dbt(
+        settings, "build", "--select", select,
+        "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+        *([] if seeds else ["--exclude", "resource_type:seed"]),
+        "--vars", json.dumps({"text_model_version": version,
+                              "ingested_until": until.isoformat()}),
+        *(["--full-refresh"] if full_refresh else []))
+    if process.returncode != 0:
+        failures = _failures(_run_results(settings))
+        raise BuildFailedError(
+            f"{name} (raw ingested up to {until.isoformat()}) failed (exit "
+            f"{process.returncode}): {'; '.join(failures) or 'dbt could not run'} "
+            f"(log: {settings.state_dir / 'dbt' / 'build.log'})")
+
+
 def models_built_until(settings: Settings) -> datetime | None:
     """The newest ingestion the models after staging hold: ``fct_posts``' largest
     ``last_ingested_at`` (its watermark). None when it is not built or empty."""
@@ -213,18 +236,9 @@ def restage(settings: Settings, until: datetime, *, version: str) -> None:
              "then the build catches up slice by slice", until.isoformat(), len(cuts))
     for number, cut in enumerate(cuts, start=1):
         started = time.perf_counter()
-        process = run_dbt(
-            settings, "build", "--select", "path:models/staging,config.materialized:incremental",
-            "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
-            "--vars", json.dumps({"text_model_version": version,
-                                  "ingested_until": cut.isoformat()}),
-            *(["--full-refresh"] if number == 1 else []))
-        if process.returncode != 0:
-            failures = _failures(_run_results(settings))
-            raise BuildFailedError(
-                f"staging slice {number} of {len(cuts)} (raw ingested up to {cut.isoformat()}) "
-                f"failed (exit {process.returncode}): {'; '.join(failures) or 'dbt could not run'}"
-                f" (log: {settings.state_dir / 'dbt' / 'build.log'})")
+        _build_slice(settings, f"staging slice {number} of {len(cuts)}", cut,
+                     select="path:models/staging,config.materialized:incremental",
+                     version=version, full_refresh=number == 1)
         log.info("staging slice %d of %d (raw ingested up to %s) staged in %.1f s: %s "
                  "observations", number, len(cuts), cut.isoformat(),
                  time.perf_counter() - started, f"{_staged(settings):,}")
@@ -282,21 +296,10 @@ def build_slices(settings: Settings, cuts: list[datetime], *, version: str, full
     for number, until in enumerate(cuts, start=1):
         started = time.perf_counter()
         first = number == 1
-        process = run_dbt(
-            settings, "build", "--select", "+config.materialized:incremental",
-            "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
-            *([] if first and (full_refresh or not seeds_loaded)
-              else ["--exclude", "resource_type:seed"]),
-            "--vars", json.dumps({"text_model_version": version,
-                                  "ingested_until": until.isoformat()}),
-            *(["--full-refresh"] if first and full_refresh else []))
-        if process.returncode != 0:
-            failures = _failures(_run_results(settings))
-            raise BuildFailedError(
-                f"slice {number} of {len(cuts) + 1} of the build (raw ingested up to "
-                f"{until.isoformat()}) failed (exit {process.returncode}): "
-                f"{'; '.join(failures) or 'dbt could not run'} "
-                f"(log: {settings.state_dir / 'dbt' / 'build.log'})")
+        _build_slice(settings, f"slice {number} of {len(cuts) + 1} of the build", until,
+                     select="+config.materialized:incremental", version=version,
+                     full_refresh=first and full_refresh,
+                     seeds=first and (full_refresh or not seeds_loaded))
         log.info("slice %d of %d (raw ingested up to %s) built in %.1f s: %s observations "
                  "staged of %s", number, len(cuts) + 1, until.isoformat(),
                  time.perf_counter() - started, f"{_staged(settings):,}", f"{raw_rows:,}")
