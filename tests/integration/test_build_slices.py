@@ -1,8 +1,9 @@
 """A build in slices of raw (PANTAU_DBT_BUILD_SLICE_ROWS) equals a full build in one run: a
-full build in slices, and an incremental build that catches up on a backlog in slices. On
-export-like files of our own (tests/fixtures/replay): a national complaint wave with its
-retweets and duplicate rows, two copy-paste campaigns, and the same wave observed again later
-(new metrics of half its posts, built in an earlier slice)."""
+full build in slices, and an incremental build that catches up on a backlog in slices after a
+build that failed part-way (staging ahead of the models after it). On export-like files of our
+own (tests/fixtures/replay): a national complaint wave with its retweets and duplicate rows, two
+copy-paste campaigns, and the same wave observed again later (new metrics of half its posts,
+built in an earlier slice)."""
 
 from __future__ import annotations
 
@@ -98,12 +99,21 @@ def test_a_build_in_slices_equals_one_in_a_single_run(
     before = _load(settings, tmp_path, LOADS[:2])
     assert dbt_build(settings.replace(dbt_build_slice_rows=0)).failed == 0
     raw_rows = _load(settings, tmp_path, LOADS[2:])
+    # and a sliced build that failed after staging took them in, before the models after it
+    # did: staging is ahead of them
+    process = run_dbt(settings, "build", "--select", "stg_post_observations", "stg_social_posts",
+                      "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+                      "--vars", json.dumps({"text_model_version": model_version()}))
+    assert process.returncode == 0, (settings.state_dir / "dbt" / "build.log").read_text()[-3000:]
 
     # an incremental build of a backlog larger than a slice catches up slice by slice, each
-    # going on from what the models held
+    # going on from what the models held: staging first rebuilt where they are (else the
+    # models after it would read all it gained at once), up to what the first loads staged
     backlog = settings.replace(dbt_build_slice_rows=(raw_rows - before) // 2 + 1)
     with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
         assert dbt_build(backlog).failed == 0
+    restaged = [r.getMessage() for r in caplog.records if " staged in " in r.getMessage()]
+    assert restaged and restaged[-1].endswith(f": {before:,} observations"), restaged
     staged = _slices_built(caplog)
     assert len(staged) == 1 and before < staged[0] < raw_rows, (before, staged, raw_rows)
     caught_up = _rows(settings)
@@ -130,40 +140,6 @@ def test_a_build_in_slices_equals_one_in_a_single_run(
         assert in_slices[table] == whole[table], f"{table} differs from the build in one run"
         assert caught_up[table] == whole[table], f"{table}, caught up in slices, differs"
     assert len(whole["marts.mart_coordinated_campaigns"]) >= 2  # the planted campaigns
-
-
-def test_a_build_that_failed_after_staging_catches_up_in_slices(
-        settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """A sliced build that failed part-way, after staging took in its slice but before the
-    models after it did: staging is rebuilt where they are, then the build catches up slice by
-    slice (the models after staging read only what staging gained, so a slice must bound
-    staging for them too)."""
-    _recrawl(tmp_path / "wave_recrawled.csv")
-    before = _load(settings, tmp_path, LOADS[:2])
-    assert dbt_build(settings.replace(dbt_build_slice_rows=0)).failed == 0
-    raw_rows = _load(settings, tmp_path, LOADS[2:])
-    # the failed build: staging took in all the rest of raw, nothing after it did
-    process = run_dbt(settings, "build", "--select", "stg_post_observations", "stg_social_posts",
-                      "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-                      "--vars", json.dumps({"text_model_version": model_version()}))
-    assert process.returncode == 0, (settings.state_dir / "dbt" / "build.log").read_text()[-3000:]
-
-    backlog = settings.replace(dbt_build_slice_rows=(raw_rows - before) // 2 + 1)
-    with caplog.at_level(logging.INFO, logger="pantau.transform.dbt"):
-        assert dbt_build(backlog).failed == 0
-    restaged = [r.getMessage() for r in caplog.records if " staged in " in r.getMessage()]
-    # staging rebuilt in slices of raw up to the models' watermark: what the first two loads
-    # staged, no more
-    assert restaged and restaged[-1].endswith(f": {before:,} observations"), restaged
-    staged = _slices_built(caplog)  # then the backlog, one slice and the rest
-    assert len(staged) == 1 and before < staged[0] < raw_rows, (before, staged, raw_rows)
-    caught_up = _rows(settings)
-
-    assert dbt_build(settings.replace(dbt_build_slice_rows=0), full_refresh=True).failed == 0
-    whole = _rows(settings)
-    assert caught_up.keys() == whole.keys() and "marts.mart_coordinated_campaigns" in whole
-    for table in whole:
-        assert caught_up[table] == whole[table], f"{table}, caught up after a failure, differs"
 
 
 def test_the_slice_s_end_reaches_the_sql_only_as_a_timestamp(settings: Settings) -> None:
