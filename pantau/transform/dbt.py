@@ -156,16 +156,25 @@ def raw_slices(settings: Settings, since: datetime | None = None) -> list[dateti
 def staged_until(settings: Settings) -> datetime | None:
     """The newest ``ingested_at`` staging holds (``stg_post_observations``): what an
     incremental build reads of raw starts after it. None when nothing is staged."""
+    return _newest(settings, "staging", "stg_post_observations", "ingested_at")
+
+
+def _newest(settings: Settings, schema: str, table: str, column: str) -> datetime | None:
+    """The largest ``column`` of the model ``schema.table`` (a name from this module, never
+    from input); None when the warehouse or the table does not exist, or holds no row."""
     if not settings.warehouse_path.exists():
         return None
     from pantau.connections import warehouse
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:
-        if not _holds_staging(con):
+        if not warehouse.scalar(con, """
+                select count(*) from information_schema.tables
+                where table_schema = ? and table_name = ? and table_type = 'BASE TABLE'""",
+                                [schema, table]):
             return None
         newest: datetime | None = warehouse.scalar(
-            con, "select max(ingested_at) from staging.stg_post_observations")
+            con, f"select max({column}) from {schema}.{table}")
         return newest
     finally:
         con.close()
@@ -197,21 +206,7 @@ def _build_slice(settings: Settings, name: str, until: datetime, *, select: str,
 def models_built_until(settings: Settings) -> datetime | None:
     """The newest ingestion the models after staging hold: ``fct_posts``' largest
     ``last_ingested_at`` (its watermark). None when it is not built or empty."""
-    if not settings.warehouse_path.exists():
-        return None
-    from pantau.connections import warehouse
-
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    try:
-        if not warehouse.scalar(con, """
-                select count(*) from information_schema.tables
-                where table_schema = 'marts' and table_name = 'fct_posts'"""):
-            return None
-        newest: datetime | None = warehouse.scalar(
-            con, "select max(last_ingested_at) from marts.fct_posts")
-        return newest
-    finally:
-        con.close()
+    return _newest(settings, "marts", "fct_posts", "last_ingested_at")
 
 
 def restage(settings: Settings, until: datetime, *, version: str) -> None:
