@@ -168,10 +168,7 @@ def _newest(settings: Settings, schema: str, table: str, column: str) -> datetim
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     try:
-        if not warehouse.scalar(con, """
-                select count(*) from information_schema.tables
-                where table_schema = ? and table_name = ? and table_type = 'BASE TABLE'""",
-                                [schema, table]):
+        if not _holds(con, schema, table):
             return None
         newest: datetime | None = warehouse.scalar(
             con, f"select max({column}) from {schema}.{table}")
@@ -241,12 +238,17 @@ def restage(settings: Settings, until: datetime, *, version: str) -> None:
 
 def _holds_staging(con: Any) -> bool:
     """Whether the warehouse holds the models' first table (staging of the observations)."""
+    return _holds(con, "staging", "stg_post_observations")
+
+
+def _holds(con: Any, schema: str, table: str) -> bool:
+    """Whether the warehouse holds the table ``schema.table`` (a table, not a view)."""
     from pantau.connections import warehouse
 
     return bool(warehouse.scalar(con, """
         select count(*) from information_schema.tables
-        where table_schema = 'staging' and table_name = 'stg_post_observations'
-            and table_type = 'BASE TABLE'"""))
+        where table_schema = ? and table_name = ? and table_type = 'BASE TABLE'""",
+                                 [schema, table]))
 
 
 def _staged(settings: Settings) -> int:
