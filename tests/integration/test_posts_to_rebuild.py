@@ -1,14 +1,17 @@
 """The posts an incremental build rebuilds are worked out once per build
 (int_posts_to_rebuild), and a model reads them there only while the table holds for it: built
 in this run, from a watermark no later than the model's. Otherwise the model works its set out
-itself, as before. Either way the models equal a full build, on the export-like loads of
-test_build_slices (a wave, its retweets and replies, campaigns, the wave crawled again)."""
+itself, as before. The hashtag war, keyed by alert, rebuilds only the alerts those posts (or a
+new or moved window) touch and keeps the others' rows. Either way the models equal a full
+build, on the export-like loads of test_build_slices (a wave, its retweets and replies,
+campaigns, the wave crawled again)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pantau.settings import Settings
@@ -16,6 +19,10 @@ from pantau.transform.dbt import dbt_build, run_dbt
 from pantau.transform.text.versions import model_version
 from tests.integration.test_build_slices import LOADS, _load, _recrawl, _rows
 from tests.support import query
+
+#: added to the engagement of every row of the hashtag war before a build: the rows still
+#: carrying it after the build are those the build kept
+MARK = 10**12
 
 pytestmark = pytest.mark.integration
 
@@ -32,16 +39,50 @@ def _read_the_table(settings: Settings) -> dict[str, bool]:
             for model, folder in READERS.items()}
 
 
+def _mark_the_hashtag_war(settings: Settings) -> None:
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.execute(f"update marts.mart_issue_hashtag_war set engagement = engagement + {MARK}")
+    finally:
+        con.close()
+
+
+def _kept_and_rebuilt(settings: Settings) -> tuple[set[str], set[str]]:
+    """The alerts whose hashtag war rows the last build kept (still marked) and those it built
+    (unmarked); then the marks are taken off."""
+    rows = query(settings, f"""
+        select alert_id, bool_and(engagement >= {MARK}), bool_or(engagement >= {MARK})
+        from marts.mart_issue_hashtag_war group by alert_id""")
+    assert all(every == some for _, every, some in rows), "an alert's rows were half rebuilt"
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.execute(f"update marts.mart_issue_hashtag_war set engagement = engagement - {MARK} "
+                    f"where engagement >= {MARK}")
+    finally:
+        con.close()
+    return {a for a, kept, _ in rows if kept}, {a for a, kept, _ in rows if not kept}
+
+
 def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_not_hold(
-        settings: Settings, tmp_path: Path) -> None:
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings.replace(dbt_build_slice_rows=0)
     _recrawl(tmp_path / "wave_recrawled.csv")
     _load(settings, tmp_path, LOADS[:2])
     assert dbt_build(settings).failed == 0  # the first build: nothing incremental
 
     # an incremental build: every reader reads the table, which holds the new posts and more
+    alerts_before = query(settings, "select alert_id, ended_at from marts.mart_issue_alerts")
+    _mark_the_hashtag_war(settings)
     _load(settings, tmp_path, LOADS[2:3])
     assert dbt_build(settings).failed == 0
+    # the new posts (October) fall in no alert's window, but they close the campaign's open
+    # alert (August), whose window so moved: only its rows are built again (it has none left:
+    # its hashtagged posts came after its end), the wave's alerts (May) keep theirs
+    moved = {alert for alert, _ in set(query(
+        settings, "select alert_id, ended_at from marts.mart_issue_alerts")) - set(alerts_before)}
+    kept, rebuilt = _kept_and_rebuilt(settings)
+    assert len(moved) == 1 and not moved & kept and rebuilt <= moved
+    assert len(kept) >= 5 and all(":202405" in alert for alert in kept)
     assert _read_the_table(settings) == dict.fromkeys(READERS, True)
     ((in_table, new),) = query(settings, """
         select count(*), count(*) filter (where created_at is not null)
@@ -62,10 +103,32 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
 
     # the next build: the table holds from fct_posts' watermark, after int_author_totals': that
     # model works its set out (two loads' worth), the others read the table
+    _mark_the_hashtag_war(settings)
     _load(settings, tmp_path, LOADS[4:])
     assert dbt_build(settings).failed == 0
     assert _read_the_table(settings) == {**dict.fromkeys(READERS, True),
                                          "int_author_totals": False}
+    # the wave crawled again: the alerts whose windows hold a post it observed again are built
+    # again, the alerts of the wave's later hours (none of its posts) keep their rows
+    kept, rebuilt = _kept_and_rebuilt(settings)
+    ((recrawled_until,),) = query(settings, """
+        select max(created_at) from ops.int_posts_to_rebuild""")
+    windows = dict(query(settings, "select alert_id, started_at from marts.mart_issue_alerts"))
+    assert kept and rebuilt
+    assert all(windows[alert] > recrawled_until for alert in kept)
+    assert all(windows[alert] <= recrawled_until for alert in rebuilt)
+
+    # a setting the hashtag war reads changes (and back): every alert is built again, nothing new
+    stances = query(settings, "select alert_id, hashtag, stance from marts.mart_issue_hashtag_war")
+    for stance_min_net in ("0.9", "0.2"):  # the mart tunables dbt reads come from the process
+        monkeypatch.setenv("PANTAU_HASHTAG_STANCE_MIN_NET", stance_min_net)
+        _mark_the_hashtag_war(settings)
+        assert dbt_build(settings).failed == 0
+        kept, rebuilt = _kept_and_rebuilt(settings)
+        assert not kept and len(rebuilt) >= 10
+        changed = set(query(settings, "select alert_id, hashtag, stance "
+                                      "from marts.mart_issue_hashtag_war")) ^ set(stances)
+        assert bool(changed) == (stance_min_net == "0.9")
     incremental = _rows(settings)
 
     assert dbt_build(settings, full_refresh=True).failed == 0

@@ -6,16 +6,28 @@
 -- (pro when the net sentiment is at least PANTAU_HASHTAG_STANCE_MIN_NET, contra at most its
 -- negative, neutral between), its share of the issue's hashtagged posts (a post with two
 -- hashtags counts for both, so shares may add up to more than 1) and its rank in the issue.
--- A table, not the marts folder's incremental: issues × hashtags (a few thousand rows) rebuilt
--- whole, from the posts of the issues' hours only (posts_in_windows: from an issue's start to
--- its end, or to the latest post while it is open), so its cost follows the issues.
-{{ config(materialized='table') }}
+-- Incremental, keyed by alert (macros/alerts_to_rebuild.sql): a run rebuilds the alerts that
+-- are new, moved, open, or hold a post fct_posts rebuilt, from the posts of their hours only
+-- (posts_in_windows), and keeps the rows of the others, so its cost follows the new data, not
+-- the issues of the whole history.
+-- depends_on: {{ ref('stg_social_posts') }}
+-- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
+{{ config(
+    unique_key=['alert_id'],
+    pre_hook="{{ alerts_to_rebuild_deleted(ref('mart_issue_alerts')) }}",
+    post_hook=[
+        "{{ aggregate_watermark_recorded() }}",
+        "{{ alert_windows_cleared() }}",
+        "{{ alert_windows_recorded(ref('mart_issue_alerts')) }}",
+    ],
+) }}
 {% set stance_min_net = pantau_setting('HASHTAG_STANCE_MIN_NET', 0.2) %}
 
 with
 
 alerts as (
-    select * from {{ ref('mart_issue_alerts') }}
+    {{ alerts_to_rebuild(ref('mart_issue_alerts')) }}
 ),
 
 -- not materialized: only the time of the latest post is read
