@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pantau.settings import Settings
@@ -19,10 +18,6 @@ from pantau.transform.dbt import dbt_build, run_dbt
 from pantau.transform.text.versions import model_version
 from tests.integration.test_build_slices import LOADS, _load, _recrawl, _rows
 from tests.support import query
-
-#: added to the engagement of every row of the hashtag war before a build: the rows still
-#: carrying it after the build are those the build kept
-MARK = 10**12
 
 pytestmark = pytest.mark.integration
 
@@ -39,28 +34,21 @@ def _read_the_table(settings: Settings) -> dict[str, bool]:
             for model, folder in READERS.items()}
 
 
-def _mark_the_hashtag_war(settings: Settings) -> None:
-    con = duckdb.connect(str(settings.warehouse_path))
-    try:
-        con.execute(f"update marts.mart_issue_hashtag_war set engagement = engagement + {MARK}")
-    finally:
-        con.close()
+#: The models keyed by issue, each with the key of its issues
+KEYED_BY_ISSUE = {"mart_issue_hashtag_war": "alert_id",
+                  "int_issue_responses_matched": "unit_id || ':' || alert_number"}
 
 
-def _kept_and_rebuilt(settings: Settings) -> tuple[set[str], set[str]]:
-    """The alerts whose hashtag war rows the last build kept (still marked) and those it built
-    (unmarked); then the marks are taken off."""
+def _kept_and_rebuilt(settings: Settings, table: str = "marts.mart_issue_hashtag_war",
+                      ) -> tuple[set[str], set[str]]:
+    """The issues whose rows of ``table`` the last build kept and those it built: the keys its
+    run inserted are in ops.changed_keys__<model> (macros/tests_of_changed_rows.sql)."""
+    model = table.split(".")[1]
+    key = KEYED_BY_ISSUE[model]
     rows = query(settings, f"""
-        select alert_id, bool_and(engagement >= {MARK}), bool_or(engagement >= {MARK})
-        from marts.mart_issue_hashtag_war group by alert_id""")
-    assert all(every == some for _, every, some in rows), "an alert's rows were half rebuilt"
-    con = duckdb.connect(str(settings.warehouse_path))
-    try:
-        con.execute(f"update marts.mart_issue_hashtag_war set engagement = engagement - {MARK} "
-                    f"where engagement >= {MARK}")
-    finally:
-        con.close()
-    return {a for a, kept, _ in rows if kept}, {a for a, kept, _ in rows if not kept}
+        select distinct {key}, ({key}) in (select {key} from ops.changed_keys__{model})
+        from {table}""")
+    return {issue for issue, built in rows if not built}, {issue for issue, built in rows if built}
 
 
 def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_not_hold(
@@ -72,7 +60,6 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
 
     # an incremental build: every reader reads the table, which holds the new posts and more
     alerts_before = query(settings, "select alert_id, ended_at from marts.mart_issue_alerts")
-    _mark_the_hashtag_war(settings)
     _load(settings, tmp_path, LOADS[2:3])
     assert dbt_build(settings).failed == 0
     # the new posts (October) fall in no alert's window, but they close the campaign's open
@@ -83,6 +70,9 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
     kept, rebuilt = _kept_and_rebuilt(settings)
     assert len(moved) == 1 and not moved & kept and rebuilt <= moved
     assert len(kept) >= 5 and all(":202405" in alert for alert in kept)
+    # nor are the official responses of the wave's issues (May) found again
+    kept, rebuilt = _kept_and_rebuilt(settings, "intermediate.int_issue_responses_matched")
+    assert kept and not rebuilt
     assert _read_the_table(settings) == dict.fromkeys(READERS, True)
     ((in_table, new),) = query(settings, """
         select count(*), count(*) filter (where created_at is not null)
@@ -103,7 +93,6 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
 
     # the next build: the table holds from fct_posts' watermark, after int_author_totals': that
     # model works its set out (two loads' worth), the others read the table
-    _mark_the_hashtag_war(settings)
     _load(settings, tmp_path, LOADS[4:])
     assert dbt_build(settings).failed == 0
     assert _read_the_table(settings) == {**dict.fromkeys(READERS, True),
@@ -117,15 +106,19 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
     assert kept and rebuilt
     assert all(windows[alert] > recrawled_until for alert in kept)
     assert all(windows[alert] <= recrawled_until for alert in rebuilt)
+    # and the responses whose window holds a post crawled again are found again
+    assert _kept_and_rebuilt(settings, "intermediate.int_issue_responses_matched")[1]
 
     # a setting the hashtag war reads changes (and back): every alert is built again, nothing new
     stances = query(settings, "select alert_id, hashtag, stance from marts.mart_issue_hashtag_war")
     for stance_min_net in ("0.9", "0.2"):  # the mart tunables dbt reads come from the process
         monkeypatch.setenv("PANTAU_HASHTAG_STANCE_MIN_NET", stance_min_net)
-        _mark_the_hashtag_war(settings)
         assert dbt_build(settings).failed == 0
         kept, rebuilt = _kept_and_rebuilt(settings)
         assert not kept and len(rebuilt) >= 10
+        # the responses do not read that setting: none is found again
+        kept, rebuilt = _kept_and_rebuilt(settings, "intermediate.int_issue_responses_matched")
+        assert kept and not rebuilt
         changed = set(query(settings, "select alert_id, hashtag, stance "
                                       "from marts.mart_issue_hashtag_war")) ^ set(stances)
         assert bool(changed) == (stance_min_net == "0.9")

@@ -4,15 +4,27 @@
 -- PANTAU_ALERT_RESPONSE_WINDOW_HOURS, in the issue's conversation (replying to or under
 -- its origin) or, when there is none, the first worded as a response (a phrase of the seed
 -- response_phrases: "menanggapi", "klarifikasi", …), and the minutes it took.
--- A table, not the intermediate folder's incremental: a few rows rebuilt whole like the
--- mart that reads it, with its constraints checked on write. It reads only the posts of the
--- issues' response windows (posts_in_windows), so its cost follows the issues.
-{{ config(materialized='table') }}
+-- Incremental, keyed by issue (macros/issues_to_rebuild.sql): a run rebuilds the issues that
+-- are new, whose start, origin or the response phrases changed, or whose response window holds a
+-- post fct_posts rebuilt, from the posts of those windows only (posts_in_windows), and keeps
+-- the rows of the others, so its cost follows the new data, not the issues of the whole history.
+-- depends_on: {{ ref('stg_social_posts') }}
+-- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
+{{ config(
+    unique_key=['unit_id', 'alert_number'],
+    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('int_issue_responses_matched')) }}",
+    post_hook=[
+        "{{ aggregate_watermark_recorded() }}",
+        "{{ issues_built_cleared() }}",
+        "{{ issues_built_recorded(issue_spec('int_issue_responses_matched')) }}",
+    ],
+) }}
 
 with
 
 issues as (
-    select * from {{ ref('int_issue_origins_found') }}
+    {{ issues_to_rebuild(issue_spec('int_issue_responses_matched')) }}
 ),
 
 response_windows as (

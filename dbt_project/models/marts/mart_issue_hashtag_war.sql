@@ -6,20 +6,20 @@
 -- (pro when the net sentiment is at least PANTAU_HASHTAG_STANCE_MIN_NET, contra at most its
 -- negative, neutral between), its share of the issue's hashtagged posts (a post with two
 -- hashtags counts for both, so shares may add up to more than 1) and its rank in the issue.
--- Incremental, keyed by alert (macros/alerts_to_rebuild.sql): a run rebuilds the alerts that
--- are new, moved, open, or hold a post fct_posts rebuilt, from the posts of their hours only
--- (posts_in_windows), and keeps the rows of the others, so its cost follows the new data, not
--- the issues of the whole history.
+-- Incremental, keyed by alert (macros/issues_to_rebuild.sql): a run rebuilds the alerts that
+-- are new, moved (a new end), open, or hold a post fct_posts rebuilt, from the posts of their
+-- hours only (posts_in_windows), and keeps the rows of the others, so its cost follows the new
+-- data, not the issues of the whole history.
 -- depends_on: {{ ref('stg_social_posts') }}
 -- depends_on: {{ ref('stg_label_corrections') }}
 -- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['alert_id'],
-    pre_hook="{{ alerts_to_rebuild_deleted(ref('mart_issue_alerts')) }}",
+    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('mart_issue_hashtag_war')) }}",
     post_hook=[
         "{{ aggregate_watermark_recorded() }}",
-        "{{ alert_windows_cleared() }}",
-        "{{ alert_windows_recorded(ref('mart_issue_alerts')) }}",
+        "{{ issues_built_cleared() }}",
+        "{{ issues_built_recorded(issue_spec('mart_issue_hashtag_war')) }}",
     ],
 ) }}
 {% set stance_min_net = pantau_setting('HASHTAG_STANCE_MIN_NET', 0.2) %}
@@ -27,7 +27,7 @@
 with
 
 alerts as (
-    {{ alerts_to_rebuild(ref('mart_issue_alerts')) }}
+    {{ issues_to_rebuild(issue_spec('mart_issue_hashtag_war')) }}
 ),
 
 -- not materialized: only the time of the latest post is read

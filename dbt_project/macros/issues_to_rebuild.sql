@@ -1,0 +1,129 @@
+{#- Models keyed by issue (mart_issue_hashtag_war per alert, int_issue_responses_matched per
+    issue) follow the delta: an incremental run rebuilds only the issues whose rows can have
+    changed, and keeps the rows of the others. An issue's rows are made from the posts of its
+    window, so they change only when
+    - the issue is new, or what its rows depend on besides the posts changed (its window, its
+      origin, a seed: its `state`): it is not among the issues the model recorded at its last run
+      (ops.issues_built);
+    - the model itself changed: its SQL (a new release) or a setting it reads (recorded with the
+      state, issue_rows_built_with), so every issue is built again;
+    - it is open (its window has no end): its window runs to the latest post;
+    - a post that fct_posts rebuilt since the model's watermark (posts_to_rebuild: a new post, an
+      observation, a correction) was published in an hour its window touches.
+    Every other issue reads the same posts as at the model's last run. An issue gone from the
+    model's input loses its rows. The watermark is kept in ops.aggregate_watermarks like the
+    incremental aggregates' (macros/aggregates_to_rebuild.sql), and the issues built in
+    ops.issues_built, both written by the model's post-hooks in its own transaction: a run that
+    failed leaves both where they were. A model without them (new, or a table of an earlier
+    release) rebuilds every issue.
+    What an issue is for each such model, issue_spec: its input, and SQL over the input's
+    columns (unqualified): `key`, a varchar naming the issue (also an expression over the model's
+    own columns, for the delete); `state`, a varchar; `window_start` and `window_end`, timestamps,
+    `window_end` null while the issue is open.
+-#}
+
+{#- The issues each model keyed by issue last built (created by the project's on-run-start hook). -#}
+{% macro issues_built_table() -%}
+    ops.issues_built
+{%- endmacro %}
+
+{#- What the model's rows depend on besides the issues and the posts: a digest of its SQL and
+    of its issue_spec, and the values of the settings it reads (every
+    pantau_setting('NAME', default) of its code). -#}
+{% macro issue_rows_built_with(spec) -%}
+    {%- set parts = [local_md5(model.raw_code ~ spec.key ~ spec.state ~ spec.window_start
+                               ~ spec.window_end)] -%}
+    {%- for name, default in modules.re.findall(
+            "pantau_setting\\(\\s*'([A-Z_]+)'\\s*,\\s*([^)]*?)\\s*\\)", model.raw_code)
+            | unique | sort -%}
+        {%- do parts.append(name ~ '=' ~ pantau_setting(name, default)) -%}
+    {%- endfor -%}
+    {{ return(parts | join(' ') | replace("'", "''")) }}
+{%- endmacro %}
+
+{#- The issues of a model keyed by issue (above), by the model's name. -#}
+{% macro issue_spec(model_name) -%}
+    {%- if model_name == 'mart_issue_hashtag_war' -%}
+        {#- an alert: the posts naming its unit from its start to its end (to the latest post
+            while it is open) -#}
+        {{ return({
+            'issues': ref('mart_issue_alerts'),
+            'key': 'alert_id',
+            'state': 'cast(ended_at as varchar)',
+            'window_start': 'started_at',
+            'window_end': 'ended_at',
+        }) }}
+    {%- elif model_name == 'int_issue_responses_matched' -%}
+        {#- an issue: the official posts of its response window, matched to its origin or to the
+            response phrases -#}
+        {{ return({
+            'issues': ref('int_issue_origins_found'),
+            'key': "unit_id || ':' || alert_number",
+            'state': "cast(started_at as varchar) || ' ' || origin_post_key || ' ' || ("
+                ~ "select md5(string_agg(phrases.phrase, '|' order by phrases.phrase)) from "
+                ~ ref('response_phrases') ~ " as phrases)",
+            'window_start': 'started_at',
+            'window_end': 'started_at + interval ('
+                ~ pantau_setting('ALERT_RESPONSE_WINDOW_HOURS', 48) ~ ') hour',
+        }) }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("issue_spec: no issues defined for " ~ model_name) }}
+{%- endmacro %}
+
+{#- The issue's recorded state: its `state` and what the model was built with. -#}
+{% macro issue_state(spec) -%}
+    coalesce(({{ spec.state }}), '') || ' ' || '{{ issue_rows_built_with(spec) }}'
+{%- endmacro %}
+
+{#- The rows of `issues` that the model builds: every issue in a full build, the issues to
+    rebuild (above) in an incremental one. -#}
+{% macro issues_to_rebuild(spec) -%}
+    select *
+    from {{ spec.issues }}
+    {%- if is_incremental() %}
+    where
+        ({{ spec.window_end }}) is null
+        or not exists (
+            select 1
+            from {{ issues_built_table() }} as built
+            where
+                built.model_name = '{{ this.identifier }}'
+                and built.issue_key = ({{ spec.key }})
+                and built.issue_state = {{ issue_state(spec) }}
+        )
+        or exists (
+            select 1
+            from {{ periods_to_rebuild('hour') }} as changed_hours
+            where
+                changed_hours.period_start + interval 1 hour > ({{ spec.window_start }})
+                and changed_hours.period_start < ({{ spec.window_end }})
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{#- The pre-hook: delete the rows of the issues to rebuild (an issue now without rows inserts
+    none) and of the issues gone from `issues`. -#}
+{% macro issues_to_rebuild_deleted(spec) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            ({{ spec.key }}) in (
+                select {{ spec.key }} from ({{ issues_to_rebuild(spec) }})
+            )
+            or ({{ spec.key }}) not in (select {{ spec.key }} from {{ spec.issues }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The post-hooks: the issues this run built the model from, in place of the last run's. -#}
+{% macro issues_built_cleared() -%}
+    delete from {{ issues_built_table() }} where model_name = '{{ this.identifier }}'
+{%- endmacro %}
+
+{% macro issues_built_recorded(spec) -%}
+    insert into {{ issues_built_table() }}
+    select
+        '{{ this.identifier }}' as model_name,
+        {{ spec.key }} as issue_key,
+        {{ issue_state(spec) }} as issue_state
+    from {{ spec.issues }}
+{%- endmacro %}
