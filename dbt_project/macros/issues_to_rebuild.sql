@@ -1,5 +1,5 @@
-{#- Models keyed by issue (mart_issue_hashtag_war per alert, int_issue_responses_matched per
-    issue) follow the delta: an incremental run rebuilds only the issues whose rows can have
+{#- Models keyed by issue (mart_issue_hashtag_war per alert, int_issue_responses_matched and
+    int_issue_campaign_shares per issue) follow the delta: an incremental run rebuilds only the issues whose rows can have
     changed, and keeps the rows of the others. An issue's rows are made from the posts of its
     window, so they change only when
     - the issue is new, or what its rows depend on besides the posts changed (its window, its
@@ -65,6 +65,22 @@
             'window_start': 'started_at',
             'window_end': 'started_at + interval ('
                 ~ pantau_setting('ALERT_RESPONSE_WINDOW_HOURS', 48) ~ ') hour',
+        }) }}
+    {%- elif model_name == 'int_issue_campaign_shares' -%}
+        {#- an issue (keyed as its alert): its public posts from its start to its end (to the
+            latest post while it is open), and which of them belong to a campaign: the campaign
+            posts of its window (of any unit) are part of its state, since a new post can make
+            an older one a campaign's -#}
+        {{ return({
+            'issues': ref('int_issue_origins_found'),
+            'key': "unit_id || ':' || strftime(started_at, '%Y%m%dT%H%M%S')",
+            'state': "cast(alert_number as varchar) || ' ' || cast(ended_at as varchar) || ' ' || "
+                ~ "coalesce((select md5(string_agg(campaign.post_key, ',' order by "
+                ~ "campaign.post_key)) from " ~ ref('int_campaign_posts_clustered')
+                ~ " as campaign where campaign.created_at >= started_at"
+                ~ " and campaign.created_at < ended_at), '')",
+            'window_start': 'started_at',
+            'window_end': 'ended_at',
         }) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("issue_spec: no issues defined for " ~ model_name) }}

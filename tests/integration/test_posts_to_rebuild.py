@@ -36,7 +36,8 @@ def _read_the_table(settings: Settings) -> dict[str, bool]:
 
 #: The models keyed by issue, each with the key of its issues
 KEYED_BY_ISSUE = {"mart_issue_hashtag_war": "alert_id",
-                  "int_issue_responses_matched": "unit_id || ':' || alert_number"}
+                  "int_issue_responses_matched": "unit_id || ':' || alert_number",
+                  "int_issue_campaign_shares": "alert_id"}
 
 
 def _kept_and_rebuilt(settings: Settings, table: str = "marts.mart_issue_hashtag_war",
@@ -70,9 +71,12 @@ def test_the_posts_to_rebuild_are_read_once_and_worked_out_when_the_table_does_n
     kept, rebuilt = _kept_and_rebuilt(settings)
     assert len(moved) == 1 and not moved & kept and rebuilt <= moved
     assert len(kept) >= 5 and all(":202405" in alert for alert in kept)
-    # nor are the official responses of the wave's issues (May) found again
+    # nor are the official responses of the wave's issues (May) found again, nor their
+    # campaign shares counted again: only the moved alert's (every issue has a share)
     kept, rebuilt = _kept_and_rebuilt(settings, "intermediate.int_issue_responses_matched")
     assert kept and not rebuilt
+    kept, rebuilt = _kept_and_rebuilt(settings, "intermediate.int_issue_campaign_shares")
+    assert rebuilt == moved and len(kept) >= 5
     assert _read_the_table(settings) == dict.fromkeys(READERS, True)
     ((in_table, new),) = query(settings, """
         select count(*), count(*) filter (where created_at is not null)

@@ -1,14 +1,29 @@
 -- One row per issue (int_issue_origins_found): its public posts (naming its unit from its
 -- start to its end, to the latest data while it is open), how many of them belong to a
 -- coordinated campaign (int_campaign_posts_clustered), and the organic share, the rest.
--- A table, like the issues it counts for; it reads only the posts of the issues' hours
--- (posts_in_windows: from an issue's start to its end, or to the latest post while it is open).
-{{ config(materialized='table', tags=['network']) }}
+-- Incremental, keyed by issue (macros/issues_to_rebuild.sql): a run rebuilds the issues that
+-- are new, renumbered, moved (a new end), open, whose window holds a post fct_posts rebuilt or
+-- whose window's campaign posts changed, from the posts of their hours only (posts_in_windows:
+-- from an issue's start to its end, or to the latest post while it is open), and keeps the rows
+-- of the others, so its cost follows the new data, not the issues of the whole history.
+-- depends_on: {{ ref('stg_social_posts') }}
+-- depends_on: {{ ref('stg_label_corrections') }}
+-- depends_on: {{ ref('int_posts_to_rebuild') }}
+{{ config(
+    unique_key=['alert_id'],
+    tags=['network'],
+    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('int_issue_campaign_shares')) }}",
+    post_hook=[
+        "{{ aggregate_watermark_recorded() }}",
+        "{{ issues_built_cleared() }}",
+        "{{ issues_built_recorded(issue_spec('int_issue_campaign_shares')) }}",
+    ],
+) }}
 
 with
 
 issues as (
-    select * from {{ ref('int_issue_origins_found') }}
+    {{ issues_to_rebuild(issue_spec('int_issue_campaign_shares')) }}
 ),
 
 -- not materialized: only the time of the latest post is read
