@@ -75,10 +75,9 @@
             'issues': ref('int_issue_origins_found'),
             'key': "unit_id || ':' || strftime(started_at, '%Y%m%dT%H%M%S')",
             'state': "cast(alert_number as varchar) || ' ' || cast(ended_at as varchar) || ' ' || "
-                ~ "coalesce((select md5(string_agg(campaign.post_key, ',' order by "
-                ~ "campaign.post_key)) from " ~ ref('int_campaign_posts_clustered')
-                ~ " as campaign where campaign.created_at >= started_at"
-                ~ " and campaign.created_at < ended_at), '')",
+                ~ "(select count(*) || ':' || coalesce(sum(hash(campaign.post_key)), 0) from "
+                ~ ref('int_campaign_posts_clustered') ~ " as campaign"
+                ~ " where campaign.created_at >= started_at and campaign.created_at < ended_at)",
             'window_start': 'started_at',
             'window_end': 'ended_at',
         }) }}
@@ -94,9 +93,16 @@
 {#- The rows of `issues` that the model builds: every issue in a full build, the issues to
     rebuild (above) in an incremental one. -#}
 {% macro issues_to_rebuild(spec) -%}
-    select *
-    from {{ spec.issues }}
-    {%- if is_incremental() %}
+    {%- if is_incremental() -%}
+    {#- each issue's state worked out once, then compared with the record by an anti-join -#}
+    select * exclude (issue_key, issue_state)
+    from (
+        select
+            issues.*,
+            ({{ spec.key }}) as issue_key,
+            {{ issue_state(spec) }} as issue_state
+        from {{ spec.issues }} as issues
+    ) as issues
     where
         ({{ spec.window_end }}) is null
         or not exists (
@@ -104,8 +110,8 @@
             from {{ issues_built_table() }} as built
             where
                 built.model_name = '{{ this.identifier }}'
-                and built.issue_key = ({{ spec.key }})
-                and built.issue_state = {{ issue_state(spec) }}
+                and built.issue_key = issues.issue_key
+                and built.issue_state = issues.issue_state
         )
         or exists (
             select 1
@@ -114,6 +120,8 @@
                 changed_hours.period_start + interval 1 hour > ({{ spec.window_start }})
                 and changed_hours.period_start < ({{ spec.window_end }})
         )
+    {%- else -%}
+    select * from {{ spec.issues }}
     {%- endif %}
 {%- endmacro %}
 
