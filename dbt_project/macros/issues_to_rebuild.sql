@@ -103,15 +103,19 @@
     rebuild (above) in an incremental one. -#}
 {% macro issues_to_rebuild(spec) -%}
     {%- if is_incremental() -%}
-    {#- each issue's state worked out once, then compared with the record by an anti-join -#}
-    select * exclude (issue_key, issue_state)
-    from (
+    {#- each issue's state worked out once, then compared with the record by an anti-join; the
+        issues a changed hour falls in found by a join (a correlated `exists` with the two
+        range conditions took 1.2 s at 20M posts, even with no hour changed) -#}
+    with issues_stated as (
         select
             issues.*,
             ({{ spec.key }}) as issue_key,
             {{ issue_state(spec) }} as issue_state
         from {{ spec.issues }} as issues
-    ) as issues
+    )
+
+    select * exclude (issue_key, issue_state)
+    from issues_stated as issues
     where
         ({{ spec.window_end }}) is null
         or not exists (
@@ -122,11 +126,11 @@
                 and built.issue_key = issues.issue_key
                 and built.issue_state = issues.issue_state
         )
-        or exists (
-            select 1
-            from {{ periods_to_rebuild('hour') }} as changed_hours
-            where
-                changed_hours.period_start + interval 1 hour > ({{ spec.window_start }})
+        or issues.issue_key in (
+            select hit.issue_key
+            from issues_stated as hit
+            inner join {{ periods_to_rebuild('hour') }} as changed_hours
+                on changed_hours.period_start + interval 1 hour > ({{ spec.window_start }})
                 and changed_hours.period_start < ({{ spec.window_end }})
         )
     {%- else -%}
