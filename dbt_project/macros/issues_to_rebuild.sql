@@ -29,7 +29,9 @@
 
 {#- What the model's rows depend on besides the issues and the posts: a digest of its SQL and
     of its issue_spec, and the values of the settings it reads (every
-    pantau_setting call of its code). -#}
+    pantau_setting call of its code). Not of the macros it calls: a change of this file that
+    changes what a model's rows hold must change its spec (or the model) too, so that the
+    first build after it builds every issue again. -#}
 {% macro issue_rows_built_with(spec) -%}
     {%- set parts = [local_md5(model.raw_code ~ spec.key ~ spec.state ~ spec.window_start
                                ~ spec.window_end)] -%}
