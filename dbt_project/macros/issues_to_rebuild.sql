@@ -96,6 +96,20 @@
     {{ exceptions.raise_compiler_error("issue_spec: no issues defined for " ~ model_name) }}
 {%- endmacro %}
 
+{#- The hooks of a model keyed by issue, for its config: the pre-hook's delete, and the
+    post-hooks that record its watermark and the issues it built, in its transaction. -#}
+{% macro issue_hooks(model_name) -%}
+    {%- set spec = "issue_spec('" ~ model_name ~ "')" -%}
+    {{ return({
+        'pre_hook': "{{ issues_to_rebuild_deleted(" ~ spec ~ ") }}",
+        'post_hook': [
+            "{{ aggregate_watermark_recorded() }}",
+            "{{ issues_built_cleared() }}",
+            "{{ issues_built_recorded(" ~ spec ~ ") }}",
+        ],
+    }) }}
+{%- endmacro %}
+
 {#- The issue's recorded state: its `state` and what the model was built with. -#}
 {% macro issue_state(spec) -%}
     coalesce(({{ spec.state }}), '') || ' ' || '{{ issue_rows_built_with(spec) }}'

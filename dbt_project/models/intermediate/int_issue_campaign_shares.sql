@@ -12,12 +12,7 @@
 {{ config(
     unique_key=['alert_id'],
     tags=['network'],
-    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('int_issue_campaign_shares')) }}",
-    post_hook=[
-        "{{ aggregate_watermark_recorded() }}",
-        "{{ issues_built_cleared() }}",
-        "{{ issues_built_recorded(issue_spec('int_issue_campaign_shares')) }}",
-    ],
+    **issue_hooks('int_issue_campaign_shares')
 ) }}
 
 with

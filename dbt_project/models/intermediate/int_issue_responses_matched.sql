@@ -13,12 +13,7 @@
 -- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['unit_id', 'alert_number'],
-    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('int_issue_responses_matched')) }}",
-    post_hook=[
-        "{{ aggregate_watermark_recorded() }}",
-        "{{ issues_built_cleared() }}",
-        "{{ issues_built_recorded(issue_spec('int_issue_responses_matched')) }}",
-    ],
+    **issue_hooks('int_issue_responses_matched')
 ) }}
 
 with

@@ -15,12 +15,7 @@
 -- depends_on: {{ ref('int_posts_to_rebuild') }}
 {{ config(
     unique_key=['alert_id'],
-    pre_hook="{{ issues_to_rebuild_deleted(issue_spec('mart_issue_hashtag_war')) }}",
-    post_hook=[
-        "{{ aggregate_watermark_recorded() }}",
-        "{{ issues_built_cleared() }}",
-        "{{ issues_built_recorded(issue_spec('mart_issue_hashtag_war')) }}",
-    ],
+    **issue_hooks('mart_issue_hashtag_war')
 ) }}
 {% set stance_min_net = pantau_setting('HASHTAG_STANCE_MIN_NET', 0.2) %}
 
