@@ -26,6 +26,17 @@
     )
 {%- endmacro %}
 
+{#- Whether the model has a watermark recorded (asked when it is compiled; false before). -#}
+{% macro aggregate_watermark_exists() -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from " ~ aggregate_watermarks_table()
+        ~ " where model_name = '" ~ this.identifier ~ "'") -%}
+    {{ return(found.rows[0][0] > 0) }}
+{%- endmacro %}
+
 {#- The post-hook of an incremental aggregate: what it has counted now, in its transaction. -#}
 {% macro aggregate_watermark_recorded() -%}
     insert or replace into {{ aggregate_watermarks_table() }}
