@@ -122,7 +122,14 @@ def _event(post_id: str, text: str, created_at: str, observed_at: str, likes: in
 #: * ``reply``/``parent``: a reply naming no unit arrives before its parent; when the parent
 #:   (naming a Polres) arrives in slice 2, the reply's Polres changes;
 #: * ``old``: a post of the scenario's first day observed again in slice 3 (late observations
-#:   change an old day), one of them older than the one already built (out of order).
+#:   change an old day), one of them older than the one already built (out of order);
+#: * ``campaign groups`` (``int_campaign_components``, by group): in slice 1, a1 and a3 post
+#:   one text and b1 and b2 another (similarity 0.6: two groups); in slice 2, a3's text changes
+#:   (it loses its last pair) and a new post n1 is near both texts (0.78 each), so the groups of
+#:   a1 and b1 become one, named after a1, and a3 has no group.
+CAMPAIGN_A = "antrean bikin sim online lama sekali tolong dibenahi"
+CAMPAIGN_B = "antrean bikin sim online lama sekali petugas ramah"
+CAMPAIGN_N = "antrean bikin sim online lama sekali tolong petugas"
 STRESS_SLICES = (
     [_event("9000000000000000001", "pelayanan polres bireuen lambat banget #sepi",
             "2026-10-01T10:00:00Z", "2026-10-01T10:30:00Z", 3, hashtags=("sepi",)),
@@ -131,13 +138,20 @@ STRESS_SLICES = (
      _event("9000000000000000005", "setuju, parah banget ini",
             "2026-11-16T12:05:00Z", "2026-11-16T12:10:00Z", 1, parent="9000000000000000004"),
      _event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
-            "2026-11-14T08:00:00Z", "2026-11-14T08:30:00Z", 5)],
+            "2026-11-14T08:00:00Z", "2026-11-14T08:30:00Z", 5),
+     _event("9000000000000000011", CAMPAIGN_A, "2026-10-05T10:00:00Z", "2026-10-05T10:30:00Z", 1),
+     _event("9000000000000000012", CAMPAIGN_A, "2026-10-05T10:02:00Z", "2026-10-05T10:30:00Z", 1),
+     _event("9000000000000000013", CAMPAIGN_B, "2026-10-05T10:04:00Z", "2026-10-05T10:30:00Z", 1),
+     _event("9000000000000000014", CAMPAIGN_B, "2026-10-05T10:05:00Z", "2026-10-05T10:30:00Z", 1)],
     [_event("9000000000000000001", "pelayanan polres parepare lambat banget",
             "2026-10-01T10:00:00Z", "2026-10-02T09:00:00Z", 7),
      _event("9000000000000000002", "polres parepare lambat, laporan ga diurus",
             "2026-11-16T23:50:00Z", "2026-11-16T23:55:00Z", 2),
      _event("9000000000000000004", "oknum polres bireuen minta uang damai di jalan",
-            "2026-11-16T12:00:00Z", "2026-11-16T12:30:00Z", 9)],
+            "2026-11-16T12:00:00Z", "2026-11-16T12:30:00Z", 9),
+     _event("9000000000000000012", "hari ini cuaca cerah enak buat jalan pagi keliling kota",
+            "2026-10-05T10:02:00Z", "2026-10-05T11:00:00Z", 2),
+     _event("9000000000000000015", CAMPAIGN_N, "2026-10-05T10:06:00Z", "2026-10-05T11:00:00Z", 1)],
     [_event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
             "2026-11-14T08:00:00Z", "2026-11-14T20:00:00Z", 500),
      _event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
@@ -170,7 +184,7 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     for table in stepwise:  # every model, not only the marts
         assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
     campaign_posts = sum(len(c.post_ids) + len(c.network_post_ids) for c in scenario.campaigns)
-    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts + 6
+    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts + 11
     assert len(stepwise["marts.mart_coordinated_campaigns"]) == 4
 
     # the stress cases did what they stress (in the incrementally built warehouse)
@@ -185,12 +199,19 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
                             "where post_key = 'x:9000000000000000005'").fetchone()
         old = con.execute("select likes, observation_count from marts.fct_posts "
                           "where post_key = 'x:9000000000000000006'").fetchone()
+        groups = con.execute("select post_key, component_key "
+                             "from intermediate.int_campaign_components "
+                             "where post_key like 'x:90000000000000000%' order by post_key"
+                             ).fetchall()
     finally:
         con.close()
     assert lone_day == (["polres_parepare"],)  # no longer polres_bireuen
     assert lone_hashtags == (0,)
     assert reply == ("polres_bireuen",)  # inherited from the parent that arrived later
     assert old == (500, 3)
+    merged = "x:9000000000000000011"
+    assert groups == [(merged, merged), ("x:9000000000000000013", merged),
+                      ("x:9000000000000000014", merged), ("x:9000000000000000015", merged)]
 
 
 def test_an_observation_arriving_out_of_order_keeps_the_latest_and_counts(
