@@ -8,9 +8,18 @@
     order. -#}
 {% macro post_key_in(keys, relation) -%}
     post_key in {{ keys }}
-    and created_at >= (
-        select min(bound.created_at)
-        from {{ relation }} as bound
-        where bound.post_key in {{ keys }}
-    )
+    and created_at >= {{ earliest_or_never(
+        'select min(bound.created_at) from ' ~ relation ~ ' as bound'
+        ~ ' where bound.post_key in ' ~ keys) }}
+{%- endmacro %}
+
+{#- The lower bound of a filter `created_at >= ...` from `query` (the earliest time of the rows
+    to read, one value or null), as SQL: that time, or 'infinity' when there is none. The
+    query's result becomes a filter DuckDB pushes into the scan, and the zone maps of
+    created_at skip the row groups before it; a null bound (nothing to read: a build with
+    nothing new) pushed nothing, and the scan decoded every column of every row before the
+    comparison with null dropped them (fct_posts' read of staging at 20M posts: 11.7 s, with
+    'infinity' 0.1 s). The rows selected are the same: none. -#}
+{% macro earliest_or_never(query) -%}
+    coalesce(({{ query }}), 'infinity'::timestamp)
 {%- endmacro %}

@@ -128,11 +128,9 @@
         from {{ ref('int_posts_to_rebuild') }} as rebuilt
         where rebuilt.changed_at > {{ since }}
     )
-    and created_at >= (
-        select min(rebuilt.created_at)
-        from {{ ref('int_posts_to_rebuild') }} as rebuilt
-        where rebuilt.changed_at > {{ since }}
-    )
+    and created_at >= {{ earliest_or_never(
+        'select min(rebuilt.created_at) from ' ~ ref('int_posts_to_rebuild') ~ ' as rebuilt'
+        ~ ' where rebuilt.changed_at > ' ~ since) }}
     {%- else -%}
     {{ post_key_in(posts_to_rebuild(since), ref('stg_social_posts')) }}
     {%- endif -%}

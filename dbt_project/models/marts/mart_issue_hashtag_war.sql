@@ -60,7 +60,7 @@ hashtagged_posts as not materialized (
     from posts
     where
         len(posts.hashtags) > 0
-        and posts.created_at >= (select min(alerts.started_at) from alerts)
+        and posts.created_at >= {{ earliest_or_never('select min(alerts.started_at) from alerts') }}
 ),
 
 hashtagged_posts_per_unit as (

@@ -184,7 +184,8 @@ post_rows as (
     semi join posts_to_read
         on read_posts.post_key = posts_to_read.post_key
     -- the same rows, bounded by their created_at: the zone maps skip the older row groups
-    where read_posts.created_at >= (select min(posts_to_read.created_at) from posts_to_read)
+    where read_posts.created_at >= {{ earliest_or_never(
+        'select min(posts_to_read.created_at) from posts_to_read') }}
 ),
 {% else %}
 post_rows as (
