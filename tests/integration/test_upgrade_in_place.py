@@ -49,11 +49,15 @@ REBUILT_BY_THE_UPGRADE = {
                 "mart_network_communities", "mart_issue_amplifiers"},
 }
 
+#: The incremental models new since those releases (built whole by the upgrade's first build).
+NEW_SINCE_THE_RELEASES = {"int_campaign_components"}
 
-def _mark_incremental_tables(settings: Settings) -> None:
+
+def _mark_incremental_tables(settings: Settings) -> set[str]:
     """Comment every incremental model's table (dbt keeps no comments here: persist_docs is off),
-    so that a table dropped and built again shows by the comment it lost."""
+    so that a table dropped and built again shows by the comment it lost; the tables marked."""
     incremental = _incremental_models(PROJECT_DIR / "dbt_project")
+    marked = set()
     con = warehouse.connect(settings.warehouse_path)
     try:
         for schema, name in con.execute(
@@ -61,17 +65,22 @@ def _mark_incremental_tables(settings: Settings) -> None:
                 "where schema_name in ('staging', 'intermediate', 'marts')").fetchall():
             if name in incremental:
                 con.execute(f"comment on table {schema}.{name} is 'before the upgrade'")
+                marked.add(name)
     finally:
         con.close()
+    return marked
 
 
-def _rebuilt_incremental_tables(settings: Settings) -> set[str]:
-    """The incremental models' tables built again since :func:`_mark_incremental_tables`."""
+def _incremental_tables_since(settings: Settings, marked: set[str]) -> tuple[set[str], set[str]]:
+    """The incremental models' tables built again since :func:`_mark_incremental_tables` (the
+    marked ones that lost their comment), and those created since (models new to the release)."""
     incremental = _incremental_models(PROJECT_DIR / "dbt_project")
-    return {name for name, comment in query(
+    tables = {name: comment for name, comment in query(
         settings, "select table_name, comment from duckdb_tables() "
                   "where schema_name in ('staging', 'intermediate', 'marts')")
-        if name in incremental and comment != "before the upgrade"}
+        if name in incremental}
+    rebuilt = {name for name in marked if tables.get(name) != "before the upgrade"}
+    return rebuilt, set(tables) - marked
 
 
 OLD_POSTS = 300
@@ -148,7 +157,7 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert settings.published_path.exists()
 
     [(old_ingested,)] = query(settings, "select max(ingested_at) from raw.social_posts")
-    _mark_incremental_tables(settings)
+    marked = _mark_incremental_tables(settings)
 
     # This release, on the same state directory: 100 more posts, then build, audit and publish.
     # half of them with the contract's optional account creation time (revision 1.1)
@@ -167,8 +176,10 @@ def test_this_release_builds_and_publishes_on_the_previous_release_warehouse(set
     assert result["publish"]["postgres"], "the build did not publish into PostgreSQL"
     if release in REBUILT_BY_THE_UPGRADE:
         # only the models whose columns changed, and those downstream of them, were rebuilt
-        rebuilt = _rebuilt_incremental_tables(settings)
+        # (a model new to this release is built whole: it has no table to keep)
+        rebuilt, created = _incremental_tables_since(settings, marked)
         assert rebuilt == REBUILT_BY_THE_UPGRADE[release], rebuilt
+        assert created == NEW_SINCE_THE_RELEASES, created
 
     log = query(settings, "select run_id, target, success from audit.publish_log order by \"at\"")
     for run, target, success in log:
