@@ -137,16 +137,8 @@ components as (
         on component_numbers.post_number = post_numbers.post_number
 ),
 
-{% if is_incremental() %}
-posts_known as (
-    select
-        groups_taken.post_key,
-        groups_taken.platform,
-        groups_taken.author_key,
-        groups_taken.created_at
-    from groups_taken
-),
-
+-- the posts' platform, author and time: from the model's own rows for the posts of the groups
+-- taken, from fct_posts for the others
 posts_read as (
     select
         posts.post_key,
@@ -154,29 +146,29 @@ posts_read as (
         posts.author_key,
         posts.created_at
     from {{ ref('fct_posts') }} as posts
+    {% if is_incremental() %}
     where {{ post_key_in(
         '(select components.post_key from components'
-        ~ ' anti join posts_known on components.post_key = posts_known.post_key)',
+        ~ ' anti join groups_taken on components.post_key = groups_taken.post_key)',
         ref('fct_posts')) }}
+    {% else %}
+    semi join components
+        on posts.post_key = components.post_key
+    {% endif %}
 ),
 
 post_attributes as (
-    select * from posts_known
-    union all
     select * from posts_read
-),
-{% else %}
-post_attributes as (
+    {% if is_incremental() %}
+    union all
     select
-        posts.post_key,
-        posts.platform,
-        posts.author_key,
-        posts.created_at
-    from {{ ref('fct_posts') }} as posts
-    semi join components
-        on posts.post_key = components.post_key
+        groups_taken.post_key,
+        groups_taken.platform,
+        groups_taken.author_key,
+        groups_taken.created_at
+    from groups_taken
+    {% endif %}
 ),
-{% endif %}
 
 final as (
     select
