@@ -1,8 +1,9 @@
 {#- The incremental strategy `rewrite`: the model's query returns every row of the table, and the
     run replaces them all, in its transaction. For a small table whose every row can change
-    (a rank over all of them) but whose query can reuse the table's own rows ({{ this }}) for
-    the parts that did not change, which a table materialization cannot read while it builds
-    the next one from nothing. -#}
+    (a rank over all of them) but whose query reuses the table's own rows ({{ this }}) for the
+    parts that did not change: as an incremental model it gets dbt's is_incremental() (the
+    table exists, no --full-refresh; unit tests can override it), the project's tests of the
+    rows a run wrote (its unique_key), and the contract's check of its columns. -#}
 {% macro get_incremental_rewrite_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}

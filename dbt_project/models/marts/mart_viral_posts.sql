@@ -37,7 +37,8 @@
 {%- set min_conversation = pantau_setting('VIRAL_MIN_CONVERSATION', 25) %}
 {%- set min_engagement = pantau_setting('VIRAL_MIN_ENGAGEMENT', 2000) %}
 {%- set min_spread = pantau_setting('VIRAL_MIN_SPREAD', 5) %}
-{#- the columns of a viral post's row that are its row of fct_posts, in the mart's order -#}
+{#- the columns of a viral post's row that are its row of fct_posts (the final select puts
+    them in the mart's order) -#}
 {%- set post_columns = [
     'post_key', 'polres_id', 'unit_id', 'author_key',
     'platform', 'post_type', 'url', 'author_label', 'unit_level', 'polda_name', 'post_text',
