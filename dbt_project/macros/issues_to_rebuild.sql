@@ -1,6 +1,7 @@
-{#- Models keyed by issue (mart_issue_hashtag_war per alert, int_issue_responses_matched and
-    int_issue_campaign_shares per issue) follow the delta: an incremental run rebuilds only the issues whose rows can have
-    changed, and keeps the rows of the others. An issue's rows are made from the posts of its
+{#- Models keyed by issue (mart_issue_hashtag_war per alert, int_issue_responses_matched,
+    int_issue_campaign_shares and int_issue_summaries per issue, int_issue_cluster_conversations
+    per spike cluster) follow the delta: an incremental run rebuilds only the issues whose rows
+    can have changed, and keeps the rows of the others. An issue's rows are made from the posts of its
     window, so they change only when
     - the issue is new, or what its rows depend on besides the posts changed (its window, its
       origin, a seed: its `state`): it is not among the issues the model recorded at its last run
@@ -53,6 +54,31 @@
             'key': 'alert_id',
             'state': 'cast(ended_at as varchar)',
             'window_start': 'started_at',
+            'window_end': 'ended_at',
+        }) }}
+    {%- elif model_name == 'int_issue_cluster_conversations' -%}
+        {#- a spike cluster: the negative posts naming its unit from PANTAU_ALERT_LOOKBACK_HOURS
+            before its first spike hour to the end of its last -#}
+        {{ return({
+            'issues': ref('int_issue_spikes_clustered'),
+            'key': "unit_id || ':' || strftime(first_spike_hour_at, '%Y%m%dT%H%M%S')",
+            'state': 'cast(last_spike_hour_at as varchar)',
+            'window_start': 'first_spike_hour_at - interval ('
+                ~ pantau_setting('ALERT_LOOKBACK_HOURS', 12) ~ ') hour',
+            'window_end': 'last_spike_hour_at + interval 1 hour',
+        }) }}
+    {%- elif model_name == 'int_issue_summaries' -%}
+        {#- an issue: the posts naming its unit from PANTAU_ALERT_LOOKBACK_HOURS before its
+            first spike hour to its end (to the latest post while it is open); its start
+            depends on its origin post's time too -#}
+        {{ return({
+            'issues': ref('int_issue_spikes_merged'),
+            'key': "unit_id || ':' || strftime(first_spike_hour_at, '%Y%m%dT%H%M%S')",
+            'state': "cast(last_spike_hour_at as varchar) || ' ' || origin_post_key || ' ' "
+                ~ "|| coalesce(cast(origin_posted_at as varchar), '') || ' ' "
+                ~ "|| coalesce(cast(ended_at as varchar), '')",
+            'window_start': 'first_spike_hour_at - interval ('
+                ~ pantau_setting('ALERT_LOOKBACK_HOURS', 12) ~ ') hour',
             'window_end': 'ended_at',
         }) }}
     {%- elif model_name == 'int_issue_responses_matched' -%}

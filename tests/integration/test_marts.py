@@ -66,7 +66,9 @@ def test_marts_find_the_planted_viral_posts_and_issues_with_their_response_times
         (settings.state_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
         if r["unique_id"].startswith("unit_test.")]  # not the project's on-run-start hooks
     assert {r["unique_id"].split(".")[2] for r in unit_results} >= {
-        "int_issue_spikes_clustered", "int_issue_origins_found", "int_issue_responses_matched",
+        "int_issue_spikes_clustered", "int_issue_cluster_conversations",
+        "int_issue_spikes_merged", "int_issue_summaries", "int_issue_origins_found",
+        "int_issue_responses_matched",
         "int_unit_negative_hours", "int_post_velocity", "mart_viral_posts",
         "mart_unit_scorecard", "mart_polda_share_of_voice", "mart_issue_hashtag_war",
         "int_network_interactions", "mart_issue_amplifiers"}
@@ -127,6 +129,33 @@ def _event(post_id: str, text: str, created_at: str, observed_at: str, likes: in
 #:   one text and b1 and b2 another (similarity 0.6: two groups); in slice 2, a3's text changes
 #:   (it loses its last pair) and a new post n1 is near both texts (0.78 each), so the groups of
 #:   a1 and b1 become one, named after a1, and a3 has no group.
+#: * ``issue`` (the issue models keyed by cluster and by issue): in slice 1, a thread of 10
+#:   negative posts about Polres Kotawaringin Timur, 9 of them in one hour (a spike), grows
+#:   from k0; in slice 2, an older thread of 6 (l0, 7 hours before the spike, inside the
+#:   lookback) arrives: half the size, earlier, so it becomes the issue's origin and start,
+#:   with no spike hour moved; in slice 3, one more reply in the spike hour changes only the
+#:   issue's post count.
+ISSUE_ROOT, ISSUE_OLDER_ROOT = "9000000000000000100", "9000000000000000200"
+ISSUE_TEXTS = ("oknum polres kotim pungli di jalan, parah banget",
+               "pungli lagi di polres kotim, no viral no justice",
+               "oknum polres kotim kasar sama warga, memalukan")
+
+
+def _issue_thread(root: str, root_hour: str | None, replies: range, reply_hour: str,
+                  first_minute: int = 5) -> list[dict]:
+    """Negative public posts about Polres Kotawaringin Timur on 2026-10-20: the thread's root
+    at ``root_hour``:00 (none when None) and the replies numbered ``replies``, five minutes
+    apart in ``reply_hour`` from ``first_minute`` on."""
+    posts = [] if root_hour is None else [
+        _event(root, "laporan ke polres kotim ga diurus, kecewa berat",
+               f"2026-10-20T{root_hour}:00:00Z", "2026-10-21T00:00:00Z", 2)]
+    for i, n in enumerate(replies):
+        posts.append(_event(str(int(root) + n), ISSUE_TEXTS[n % 3],
+                            f"2026-10-20T{reply_hour}:{first_minute + 5 * i:02d}:00Z",
+                            "2026-10-21T00:00:00Z", 1, parent=root))
+    return posts
+
+
 CAMPAIGN_A = "antrean bikin sim online lama sekali tolong dibenahi"
 CAMPAIGN_B = "antrean bikin sim online lama sekali petugas ramah"
 CAMPAIGN_N = "antrean bikin sim online lama sekali tolong petugas"
@@ -142,7 +171,8 @@ STRESS_SLICES = (
      _event("9000000000000000011", CAMPAIGN_A, "2026-10-05T10:00:00Z", "2026-10-05T10:30:00Z", 1),
      _event("9000000000000000012", CAMPAIGN_A, "2026-10-05T10:02:00Z", "2026-10-05T10:30:00Z", 1),
      _event("9000000000000000013", CAMPAIGN_B, "2026-10-05T10:04:00Z", "2026-10-05T10:30:00Z", 1),
-     _event("9000000000000000014", CAMPAIGN_B, "2026-10-05T10:05:00Z", "2026-10-05T10:30:00Z", 1)],
+     _event("9000000000000000014", CAMPAIGN_B, "2026-10-05T10:05:00Z", "2026-10-05T10:30:00Z", 1),
+     *_issue_thread(ISSUE_ROOT, "09", range(1, 10), "10")],
     [_event("9000000000000000001", "pelayanan polres parepare lambat banget",
             "2026-10-01T10:00:00Z", "2026-10-02T09:00:00Z", 7),
      _event("9000000000000000002", "polres parepare lambat, laporan ga diurus",
@@ -151,13 +181,15 @@ STRESS_SLICES = (
             "2026-11-16T12:00:00Z", "2026-11-16T12:30:00Z", 9),
      _event("9000000000000000012", "hari ini cuaca cerah enak buat jalan pagi keliling kota",
             "2026-10-05T10:02:00Z", "2026-10-05T11:00:00Z", 2),
-     _event("9000000000000000015", CAMPAIGN_N, "2026-10-05T10:06:00Z", "2026-10-05T11:00:00Z", 1)],
+     _event("9000000000000000015", CAMPAIGN_N, "2026-10-05T10:06:00Z", "2026-10-05T11:00:00Z", 1),
+     *_issue_thread(ISSUE_OLDER_ROOT, "03", range(1, 6), "03")],
     [_event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
             "2026-11-14T08:00:00Z", "2026-11-14T20:00:00Z", 500),
      _event("9000000000000000006", "ada razia di depan polres bireuen, siapin surat2",
             "2026-11-14T08:00:00Z", "2026-11-14T08:15:00Z", 2),
      _event("9000000000000000002", "polres parepare lambat, laporan ga diurus",
-            "2026-11-16T23:50:00Z", "2026-11-17T00:30:00Z", 6)],
+            "2026-11-16T23:50:00Z", "2026-11-17T00:30:00Z", 6),
+     *_issue_thread(ISSUE_ROOT, None, range(10, 11), "10", first_minute=50)],
 )
 
 
@@ -184,7 +216,7 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     for table in stepwise:  # every model, not only the marts
         assert stepwise[table] == refreshed[table], f"{table} differs after a full refresh"
     campaign_posts = sum(len(c.post_ids) + len(c.network_post_ids) for c in scenario.campaigns)
-    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts + 11
+    assert len(stepwise["marts.fct_posts"]) == 6_000 + campaign_posts + 11 + 17
     assert len(stepwise["marts.mart_coordinated_campaigns"]) == 4
 
     # the stress cases did what they stress (in the incrementally built warehouse)
@@ -199,6 +231,12 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
                             "where post_key = 'x:9000000000000000005'").fetchone()
         old = con.execute("select likes, observation_count from marts.fct_posts "
                           "where post_key = 'x:9000000000000000006'").fetchone()
+        issue = con.execute("""
+            select origin_post_key, started_at, first_spike_hour_at, last_spike_hour_at,
+                negative_post_count
+            from intermediate.int_issue_origins_found
+            where unit_id = 'polres_kotawaringin_timur'
+                and first_spike_hour_at between '2026-10-20' and '2026-10-21'""").fetchall()
         groups = con.execute("select post_key, component_key "
                              "from intermediate.int_campaign_components "
                              "where post_key like 'x:90000000000000000%' order by post_key"
@@ -209,6 +247,9 @@ def test_incremental_builds_in_steps_equal_a_full_refresh(settings: Settings) ->
     assert lone_hashtags == (0,)
     assert reply == ("polres_bireuen",)  # inherited from the parent that arrived later
     assert old == (500, 3)
+    # the older thread became the origin and start; 11 + 6 posts from its start
+    assert issue == [(f"x:{ISSUE_OLDER_ROOT}", datetime(2026, 10, 20, 3), datetime(2026, 10, 20, 10),
+                      datetime(2026, 10, 20, 10), 17)], issue
     merged = "x:9000000000000000011"
     assert groups == [(merged, merged), ("x:9000000000000000013", merged),
                       ("x:9000000000000000014", merged), ("x:9000000000000000015", merged)]

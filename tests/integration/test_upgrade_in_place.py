@@ -50,7 +50,8 @@ REBUILT_BY_THE_UPGRADE = {
 }
 
 #: The incremental models new since those releases (built whole by the upgrade's first build).
-NEW_SINCE_THE_RELEASES = {"int_campaign_components"}
+NEW_SINCE_THE_RELEASES = {
+    "int_campaign_components", "int_issue_cluster_conversations", "int_issue_summaries"}
 
 
 def _mark_incremental_tables(settings: Settings) -> set[str]:
