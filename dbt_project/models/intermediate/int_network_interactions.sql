@@ -107,9 +107,7 @@ scopes_to_rebuild as (
     inner join changed_units
         on scopes.unit_id = changed_units.unit_id
         and scopes.scope_started_at <= changed_units.created_at
-        -- an open scope (no end) as one ending never: with an OR here, DuckDB joined every
-        -- scope with every changed post in a nested loop (2.7 s of CPU at 20M posts)
-        and coalesce(scopes.scope_ended_at, 'infinity'::timestamp) > changed_units.created_at
+        and (scopes.scope_ended_at is null or scopes.scope_ended_at > changed_units.created_at)
     where scopes.scope_type = 'issue'
     union
     select scopes.scope_type, scopes.scope_id
@@ -171,55 +169,41 @@ issue_members as (
     where scopes_chosen.scope_type = 'issue'
 ),
 
-viral_scopes_chosen as (
+post_links as (
+    -- each post under the three keys that tie it to a viral post: itself, its root, its parent
     select
-        scope_type,
-        scope_id,
-        scope_post_key
-    from scopes_chosen
-    where scope_type = 'viral_post'
+        post_key,
+        unnest([post_key, root_post_key, parent_post_key]) as linked_post_key
+    from posts
 ),
 
--- the viral post itself and the posts with it as root or parent: three joins on one key each,
--- not one on every post's three keys unnested (61M rows at 20M posts: 5 s of CPU)
 viral_post_members as (
-    select
-        viral_scopes_chosen.scope_type,
-        viral_scopes_chosen.scope_id,
-        posts.post_key
-    from viral_scopes_chosen
-    inner join posts
-        on viral_scopes_chosen.scope_post_key = posts.post_key
-    union
-    select
-        viral_scopes_chosen.scope_type,
-        viral_scopes_chosen.scope_id,
-        posts.post_key
-    from viral_scopes_chosen
-    inner join posts
-        on viral_scopes_chosen.scope_post_key = posts.root_post_key
-    union
-    select
-        viral_scopes_chosen.scope_type,
-        viral_scopes_chosen.scope_id,
-        posts.post_key
-    from viral_scopes_chosen
-    inner join posts
-        on viral_scopes_chosen.scope_post_key = posts.parent_post_key
+    select distinct
+        scopes_chosen.scope_type,
+        scopes_chosen.scope_id,
+        post_links.post_key
+    from scopes_chosen
+    inner join post_links
+        on scopes_chosen.scope_post_key = post_links.linked_post_key
+    where scopes_chosen.scope_type = 'viral_post'
 ),
 
--- a Polres-day scope's unit_id is its Polres and it starts at its day: joined on the day,
--- with the Polres among the post's, not on a scope_id built for every post (18.7M strings at
--- 20M posts: 4 s of CPU)
+posts_per_polres_day as (
+    select
+        post_key,
+        unnest(polres_ids) || '/' || strftime(created_date, '%Y-%m-%d') as scope_id
+    from posts
+    where len(polres_ids) > 0
+),
+
 polres_day_members as (
     select
         scopes_chosen.scope_type,
         scopes_chosen.scope_id,
-        posts.post_key
+        posts_per_polres_day.post_key
     from scopes_chosen
-    inner join posts
-        on cast(scopes_chosen.scope_started_at as date) = posts.created_date
-        and list_contains(posts.polres_ids, scopes_chosen.unit_id)
+    inner join posts_per_polres_day
+        on scopes_chosen.scope_id = posts_per_polres_day.scope_id
     where scopes_chosen.scope_type = 'polres_day'
 ),
 
@@ -268,44 +252,29 @@ post_mentions as (
         on social_posts.post_key = member_posts.post_key
 ),
 
--- the earliest posts of each mentioned handle (several on a tie), before their authors are
--- looked up: joining every post of those handles with fct_posts first took 5.7 s of CPU at
--- 20M posts (2.2M posts)
-handle_first_posts as (
+handle_authors as (
     select
         social_posts.platform,
         lower(social_posts.author_handle) as handle,
-        social_posts.post_key,
-        social_posts.created_at
-    from social_posts
-    semi join post_mentions
-        on social_posts.platform = post_mentions.platform
-        and lower(social_posts.author_handle) = post_mentions.handle
-    qualify social_posts.created_at = min(social_posts.created_at) over (
-        partition by social_posts.platform, lower(social_posts.author_handle)
-    )
-),
-
-handle_authors as (
-    select
-        handle_first_posts.platform,
-        handle_first_posts.handle,
         arg_min(
             posts.author_key,
-            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
         ) as author_key,
         arg_min(
             posts.author_label,
-            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
         ) as author_label,
         arg_min(
             posts.is_official_author,
-            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
         ) as is_official_author
-    from handle_first_posts
+    from social_posts
     inner join posts
-        on handle_first_posts.post_key = posts.post_key
-    group by handle_first_posts.platform, handle_first_posts.handle
+        on social_posts.post_key = posts.post_key
+    semi join post_mentions
+        on social_posts.platform = post_mentions.platform
+        and lower(social_posts.author_handle) = post_mentions.handle
+    group by social_posts.platform, lower(social_posts.author_handle)
 ),
 
 mentions_resolved as (
@@ -348,20 +317,6 @@ own_rows as (
     from member_posts
 ),
 
--- the parents of the member posts: a semi join on their keys, not a join of every post with
--- the member posts (5.6 s of CPU at 20M posts, for 84,304 parents)
-parents as (
-    select
-        posts.post_key,
-        posts.post_type,
-        posts.author_key,
-        posts.author_label,
-        posts.is_official_author
-    from posts
-    semi join member_posts
-        on posts.post_key = member_posts.parent_post_key
-),
-
 -- its reply, quote or repost of a parent seen in the warehouse
 parent_rows as (
     select
@@ -376,7 +331,7 @@ parent_rows as (
         parents.author_label as target_label,
         parents.is_official_author as target_is_official_author
     from member_posts
-    inner join parents
+    inner join posts as parents
         on member_posts.parent_post_key = parents.post_key
     where member_posts.post_type <> 'post'
 ),
