@@ -3,10 +3,10 @@
 -- the post it started at, its size, topic, top posts, the Polda and Polres its posts name
 -- most (int_issue_summaries), and its end. The steps and their rules are in those models and
 -- in int_issue_cluster_conversations; docs/marts.md tells the whole story.
--- A table: a few thousand rows, the join of the two models keyed by the issue's unit and first
--- spike hour, numbered here; read twice, by int_issue_responses_matched and mart_issue_alerts.
--- The two models before it follow the delta: a build reads only the posts of the issues and
--- clusters the new data touches.
+-- A table: a few thousand rows, the join of the two models on the issue's unit and first spike
+-- hour (int_issue_spikes_merged numbers the issues); read twice, by int_issue_responses_matched
+-- and mart_issue_alerts. The models that read posts before it follow the delta: a build reads
+-- only the posts of the clusters and issues the new data touches.
 {{ config(materialized='table') }}
 
 with
