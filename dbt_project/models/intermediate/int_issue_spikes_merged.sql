@@ -22,8 +22,8 @@ conversations as (
     select * from {{ ref('int_issue_cluster_conversations') }}
 ),
 
--- not materialized: each use reads only the columns and rows it needs from fct_posts
--- (the origin posts by key, the time of the latest post)
+-- not materialized: each use reads only the columns it needs from fct_posts (the origin
+-- posts by key, once; the time of the latest post)
 posts as not materialized (
     select * from {{ ref('fct_posts') }}
 ),
@@ -36,7 +36,8 @@ cluster_origins as (
     select
         conversations.unit_id,
         conversations.first_spike_hour_at,
-        conversations.origin_post_key
+        conversations.origin_post_key,
+        origin_posts.created_at as origin_posted_at
     from conversations
     left join posts as origin_posts
         on conversations.origin_post_key = origin_posts.post_key
@@ -52,6 +53,7 @@ clusters_flagged as (
     select
         spike_clusters.*,
         cluster_origins.origin_post_key,
+        cluster_origins.origin_posted_at,
         case
             when cluster_origins.origin_post_key = lag(cluster_origins.origin_post_key) over (
                 partition by spike_clusters.unit_id
@@ -84,7 +86,9 @@ spikes as (
         list(peak_at order by peak_hour_count desc, peak_at asc)[1] as peak_at,
         max(peak_hour_count) as peak_hour_count,
         any_value(baseline_per_hour) as baseline_per_hour,
-        arg_min(origin_post_key, first_spike_hour_at) as origin_post_key
+        arg_min(origin_post_key, first_spike_hour_at) as origin_post_key,
+        -- the clusters of an issue share its origin (null while the warehouse lacks it)
+        max(origin_posted_at) as origin_posted_at
     from clusters_merged
     group by unit_id, alert_number
 ),
@@ -104,7 +108,7 @@ issues as (
         spikes.first_spike_hour_at,
         spikes.last_spike_hour_at,
         spikes.peak_at,
-        origin_posts.created_at as origin_posted_at,
+        spikes.origin_posted_at,
         case
             when
                 date_diff(
@@ -113,8 +117,6 @@ issues as (
                 then spikes.last_spike_hour_at + interval 1 hour
         end as ended_at
     from spikes
-    left join posts as origin_posts
-        on spikes.origin_post_key = origin_posts.post_key
     cross join data_window
 )
 
