@@ -24,6 +24,7 @@
     are older ones whose pairs with posts outside these hours were not dropped, so nothing is
     lost. -#}
 {%- set published_between = none %}
+{%- set texts_ingested_from = none %}
 {%- if is_incremental() and execute %}
     {%- set bounds = run_query(
         "select min(posts.created_at) - interval (" ~ window_minutes ~ ") minute, "
@@ -35,6 +36,19 @@
     {#- no new post: an empty range -#}
     {%- set published_between = "null and null" if first is none
         else "'" ~ first ~ "'::timestamp and '" ~ last ~ "'::timestamp" %}
+    {#- The texts of those posts, read by their ingestion time: a text's last_ingested_at is
+        its post's in staging, and so in fct_posts (each is rebuilt when the post's latest
+        observation changes), so no text of a post published in the range was ingested before
+        the earliest of those posts. The texts are appended in ingestion order, so DuckDB skips
+        the older row groups by their min/max instead of decoding every post's words and bands
+        to find the few joined (at 20M posts, for 10,000 new ones: 10.1 s of the query's
+        11.5 s of CPU were that scan). -#}
+    {%- if first is not none %}
+        {%- set earliest = run_query(
+            "select min(posts.last_ingested_at) from " ~ ref('fct_posts') ~ " as posts "
+            ~ "where posts.created_at between " ~ published_between) %}
+        {%- set texts_ingested_from = earliest.rows[0][0] %}
+    {%- endif %}
 {%- endif %}
 
 with
@@ -45,6 +59,9 @@ posts as (
 
 texts as (
     select * from {{ ref('int_campaign_texts') }}
+    {% if texts_ingested_from is not none %}
+    where last_ingested_at >= '{{ texts_ingested_from }}'::timestamp
+    {% endif %}
 ),
 
 candidates as (
