@@ -112,10 +112,12 @@ scopes_to_rebuild as (
     union
     select scopes.scope_type, scopes.scope_id
     from scopes
-    inner join changed
-        on scopes.scope_post_key in (
-            changed.post_key, changed.parent_post_key, changed.root_post_key
-        )
+    -- an equi-join on the three keys unnested (an `in` of three columns was a nested loop)
+    semi join (
+        select unnest([post_key, parent_post_key, root_post_key]) as linked_post_key
+        from changed
+    ) as changed_links
+        on scopes.scope_post_key = changed_links.linked_post_key
     where scopes.scope_type = 'viral_post'
     union
     select scopes.scope_type, scopes.scope_id
@@ -149,15 +151,19 @@ scopes_chosen as (
 ),
 {% endif %}
 
+-- the posts from the earliest issue chosen on (an issue's posts are within its bounds): the
+-- zone maps of created_at skip the row groups before it, not every post is unnested
 posts_per_unit as (
-    {{ per_unit('posts') }}
+    {{ per_unit('posts', where='posts.created_at >= ' ~ earliest_or_never(
+        "select min(scope_started_at) from scopes_chosen where scope_type = 'issue'")) }}
 ),
 
 issue_members as (
     select
         scopes_chosen.scope_type,
         scopes_chosen.scope_id,
-        posts_per_unit.post_key
+        posts_per_unit.post_key,
+        posts_per_unit.created_at
     from scopes_chosen
     inner join posts_per_unit
         on scopes_chosen.unit_id = posts_per_unit.about_unit_id
@@ -173,6 +179,7 @@ post_links as (
     -- each post under the three keys that tie it to a viral post: itself, its root, its parent
     select
         post_key,
+        created_at,
         unnest([post_key, root_post_key, parent_post_key]) as linked_post_key
     from posts
 ),
@@ -181,7 +188,8 @@ viral_post_members as (
     select distinct
         scopes_chosen.scope_type,
         scopes_chosen.scope_id,
-        post_links.post_key
+        post_links.post_key,
+        post_links.created_at
     from scopes_chosen
     inner join post_links
         on scopes_chosen.scope_post_key = post_links.linked_post_key
@@ -191,16 +199,27 @@ viral_post_members as (
 posts_per_polres_day as (
     select
         post_key,
+        created_at,
         unnest(polres_ids) || '/' || strftime(created_date, '%Y-%m-%d') as scope_id
     from posts
-    where len(polres_ids) > 0
+    where
+        len(polres_ids) > 0
+        -- within the days of the Polres-days chosen (a day's scope bounds its posts'
+        -- created_at): no scope id is built for the posts of other days
+        and created_at >= {{ earliest_or_never(
+            "select min(scope_started_at) from scopes_chosen where scope_type = 'polres_day'") }}
+        and created_at < (
+            select max(scopes_chosen.scope_ended_at) from scopes_chosen
+            where scopes_chosen.scope_type = 'polres_day'
+        )
 ),
 
 polres_day_members as (
     select
         scopes_chosen.scope_type,
         scopes_chosen.scope_id,
-        posts_per_polres_day.post_key
+        posts_per_polres_day.post_key,
+        posts_per_polres_day.created_at
     from scopes_chosen
     inner join posts_per_polres_day
         on scopes_chosen.scope_id = posts_per_polres_day.scope_id
@@ -237,8 +256,10 @@ member_posts as (
     inner join scopes_chosen
         on members.scope_type = scopes_chosen.scope_type
         and members.scope_id = scopes_chosen.scope_id
+    -- created_at too (the members carry it from fct_posts): its bounds skip row groups
     inner join posts
         on members.post_key = posts.post_key
+        and members.created_at = posts.created_at
 ),
 
 -- each post's distinct mentioned handles (lower case, without "@"); empty ones dropped
@@ -248,33 +269,55 @@ post_mentions as (
         social_posts.platform,
         lower(ltrim(trim(unnest(social_posts.mentions)), '@')) as handle
     from social_posts
+    -- created_at too (fct_posts copies it from staging): its bounds skip row groups
     semi join member_posts
         on social_posts.post_key = member_posts.post_key
+        and social_posts.created_at = member_posts.created_at
+),
+
+-- the posts written under a mentioned handle: staging's narrow columns only
+handle_posts as (
+    select
+        social_posts.post_key,
+        social_posts.platform,
+        lower(social_posts.author_handle) as handle,
+        social_posts.created_at
+    from social_posts
+    semi join post_mentions
+        on social_posts.platform = post_mentions.platform
+        and lower(social_posts.author_handle) = post_mentions.handle
+),
+
+-- the earliest of them under each handle (more than one on a tie of created_at): only these
+-- are joined to fct_posts for their authors, not every post of every handle
+handle_first_posts as (
+    select *
+    from handle_posts
+    qualify created_at = min(created_at) over (partition by platform, handle)
 ),
 
 handle_authors as (
     select
-        social_posts.platform,
-        lower(social_posts.author_handle) as handle,
+        handle_first_posts.platform,
+        handle_first_posts.handle,
         arg_min(
             posts.author_key,
-            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
         ) as author_key,
         arg_min(
             posts.author_label,
-            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
         ) as author_label,
         arg_min(
             posts.is_official_author,
-            { 'created_at': social_posts.created_at, 'author_key': posts.author_key }
+            { 'created_at': handle_first_posts.created_at, 'author_key': posts.author_key }
         ) as is_official_author
-    from social_posts
+    from handle_first_posts
+    -- created_at too (fct_posts copies it from staging): its bounds skip row groups
     inner join posts
-        on social_posts.post_key = posts.post_key
-    semi join post_mentions
-        on social_posts.platform = post_mentions.platform
-        and lower(social_posts.author_handle) = post_mentions.handle
-    group by social_posts.platform, lower(social_posts.author_handle)
+        on handle_first_posts.post_key = posts.post_key
+        and handle_first_posts.created_at = posts.created_at
+    group by handle_first_posts.platform, handle_first_posts.handle
 ),
 
 mentions_resolved as (
