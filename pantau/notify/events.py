@@ -75,7 +75,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str,
+          params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -84,11 +85,18 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 def _posts(con: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, dict[str, Any]]:
     if not keys:
         return {}
+    # The same rows, bounded by the earliest of their created_at (found by a scan of two narrow
+    # columns): the zone maps skip the older row groups, where a filter on post_key alone
+    # decoded every post's text (at 20M posts: 15.5 s for 117 posts).
     rows = _rows(con, """
         select post_key, post_text, platform, engagement, url, author_label, sentiment_label
         from marts.fct_posts
-        where post_key in (select unnest(?::varchar[]))
-    """, [sorted(keys)])
+        where post_key in (select unnest($keys::varchar[]))
+            and created_at >= coalesce((
+                select min(bound.created_at) from marts.fct_posts as bound
+                where bound.post_key in (select unnest($keys::varchar[]))
+            ), 'infinity'::timestamp)
+    """, {"keys": sorted(keys)})
     return {row["post_key"]: {
         "excerpt": clean_text(row["post_text"]), "platform": row["platform"],
         "engagement": int(row["engagement"] or 0), "url": safe_url(row["url"]),
@@ -121,8 +129,10 @@ def find_events(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Even
             viral.velocity_ratio, viral.virality_score, viral.engagement, viral.created_at,
             units.unit_name
         from marts.mart_viral_posts as viral
+        -- created_at too (the mart copies it): the scan of fct_posts skips older row groups
         inner join marts.fct_posts as posts
             on viral.post_key = posts.post_key
+            and viral.created_at = posts.created_at
         left join marts.dim_police_units as units
             on viral.unit_id = units.unit_id
         where viral.created_at >= ? and viral.sentiment_label in ('negative', 'positive')

@@ -134,6 +134,9 @@ def _score_seed(settings: Settings, tmp_path: Path, seed: int, scores: dict[str,
     per_issue = {issue["event_key"]: 0 for issue in issues}
     matched = 0
     for _ident, polres_id, payload in spikes:
+        # the issue's top posts (up to three), each read back from fct_posts by its key
+        assert len(payload["top_posts"]) == min(3, payload["negative_post_count"]), payload
+        assert all(post["excerpt"] for post in payload["top_posts"]), payload
         hits = planted_for(polres_id, payload["started_at"])
         matched += bool(hits)
         if not hits:
