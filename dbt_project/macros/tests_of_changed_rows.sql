@@ -13,7 +13,12 @@
     unique_key values of the rows an incremental run inserted (the materialisation's temporary
     table, alive until the commit) in ops.changed_keys__<model>, and drops that table when the
     model was built whole. get_where_subquery, dbt's hook for the `model` of every generic test,
-    joins the model to that table when it exists. -#}
+    joins the model to that table when it exists. The table also keeps the earliest build or
+    ingestion time of the rows written (built_at, else last_ingested_at, else ingested_at),
+    and the test reads only the rows at least that new: every written row is, and DuckDB
+    skips the older row groups instead of reading every key of the model (at 20M posts the
+    data tests of a +10,000 build took 23-26 s, summed over two threads, against 10-11 s at
+    1M). -#}
 
 {% macro changed_keys_relation(identifier) -%}
     {{ return(api.Relation.create(database=target.database, schema='ops',
@@ -33,9 +38,24 @@
             "select table_name from duckdb_tables() where starts_with(table_name, '"
             ~ this.identifier ~ "__dbt_tmp') order by table_name desc limit 1") -%}
         {%- if found.rows | length > 0 -%}
+            {%- set written = found.rows[0][0] -%}
+            {#- the earliest value of the model's time column among the rows written (its build
+                time, else its ingestion time), kept as written_from__<column> when no written
+                row has it null: every written row is at least that new, so a test reading them
+                skips the row groups before it (changed_rows_of) -#}
+            {%- set ordered = run_query(
+                "select column_name from duckdb_columns() where table_name = '" ~ written
+                ~ "' and column_name in ('built_at', 'last_ingested_at', 'ingested_at') "
+                ~ "order by list_position(['built_at', 'last_ingested_at', 'ingested_at'], "
+                ~ "column_name) limit 1") -%}
             create or replace table {{ kept }} as
             select distinct {{ keys | join(', ') }}
-            from "{{ found.rows[0][0] }}"
+            {%- if ordered.rows | length > 0 %}
+                {%- set column = ordered.rows[0][0] %},
+                (select case when count(*) = count({{ column }}) then min({{ column }}) end
+                 from "{{ written }}") as written_from__{{ column }}
+            {%- endif %}
+            from "{{ written }}"
         {%- else -%}
             drop table if exists {{ kept }}
         {%- endif -%}
@@ -75,13 +95,22 @@
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set kept = changed_keys_relation(relation.identifier) -%}
     {%- set found = run_query(
-        "select 1 from duckdb_tables() where schema_name = 'ops' and table_name = '"
+        "select column_name from duckdb_columns() where schema_name = 'ops' and table_name = '"
         ~ kept.identifier ~ "'") -%}
     {%- if found.rows | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
+    {#- the written rows are at least as new as the earliest of them (record_changed_keys) -#}
+    {%- set bound = namespace(sql='') -%}
+    {%- for row in found.rows if row[0].startswith('written_from__') -%}
+        {%- set earliest = run_query("select min(" ~ row[0] ~ ") from " ~ kept).rows[0][0] -%}
+        {%- if earliest is not none -%}
+            {%- set bound.sql = " where " ~ row[0][14:] ~ " >= '" ~ earliest ~ "'::timestamp" -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set written -%}
-        (select * from {{ relation }} semi join {{ kept }} using ({{ keys | join(', ') }}))
+        (select * from {{ relation }} semi join {{ kept }} using ({{ keys | join(', ') }})
+        {{- bound.sql }})
     {%- endset -%}
     {#- a uniqueness test on columns that do not include the unique_key: the rows sharing the
         written rows' values may be older rows -#}

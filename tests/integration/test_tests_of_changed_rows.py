@@ -60,6 +60,11 @@ def test_an_incremental_build_tests_the_rows_it_wrote(settings):
     assert dbt_build(settings).failed == 0
     sql = _tested_sql(settings, TEST)
     assert '"ops"."changed_keys__stg_post_observations"' in sql
+    # ... from the earliest ingestion time it wrote on (older row groups are skipped)
+    assert "where ingested_at >= '" in sql
+    assert query(settings, "select min(written_from__ingested_at) "
+                           "from ops.changed_keys__stg_post_observations") == query(
+        settings, f"select min(ingested_at) from raw.social_posts where ingested_at > '{started}'")
     new_posts = {key for (key,) in query(
         settings, "select distinct platform || ':' || post_id from raw.social_posts "
                   f"where ingested_at > '{started}'")}
