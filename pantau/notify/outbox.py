@@ -100,7 +100,11 @@ def _keep_ids(con: duckdb.DuckDBPyConnection, events: list[Event], since: dateti
             continue
         assert event.started_at is not None
         end = event.ended_at or datetime.max
-        for ident, started, ended in sorted(by_unit.get((event.kind, event.unit_id or ""), [])):
+        # one event id can have been written open (no end) and later closed, with the same
+        # start: the order treats a missing end as the latest (tuples would compare None)
+        for ident, started, ended in sorted(
+                by_unit.get((event.kind, event.unit_id or ""), []),
+                key=lambda row: (row[0], row[1], row[2] or datetime.max)):
             if started <= end and event.started_at <= (ended or datetime.max):
                 log.info("%s of %s: the issue's start moved (%s -> %s), keeping event %s",
                          event.kind, event.unit_id, started, event.started_at, ident)
