@@ -44,10 +44,9 @@
         to find the few joined (at 20M posts, for 10,000 new ones: 10.1 s of the query's
         11.5 s of CPU were that scan). -#}
     {%- if first is not none %}
-        {%- set earliest = run_query(
+        {%- set texts_ingested_from = earliest_as_constant(
             "select min(posts.last_ingested_at) from " ~ ref('fct_posts') ~ " as posts "
             ~ "where posts.created_at between " ~ published_between) %}
-        {%- set texts_ingested_from = earliest.rows[0][0] %}
     {%- endif %}
 {%- endif %}
 
@@ -60,7 +59,7 @@ posts as (
 texts as (
     select * from {{ ref('int_campaign_texts') }}
     {% if texts_ingested_from is not none %}
-    where last_ingested_at >= '{{ texts_ingested_from }}'::timestamp
+    where last_ingested_at >= {{ texts_ingested_from }}
     {% endif %}
 ),
 

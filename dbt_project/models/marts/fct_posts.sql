@@ -24,17 +24,12 @@ posts as (
     when the post's latest observation changes), so none of the rows joined to `posts` was
     ingested before the earliest of `posts`. That time, asked before the model runs, becomes
     a constant their scans skip older row groups by (they are appended in ingestion order),
-    instead of decoding every post's columns to find the few joined by post_key. A constant,
-    not a subquery: DuckDB pushed a subquery's bound into some of these scans and not others,
-    as the join happened to be oriented. -#}
+    instead of decoding every post's columns to find the few joined by post_key. -#}
 {%- set ingested_from = '' %}
 {%- if is_incremental() and execute %}
-    {%- set earliest = run_query(
+    {%- set ingested_from = "where last_ingested_at >= " ~ earliest_as_constant(
         "select min(last_ingested_at) from " ~ ref('stg_social_posts')
-        ~ " where " ~ staged_posts_to_rebuild()).rows[0][0] %}
-    {%- set ingested_from = "where last_ingested_at >= "
-        ~ ("'" ~ earliest ~ "'::timestamp" if earliest is not none
-           else "'infinity'::timestamp") %}
+        ~ " where " ~ staged_posts_to_rebuild()) %}
 {%- endif %}
 
 enriched as (
