@@ -74,6 +74,12 @@ def test_an_incremental_build_tests_the_rows_it_wrote(settings):
     assert query(settings, "select count(*) from ops.changed_keys__stg_post_observations "
                            f"where event_id = '{old}'") == [(0,)]
 
+    # a build with nothing new wrote no rows, and its tests read none
+    assert dbt_build(settings).failed == 0
+    assert query(settings, "select count(*) from ops.changed_keys__stg_post_observations") == [
+        (0,)]
+    assert "where false" in _tested_sql(settings, TEST)
+
     # PANTAU_DBT_TESTS=all: every row again, the old one included
     with pytest.raises(BuildFailedError, match=TEST):  # the staging model and its tests
         dbt_build(settings.replace(dbt_tests="all"), select="stg_post_observations")
