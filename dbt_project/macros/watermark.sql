@@ -6,3 +6,11 @@
         from {{ this }} as built
     )
 {%- endmacro %}
+
+{#- watermark(), asked before the model runs and written into its query as a constant, which
+    DuckDB pushes into the scans it filters (a subquery reaches only some of them). Only in an
+    incremental run's execution, where the model's table exists. -#}
+{% macro watermark_as_constant(column='last_ingested_at') -%}
+    {%- set found = run_query('select ' ~ watermark(column)).rows[0][0] -%}
+    {{- "'" ~ found ~ "'::timestamp" -}}
+{%- endmacro %}

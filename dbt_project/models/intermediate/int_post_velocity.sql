@@ -2,6 +2,7 @@
 -- The first observation is measured against the moment of posting; each later
 -- one against the observation before it.
 -- Incremental: a run recomputes the posts observed since the last run.
+-- depends_on: {{ ref('stg_social_posts') }}  (observations_of_changed_posts, incremental)
 {{ config(unique_key='post_key') }}
 
 with

@@ -2,6 +2,7 @@
 -- observation of that hour, and the engagement gained since the hour before.
 -- Incremental: a run recomputes the series of the posts observed since the
 -- last run (delete+insert on post_key), so its cost follows the new data.
+-- depends_on: {{ ref('stg_social_posts') }}  (observations_of_changed_posts, incremental)
 {{ config(
     materialized='incremental',
     unique_key='post_key',
