@@ -139,6 +139,10 @@ class Publisher:
 
     def _send(self, topic: str, key: bytes | None, value: bytes,
               ok: Callable[[Any], None]) -> None:
+        if self._producer is None:
+            raise TerminalError("This Publisher is closed: publish_all() and "
+                                "publish_serialized() close it when they end. Open a new "
+                                "Publisher to publish more.")
         try:
             future = self._producer.send(topic, key=key, value=value)
         except KafkaError as error:  # e.g. metadata or buffer timeouts: count it, go on

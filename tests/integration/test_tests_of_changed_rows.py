@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pantau.connections import warehouse
-from pantau.exceptions import BuildFailedError
+from pantau.exceptions import BuildFailedError, TerminalError
 from pantau.ingest import Loader
 from pantau.transform.dbt import dbt_build
 from producers import Publisher, synthetic
@@ -100,3 +100,24 @@ def test_an_incremental_build_tests_the_rows_it_wrote(settings):
         dbt_build(settings, select="stg_post_observations")
     assert query(settings, "select count(*) from ops.changed_keys__stg_post_observations "
                            f"where event_id = '{new}'") == [(1,)]
+
+
+
+def test_observations_are_appended_once_per_event_across_builds(settings):
+    """stg_post_observations appends what raw gained (no delete): an event published again in
+    a later round (a producer retry) reaches raw once, so every incremental build keeps one
+    row per event."""
+    _load(settings, 60, seed=61)
+    assert dbt_build(settings).failed == 0
+    with Publisher(settings, source="test") as publisher:  # the same 60 events again
+        assert publisher.publish_all(synthetic.generate(60, seed=61)).ok
+        with pytest.raises(TerminalError, match="Publisher is closed"):  # publish_all closed it
+            publisher.publish_all(synthetic.generate(30, seed=62))
+    with Publisher(settings, source="test") as publisher:
+        assert publisher.publish_all(synthetic.generate(30, seed=62)).ok
+    report = Loader(settings).run()
+    assert (report.loaded, report.duplicates) == (30, 60)
+    assert dbt_build(settings).failed == 0
+    assert query(settings, "select count(*), count(distinct event_id) "
+                           "from staging.stg_post_observations") == [(90, 90)]
+    assert query(settings, "select count(*) from raw.social_posts") == [(90,)]
