@@ -100,20 +100,34 @@ hours_flagged as (
 -- (a Polres, or a Polda) holds more than half of the hour's negative posts: the issue is
 -- that unit's (an alert there, or below its own thresholds), so the level above raises
 -- no alert of its own. An alert belongs to the most specific level that explains it.
+-- each unit's hours, with the child unit that holds the most of that hour's negative posts
+-- (the first by unit_id among equals): the children are grouped by parent and hour first, a
+-- few hundred thousand parent hours, instead of every hour of every unit with all its columns
+-- (at 20M posts, that group took 4.1 s of the model's 5 s of CPU)
+children_top as (
+    select
+        child_units.parent_unit_id as unit_id,
+        children.hour_at,
+        arg_min(
+            children.unit_id, (-children.negative_post_count, children.unit_id)
+        ) as top_child_unit_id,
+        max(children.negative_post_count) as top_child_post_count
+    from hours_flagged as children
+    inner join units as child_units
+        on children.unit_id = child_units.unit_id
+    where child_units.parent_unit_id is not null
+    group by child_units.parent_unit_id, children.hour_at
+),
+
 hours_with_children as (
     select
         hours_flagged.*,
-        list(
-            children.unit_id order by children.negative_post_count desc, children.unit_id asc
-        )[1] as top_child_unit_id,
-        coalesce(max(children.negative_post_count), 0) as top_child_post_count
+        children_top.top_child_unit_id,
+        coalesce(children_top.top_child_post_count, 0) as top_child_post_count
     from hours_flagged
-    left join units as child_units
-        on hours_flagged.unit_id = child_units.parent_unit_id
-    left join hours_flagged as children
-        on child_units.unit_id = children.unit_id
-        and hours_flagged.hour_at = children.hour_at
-    group by all
+    left join children_top
+        on hours_flagged.unit_id = children_top.unit_id
+        and hours_flagged.hour_at = children_top.hour_at
 ),
 
 hours_judged as (
