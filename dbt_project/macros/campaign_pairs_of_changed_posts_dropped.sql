@@ -1,8 +1,9 @@
 {#- The pre-hook of int_campaign_pairs in an incremental run: drop the pairs, in both
     directions, of the posts the run will pair again (ingested since the model's watermark),
-    so that a post whose text changed keeps only the pairs it still has. The model's own
-    watermark, read after this delete, can only be earlier: it pairs again at least these
-    posts, and its unique key (the pair) replaces any pair it finds again. -#}
+    so that a post whose text changed keeps only the pairs it still has. The model's query
+    reads the same watermark (a constant, asked when the model compiled, before this delete):
+    it pairs again exactly these posts, and its unique key (the pair) replaces any pair it
+    finds again. -#}
 {% macro campaign_pairs_of_changed_posts_dropped() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}

@@ -19,19 +19,22 @@
     first and last publication time, asked before the model runs, become constants in the
     query, so DuckDB skips the row groups of fct_posts outside them by their min/max, and the
     join to the texts has the few posts of those hours on one side, not every post. At 5M
-    posts, for 10,000 new ones, the query alone: 3.6 s -> 0.9 s. The pre-hook may lower the
-    watermark the query reads (it drops the new posts' pairs first); the posts that brings in
-    are older ones whose pairs with posts outside these hours were not dropped, so nothing is
-    lost. -#}
+    posts, for 10,000 new ones, the query alone: 3.6 s -> 0.9 s. The watermark is asked when
+    the model compiles, before the pre-hook drops the new posts' pairs, so the run reads the
+    texts ingested since the last run, no more. The posts of the new texts are read by their
+    ingestion time too (a text's last_ingested_at is its post's, below): without it the join
+    read every post's key (at 20M posts 0.4-1.2 s; with it 0.01 s). -#}
 {%- set published_between = none %}
 {%- set texts_ingested_from = none %}
 {%- if is_incremental() and execute %}
+    {%- set since = watermark() %}
     {%- set bounds = run_query(
         "select min(posts.created_at) - interval (" ~ window_minutes ~ ") minute, "
         ~ "max(posts.created_at) + interval (" ~ window_minutes ~ ") minute "
         ~ "from " ~ ref('fct_posts') ~ " as posts semi join (select texts.post_key from "
         ~ ref('int_campaign_texts') ~ " as texts where texts.last_ingested_at > "
-        ~ watermark() ~ ") as new_texts on posts.post_key = new_texts.post_key") %}
+        ~ since ~ ") as new_texts on posts.post_key = new_texts.post_key "
+        ~ "where posts.last_ingested_at > " ~ since) %}
     {%- set first, last = bounds.rows[0] %}
     {#- no new post: an empty range -#}
     {%- set published_between = "null and null" if first is none
