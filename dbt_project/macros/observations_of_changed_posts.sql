@@ -12,8 +12,8 @@
     older observations. The model must name stg_social_posts: `-- depends_on: {{ ref(...) }}`. -#}
 {% macro observations_of_changed_posts() -%}
     select * from {{ ref('stg_post_observations') }}
-    {% if is_incremental() and execute %}
-    {%- set since = watermark_as_constant() %}
+    {% if is_incremental() %}
+    {%- set since = watermark() %}
     where post_key in (
         select post_key
         from {{ ref('stg_post_observations') }}

@@ -26,8 +26,8 @@
     read every post's key (at 20M posts 0.4-1.2 s; with it 0.01 s). -#}
 {%- set published_between = none %}
 {%- set texts_ingested_from = none %}
+{%- set since = watermark() if is_incremental() else none %}
 {%- if is_incremental() and execute %}
-    {%- set since = watermark() %}
     {%- set bounds = run_query(
         "select min(posts.created_at) - interval (" ~ window_minutes ~ ") minute, "
         ~ "max(posts.created_at) + interval (" ~ window_minutes ~ ") minute "
@@ -91,7 +91,7 @@ candidates as (
 changed as (
     select * from candidates
     {% if is_incremental() %}
-    where last_ingested_at > {{ watermark() }}
+    where last_ingested_at > {{ since }}
     {% endif %}
 ),
 
