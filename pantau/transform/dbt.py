@@ -71,6 +71,9 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_TARGET_PATH": str(dbt_state / "target"),
         "DBT_LOG_PATH": str(dbt_state / "logs"),
+        # dbt's debug log file costs every build about a second at 1M posts (docs/scaling.md):
+        # written only when PANTAU_DBT_LOG_LEVEL_FILE asks for it
+        "DBT_LOG_LEVEL_FILE": tunables.dbt_log_level_file,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

@@ -39,12 +39,16 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
 
     result = dbt_build(settings)
     assert result.failed == 0 and result.passed > 10
+    # dbt's own debug log file is written only when asked for (it costs every build time)
+    debug_log = settings.state_dir / "dbt" / "logs" / "dbt.log"
+    assert not debug_log.exists()
 
     # dbt's DuckDB connection takes its memory limit and spill folder from the settings (the
     # folder is DuckDB's own, beside the warehouse, unless set)
     assert dbt_environment(settings)["PANTAU_DBT_TEMP_DIRECTORY"] == f"{settings.warehouse_path}.tmp"
     monkeypatch.setenv("PANTAU_DBT_MEMORY_LIMIT", "1GB")
     monkeypatch.setenv("PANTAU_DBT_TEMP_DIRECTORY", str(settings.state_dir / "spill"))
+    monkeypatch.setenv("PANTAU_DBT_LOG_LEVEL_FILE", "Debug")
     shown = run_dbt(settings, "show", "--output", "json", "--inline",
                     "select current_setting('memory_limit') as memory_limit, "
                     "current_setting('temp_directory') as temp_directory")
@@ -52,6 +56,7 @@ def test_marts_count_exactly_the_posts_produced_and_the_audit_guards_them(settin
     assert shown.returncode == 0, output
     assert json.loads(output[output.index("{"):output.rindex("}") + 1])["show"] == [
         {"memory_limit": "953.6 MiB", "temp_directory": str(settings.state_dir / "spill")}]
+    assert "current_setting('memory_limit')" in debug_log.read_text()
 
     con = warehouse.connect(settings.warehouse_path, read_only=True)
     per_polres = dict(con.execute("""

@@ -157,6 +157,9 @@ def test_mart_tunables_and_text_variables_are_checked_and_listed(tmp_path: Path)
     with pytest.raises(ConfigurationError, match=r"PANTAU_DBT_MEMORY_LIMIT.*50%"):
         MartTunables.from_env({"PANTAU_DBT_MEMORY_LIMIT": "80%; drop table raw.social_posts"})
     assert MartTunables.from_env({"PANTAU_DBT_MEMORY_LIMIT": "12 GB"}).dbt_memory_limit == "12 GB"
+    with pytest.raises(ConfigurationError, match=r"PANTAU_DBT_LOG_LEVEL_FILE.*one of none"):
+        MartTunables.from_env({"PANTAU_DBT_LOG_LEVEL_FILE": "verbose"})
+    assert MartTunables.from_env({}).dbt_log_level_file == "none"
     assert TextVariables.from_env({"PANTAU_TEXT_DATA_DIR": str(tmp_path)}).text_data_dir == tmp_path
     names = [name for name, _ in Settings.from_env({}).describe()]
     assert {"PANTAU_TEXT_DATA_DIR", "PANTAU_PSEUDONYM_KEY", "PANTAU_ALERT_SIGMA"} <= set(names)
