@@ -17,6 +17,7 @@ from pantau.contract.reference import load_polres
 from pantau.exceptions import BuildFailedError
 from pantau.ingest import Loader
 from pantau.orchestration.tasks import follow
+from pantau.publish.postgres import table_keys
 from pantau.publish.snapshot import snapshot_tables
 from pantau.transform.dbt import dbt_build
 from pantau.transform.warm import WarmDbt
@@ -52,11 +53,19 @@ def test_a_warm_worker_builds_again_frees_the_warehouse_and_is_replaced_when_sta
         assert worker is not None and worker != os.getpid()
         assert "Completed successfully" in (settings.state_dir / "dbt" / "build.log").read_text()
         assert "Running with dbt" not in capfd.readouterr().out  # the log has it, not stdout
+        # the worker's `dbt parse` wrote the manifest (the PostgreSQL publish reads the marts'
+        # keys from it); its builds write their run results, not the manifest again
+        target = settings.state_dir / "dbt" / "target"
+        parsed_at = (target / "manifest.json").stat().st_mtime_ns
+        assert table_keys(settings)["fct_posts"] == "post_key"
+        first_results = (target / "run_results.json").read_text()
 
         _produce(settings, 60, seed=42)  # the loader writes between builds: the lock is free
         assert Loader(settings).run().loaded == 60
         assert dbt_build(settings, warm=warm).failed == 0
         assert warm.worker_pid == worker  # the same process, dbt already loaded
+        assert (target / "manifest.json").stat().st_mtime_ns == parsed_at
+        assert (target / "run_results.json").read_text() != first_results
         assert query(settings, "select count(*) from marts.fct_posts") == [(180,)]
         assert _seeds_in_last_build(settings) == set()  # unchanged: not loaded again
         assert query(settings, "select count(*) from reference.polres") == [(len(load_polres()),)]
