@@ -489,11 +489,15 @@ def _record_seeds(settings: Settings, fingerprint: str) -> None:
         con.close()
 
 
+def _run_results_path(settings: Settings) -> Path:
+    """dbt's ``run_results.json`` (under ``DBT_TARGET_PATH``, :func:`dbt_environment`)."""
+    return settings.state_dir / "dbt" / "target" / "run_results.json"
+
+
 def _run_results(settings: Settings) -> list[dict[str, Any]]:
     """The results of dbt's last run (``run_results.json``), none when it wrote none."""
     try:
-        return list(json.loads(
-            (settings.state_dir / "dbt" / "target" / "run_results.json").read_text())["results"])
+        return list(json.loads(_run_results_path(settings).read_text())["results"])
     except (OSError, ValueError, KeyError):
         return []
 
@@ -598,6 +602,8 @@ def dbt_build(settings: Settings, *, select: str | None = None,
             *(["--exclude", "resource_type:seed"] if skip_seeds else []),
             "--vars", json.dumps({"text_model_version": version}),
             *(["--full-refresh"] if full_refresh else [])]
+    # a build that dbt could not run writes no results: never read an earlier build's instead
+    _run_results_path(settings).unlink(missing_ok=True)
     returncode = warm.run(*args) if warm is not None else run_dbt(settings, *args).returncode
     log_path = settings.state_dir / "dbt" / "build.log"
     results = _run_results(settings)

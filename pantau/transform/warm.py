@@ -91,13 +91,11 @@ def _invoke(project_dir: str, args: list[str], log_path: str) -> tuple[int, int]
                 manifest = parsed.result  # `dbt parse` gives the Manifest
                 _RUNNER = dbtRunner(manifest=manifest,  # type: ignore[arg-type]
                                     callbacks=[_write_event])
-            run_results = Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json"
-            run_results.unlink(missing_ok=True)  # never an earlier build's results
             result = _RUNNER.invoke(
                 [*args, "--project-dir", project_dir, *_QUIET, *_NO_ARTIFACTS])
             written = getattr(result.result, "write", None)  # a RunExecutionResult's
-            if written is not None:  # what dbt writes when it writes artifacts
-                written(str(run_results))
+            if written is not None:  # where dbt writes it when it writes artifacts
+                written(str(Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json"))
             if result.exception is not None:
                 log.write(f"dbt could not run: {result.exception}\n")
                 return 2, os.getpid()
